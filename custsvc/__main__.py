@@ -1,0 +1,3 @@
+from custsvc.cli import main
+
+main()

@@ -1,0 +1,202 @@
+"""The root ``custsvc`` command: global options, one sub-group per module in ``commands/``,
+and the single place where errors become ``error: ...`` lines and exit codes.
+
+Nothing here imports SQLModel or SQLAlchemy: command modules import services inside the
+command functions, so ``custsvc --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from custsvc import __version__, state
+from custsvc.commands._common import Format
+from custsvc.errors import EXIT_CONFLICT, EXIT_DOMAIN, EXIT_USAGE, CustSvcError
+
+
+def _report(text: str, details: list[str] | None = None) -> None:
+    print(f"error: {text}", file=sys.stderr)
+    for line in details or []:
+        print(f"error: {line}", file=sys.stderr)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Map an exception to an exit code, printing its one-line message."""
+    if isinstance(exc, CustSvcError):
+        _report(exc.message, exc.details)
+        return exc.exit_code
+    module = type(exc).__module__ or ""
+    if module.startswith("sqlalchemy"):
+        text = str(getattr(exc, "orig", exc)).splitlines()[0]
+        name = type(exc).__name__
+        if name == "IntegrityError":
+            _report(f"conflict with another change: {text}")
+            return EXIT_CONFLICT
+        if "locked" in text or "could not obtain lock" in text or "deadlock" in text or "serializ" in text:
+            _report(f"the database is busy (another custsvc is writing); try again: {text}")
+            return EXIT_CONFLICT
+        if name == "OperationalError":
+            _report(f"database error: {text}")
+            return EXIT_DOMAIN
+    if isinstance(exc, OSError):
+        _report(f"{exc.strerror or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None) else ""))
+        return EXIT_DOMAIN
+    _report(f"unexpected {type(exc).__name__}: {exc} (set CUSTSVC_DEBUG=1 for the traceback)")
+    return EXIT_DOMAIN
+
+
+class RootGroup(TyperGroup):
+    """Runs the command tree and turns every failure into one line on stderr and an exit code."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:  # type: ignore[override]
+        from custsvc import _click_compat as cc
+
+        debug = os.environ.get("CUSTSVC_DEBUG", "").strip() not in ("", "0")
+        code = 0
+        try:
+            result = super().main(args=args, prog_name=prog_name or "custsvc", complete_var=complete_var, standalone_mode=False, **extra)
+            if isinstance(result, int):
+                code = result
+        except cc.ClickException as exc:
+            _report(exc.format_message())
+            code = exc.exit_code if exc.exit_code else EXIT_USAGE
+        except cc.Abort:
+            _report("aborted")
+            code = EXIT_DOMAIN
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            _report("interrupted")
+            code = 130
+        except BrokenPipeError:
+            # `custsvc ... | head`: the reader went away; say nothing
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            code = 0
+        except CustSvcError as exc:
+            code = exit_code_for(exc)
+        except Exception as exc:
+            if debug:
+                raise
+            code = exit_code_for(exc)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"custsvc {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=RootGroup,
+    name="custsvc",
+    help=(
+        "Service management for small service shops: agreements, service orders, returns, repairs, "
+        "dispatch, subscriptions and SLAs, on a local SQLite file or PostgreSQL.\n\n"
+        "Start with [bold]custsvc demo[/bold], then try [bold]custsvc customer list[/bold]."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+@app.callback()
+def root(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="CUSTSVC_DB", help="Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder."),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", envvar="CUSTSVC_FORMAT", case_sensitive=False, help="Output format for every command: table, json, csv, markdown or plain."),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", envvar="CUSTSVC_NOW", help="Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); a time without offset is in the shop's zone."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--as", envvar="CUSTSVC_USER", help="The acting worker, recorded on every change (default: your login name)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress or confirmation messages on stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Global options go before the group name; they also come from CUSTSVC_* variables."""
+    state.reset(
+        db=db or None,
+        fmt=fmt.value if fmt is not None else None,
+        now=now or None,
+        actor=actor or None,
+        actor_explicit=bool(actor),
+        quiet=quiet,
+    )
+    if now:
+        # fail early and clearly on a malformed --now (the shop's zone is applied when a session opens)
+        from custsvc.domain.timeparse import parse_datetime
+
+        try:
+            parse_datetime(now, "--now")
+        except CustSvcError as exc:
+            raise typer.BadParameter(exc.message.removeprefix("invalid --now "), param_hint="--now") from None
+
+
+def _register() -> None:
+    from custsvc.commands import (
+        agreement,
+        bom,
+        config,
+        customer,
+        dbcmd,
+        demo,
+        dispatch,
+        item,
+        order,
+        repair,
+        returns,
+        service_object,
+        sla,
+        subscription,
+        task,
+        worker,
+    )
+
+    groups = [
+        (agreement.app, "agreement", "Service agreements"),
+        (order.app, "order", "Service orders"),
+        (returns.app, "return", "Returns"),
+        (repair.app, "repair", "Repairs"),
+        (bom.app, "bom", "Bills of materials"),
+        (dispatch.app, "dispatch", "Dispatch"),
+        (subscription.app, "subscription", "Subscriptions"),
+        (sla.app, "sla", "Service levels"),
+        (customer.app, "customer", "Master data"),
+        (service_object.app, "object", "Master data"),
+        (item.app, "item", "Master data"),
+        (task.app, "task", "Master data"),
+        (worker.app, "worker", "Master data"),
+        (config.app, "config", "Set-up"),
+        (dbcmd.app, "db", "Set-up"),
+    ]
+    for sub, name, panel in groups:
+        app.add_typer(sub, name=name, rich_help_panel=panel)
+    app.command("demo", rich_help_panel="Set-up")(demo.demo)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,63 @@
+"""What every command module shares: option types, reading input files, running a service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    plain = "plain"
+
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, json, csv, markdown or plain (default: table on a terminal, plain otherwise).",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
+SearchOpt = Annotated[str | None, typer.Option("--search", "-s", help="Only rows whose key or name contains this text.")]
+
+
+def fmt_of(fmt: Format | None) -> str | None:
+    return fmt.value if fmt is not None else None
+
+
+@contextmanager
+def session(write: bool = True) -> Iterator[Session]:
+    from custsvc.db import session_scope
+
+    with session_scope(write=write) as s:
+        yield s
+
+
+def run(fn: Callable[[Session], T], *, write: bool = True) -> T:
+    """Open one session, call the service, commit (or roll back on any error)."""
+    with session(write=write) as s:
+        return fn(s)
+
+
+def not_yet(ctx: typer.Context, what: str) -> None:
+    """Group callback for capabilities that arrive in a later version: help only, no pretending."""
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)

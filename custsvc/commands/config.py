@@ -1,0 +1,50 @@
+"""custsvc config: shop-wide settings (time zone, currency)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custsvc.commands._common import FormatOpt, fmt_of, run
+
+app = typer.Typer(help="Shop settings: the shop's time zone and currency.", no_args_is_help=True)
+KeyArg = Annotated[str, typer.Argument(help="Setting name: timezone or currency.", metavar="KEY")]
+
+
+@app.command("list")
+def list_(fmt: FormatOpt = None) -> None:
+    """Show every setting with its value and default.
+
+    Example: custsvc config list
+    """
+    from custsvc import output
+    from custsvc.services import settings
+
+    rows = run(settings.all_settings, write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=["key", "value", "default", "description"])
+
+
+@app.command("get")
+def get(key: KeyArg) -> None:
+    """Print one setting's value.
+
+    Example: custsvc config get timezone
+    """
+    from custsvc import output
+    from custsvc.services import settings
+
+    output.echo(run(lambda s: settings.get(s, key), write=False))
+
+
+@app.command("set")
+def set_(key: KeyArg, value: Annotated[str, typer.Argument(help="The new value, e.g. Europe/Riga or EUR.")], fmt: FormatOpt = None) -> None:
+    """Change a setting.
+
+    Example: custsvc config set timezone Europe/Riga
+    """
+    from custsvc import output
+    from custsvc.services import settings
+
+    record = run(lambda s: settings.set_value(s, key, value))
+    output.emit_record(record, fmt=fmt_of(fmt))

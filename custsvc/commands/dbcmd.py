@@ -1,0 +1,89 @@
+"""custsvc db: where the database is, schema upgrades and integrity checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custsvc.commands._common import FormatOpt, fmt_of
+
+app = typer.Typer(help="The database: location, schema upgrades, integrity checks.", no_args_is_help=True)
+
+
+@app.command("path")
+def path() -> None:
+    """Print the database location (a file path, or the URL without its password).
+
+    Example: custsvc db path
+    """
+    from custsvc import db, output
+
+    output.echo(db.display_url(db.database_url()))
+
+
+@app.command("upgrade")
+def upgrade(
+    revision: Annotated[str, typer.Option("--to", help="Target revision (default: the newest).")] = "head",
+    fmt: FormatOpt = None,
+) -> None:
+    """Bring the database schema up to date, keeping every row.
+
+    Creates the schema in an empty database. Example: custsvc db upgrade
+    """
+    from custsvc import db, migrations, output
+
+    engine = db.get_engine()
+    with engine.connect() as conn:
+        current = db.schema_revision(conn)
+        conn.rollback()
+    if current == migrations.HEAD and revision == "head":
+        before = after = current
+    else:
+        before, after = migrations.upgrade(engine, revision)
+    result = {"database": db.display_url(str(engine.url)), "from": before, "to": after, "changed": before != after}
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+    elif before == after:
+        output.message(f"the schema is up to date (revision {after})")
+    else:
+        output.message(f"upgraded the schema from {before or 'empty'} to {after}")
+
+
+@app.command("check")
+def check(fmt: FormatOpt = None) -> None:
+    """Check the schema revision, integrity and foreign keys; exit 1 on any problem.
+
+    Example: custsvc db check
+    """
+    from custsvc import db, migrations, output
+    from custsvc.errors import CustSvcError
+
+    engine = db.get_engine()
+    problems: list[str] = []
+    with engine.connect() as conn:
+        try:
+            current = db.schema_revision(conn)
+        except CustSvcError as exc:
+            current = None
+            problems.append(exc.message)
+        conn.rollback()
+    if current != migrations.HEAD and not problems:
+        problems.append(
+            "the database is empty" if current is None else f"schema at revision {current}, this custsvc needs {migrations.HEAD}: run `custsvc db upgrade`"
+        )
+    if current is not None:
+        problems.extend(db.integrity_problems(engine))
+    result = {
+        "database": db.display_url(str(engine.url)),
+        "revision": current,
+        "head": migrations.HEAD,
+        "ok": not problems,
+        "problems": problems,
+    }
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+    elif not problems:
+        output.message(f"ok: {result['database']} (revision {current})")
+    if problems:
+        raise CustSvcError(f"{len(problems)} problem(s) in {result['database']}", details=problems)

@@ -1,0 +1,41 @@
+"""custsvc demo: load the demo shop."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custsvc.commands._common import FormatOpt, fmt_of, run
+
+
+def demo(
+    force: Annotated[bool, typer.Option("--force", help="Replace whatever the database holds with the demo data.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Load a demo service shop and print an overview.
+
+    Creates the database if needed (see `custsvc db path`). Refuses a database that already
+    holds data unless --force. Example: custsvc --db /tmp/demo.db demo
+    """
+    from custsvc import db, output
+    from custsvc.services import demo as demo_service
+
+    result = run(lambda s: demo_service.load(s, force=force))
+    kind = output.resolve_format(fmt_of(fmt))
+    result = {"database": db.display_url(db.database_url()), **result}
+    if kind == "json":
+        output.emit_json(result)
+        return
+    rows = [{"what": k, "count": v} for k, v in result["counts"].items()]
+    output.emit_rows(rows, fmt=kind, columns=["what", "count"], title="Demo shop loaded")
+    if kind in ("table", "plain", "markdown"):
+        tiers = ", ".join(f"{n} {t}" for t, n in result["customers_by_tier"].items())
+        teams = ", ".join(f"{n} in {t}" for t, n in result["technicians_by_team"].items())
+        roles = ", ".join(f"{n} {r}" for r, n in result["workers_by_role"].items())
+        output.echo()
+        output.echo(f"customers by tier: {tiers}")
+        output.echo(f"workers by role:   {roles}")
+        output.echo(f"technicians:       {teams}")
+        output.echo(f"shop time zone:    {result['timezone']}, currency {result['currency']}")
+    output.message(f"\ndatabase: {result['database']}\ntry: custsvc customer list | custsvc worker list --role technician | custsvc object list --customer C-1001")

@@ -1,0 +1,73 @@
+"""custsvc item: parts and products with unit and price."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
+from custsvc.commands._master import add_common_commands
+
+app = typer.Typer(help="Items: parts and products (number, name, unit, price).", no_args_is_help=True)
+
+ItemArg = Annotated[str, typer.Argument(help="Item number, e.g. PUMP-200.", metavar="ITEM")]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="Unit of measure, e.g. pcs, m, l, h (default: pcs).")]
+PriceOpt = Annotated[str | None, typer.Option("--price", help="Sales price per unit, e.g. 12.50 (default: 0.00).")]
+COLUMNS = ["item", "name", "unit", "price"]
+
+
+@app.command("add")
+def add(
+    item: ItemArg,
+    name: Annotated[str, typer.Option("--name", help="Item name.")],
+    unit: UnitOpt = None,
+    price: PriceOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add an item.
+
+    Example: custsvc item add PUMP-200 --name "Circulation pump" --unit pcs --price 189.00
+    """
+    from custsvc import output
+    from custsvc.services import master
+
+    values = {k: v for k, v in dict(item=item, name=name, unit=unit, price=price).items() if v is not None}
+    record = run(lambda s: master.add(s, "item", values))
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"item {item}")
+
+
+@app.command("list")
+def list_(search: SearchOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None) -> None:
+    """List items, by number.
+
+    Example: custsvc item list --search pump
+    """
+    from custsvc import output
+    from custsvc.services import master
+
+    rows = run(lambda s: master.list_records(s, "item", search=search, limit=limit), write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no items")
+
+
+@app.command("update")
+def update(
+    item: ItemArg,
+    name: Annotated[str | None, typer.Option("--name", help="Item name.")] = None,
+    unit: UnitOpt = None,
+    price: PriceOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change an item; only the options given change.
+
+    Example: custsvc item update PUMP-200 --price 199.00
+    """
+    from custsvc import output
+    from custsvc.services import master
+
+    values = {k: v for k, v in dict(name=name, unit=unit, price=price).items() if v is not None}
+    record = run(lambda s: master.update_record(s, "item", item, values))
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"item {item}")
+
+
+add_common_commands(app, "item", "item", "Item number, e.g. PUMP-200.", "PUMP-200")

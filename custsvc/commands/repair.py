@@ -1,0 +1,15 @@
+"""custsvc repair: Repairs (not in this version yet: the group only has --help)."""
+
+from __future__ import annotations
+
+import typer
+
+from custsvc.commands._common import not_yet
+
+app = typer.Typer(help="Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet.", invoke_without_command=True)
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."""
+    not_yet(ctx, "repair")

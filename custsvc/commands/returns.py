@@ -1,0 +1,15 @@
+"""custsvc return: Returns (RMA) (not in this version yet: the group only has --help)."""
+
+from __future__ import annotations
+
+import typer
+
+from custsvc.commands._common import not_yet
+
+app = typer.Typer(help="Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet.", invoke_without_command=True)
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet."""
+    not_yet(ctx, "returns")

@@ -1,0 +1,1 @@
+"""Pure business rules: no database, no clock reads, no I/O."""

@@ -1,0 +1,112 @@
+"""Parsing of the dates, times, durations and time zones users type.
+
+Pure functions: the caller supplies the zone that naive input is read in and, where words
+such as ``today`` are accepted, the current time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from custsvc.errors import InvalidInput
+
+_RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+@lru_cache(maxsize=256)
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    """Return the IANA zone ``name`` or raise ``InvalidInput`` naming ``field``."""
+    if not name or name.strip() != name or ".." in name:
+        raise InvalidInput(field, name, "not a known IANA time zone (e.g. Europe/Riga)")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
+        raise InvalidInput(field, name, "not a known IANA time zone (e.g. Europe/Riga)") from None
+
+
+def parse_date(text: str, field: str = "date", *, today: date | None = None) -> date:
+    """``YYYY-MM-DD``; also ``today`` / ``yesterday`` / ``tomorrow`` when ``today`` is given."""
+    value = text.strip()
+    word = value.lower()
+    if word in _RELATIVE_DAYS and today is not None:
+        return today + timedelta(days=_RELATIVE_DAYS[word])
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(field, text, "expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(field, text, str(exc)) from None
+
+
+def parse_datetime(text: str, field: str = "time", *, tz: tzinfo = UTC, now: datetime | None = None) -> datetime:
+    """An ISO 8601 time, returned aware in UTC.
+
+    Naive input (no offset) is read in ``tz``.  A bare date means its midnight in ``tz``.
+    ``now`` (when given) lets the word ``now`` through.
+    """
+    value = text.strip()
+    if value.lower() == "now" and now is not None:
+        return now.astimezone(UTC)
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00")
+    candidate = value.replace(" ", "T", 1) if " " in value and "T" not in value else value
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise InvalidInput(
+            field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = localize(parsed, tz)
+    return parsed.astimezone(UTC)
+
+
+def localize(naive: datetime, tz: tzinfo) -> datetime:
+    """Attach ``tz`` to a wall-clock time.  A time in a DST gap moves forward by the gap."""
+    aware = naive.replace(tzinfo=tz)
+    # zoneinfo resolves gaps with fold=0 to the offset before the gap; normalise through UTC
+    # so that 02:30 on a spring-forward night becomes 03:30 local.
+    round_trip = aware.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        return round_trip
+    return aware
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.I)
+
+
+def parse_duration(text: str, field: str = "duration") -> timedelta:
+    """``90m``, ``4h``, ``2h30m``, ``1d`` (24 hours), ``1.5h``, or ``HH:MM``."""
+    value = text.strip()
+    hhmm = re.fullmatch(r"(\d+):([0-5]\d)", value)
+    if hhmm:
+        return timedelta(hours=int(hhmm.group(1)), minutes=int(hhmm.group(2)))
+    match = _DURATION.fullmatch(value)
+    if not value or not match or not any(match.groups()):
+        raise InvalidInput(field, text, "expected a duration such as 90m, 4h, 2h30m or 1d")
+    days, hours, minutes, seconds = match.groups()
+    return timedelta(
+        days=float(days or 0), hours=float(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+    )
+
+
+def format_duration(delta: timedelta | float | int) -> str:
+    """Seconds (or a timedelta) as ``2h30m``; negative values get a leading ``-``."""
+    seconds = int(delta.total_seconds()) if isinstance(delta, timedelta) else int(delta)
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes:
+        parts.append(f"{minutes}m")
+    if secs and not hours:
+        parts.append(f"{secs}s")
+    return sign + ("".join(parts) or "0m")

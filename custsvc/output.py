@@ -1,0 +1,322 @@
+"""The one place that renders data: Rich tables, JSON, CSV, Markdown and plain text.
+
+Data goes to stdout, messages to stderr.  Services hand over plain dicts with Python values
+(``Decimal``, aware ``datetime``, ``date``, lists); this module turns them into text:
+
+* JSON: decimals as strings with their places (``"12.50"``), times ISO 8601 with offset in the
+  shop's zone, lists as arrays, missing values as ``null``.
+* CSV: the same fields and order as JSON; lists joined with ``,``; missing values empty.
+* table / plain / markdown: a chosen subset of columns, times as ``YYYY-MM-DD HH:MM`` local.
+
+Consoles are built on each call, so test runners that swap ``sys.stdout`` see the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from custsvc import clock, state
+
+FORMATS = ("table", "json", "csv", "markdown", "plain")
+
+#: values that mean something, colored in Rich tables (only in the columns a command marks as styled)
+VALUE_STYLES = {
+    "high": "bold red",
+    "normal": "yellow",
+    "low": "green",
+    "gold": "bold yellow",
+    "silver": "bright_white",
+    "bronze": "dark_orange3",
+    "breached": "bold red",
+    "at-risk": "bold yellow",
+    "paused": "blue",
+    "on-track": "green",
+    "met": "bold green",
+    "open": "cyan",
+    "canceled": "dim",
+    "closed": "dim",
+    "posted": "green",
+}
+STYLED_KEYS = {"tier", "priority", "status", "sla_status", "progress", "state"}
+
+
+def resolve_format(fmt: str | None = None) -> str:
+    """The command's ``--format``, else the global one (``CUSTSVC_FORMAT``), else by terminal."""
+    chosen = fmt or state.current().fmt
+    if chosen:
+        return str(getattr(chosen, "value", chosen)).lower()
+    return "table" if sys.stdout.isatty() else "plain"
+
+
+# --- value conversion -------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(clock.zone()).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_value(v) for v in value]
+    return value
+
+
+def text_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(text_value(v) for v in value)
+    return str(value)
+
+
+def csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(clock.zone()).isoformat(timespec="seconds")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(csv_value(v) for v in value)
+    return text_value(value)
+
+
+def _is_numeric(values: Iterable[Any]) -> bool:
+    seen = False
+    for value in values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            return False
+        seen = True
+    return seen
+
+
+# --- consoles ---------------------------------------------------------------------------------
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    width = None
+    if not (sys.stderr if stderr else sys.stdout).isatty():
+        width = int(os.environ.get("COLUMNS", "0") or 0) or 100
+    return Console(
+        file=sys.stderr if stderr else sys.stdout,
+        stderr=stderr,
+        width=width,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def stderr_console() -> Any:
+    return _console(stderr=True)
+
+
+def message(text: str, *, style: str | None = None, force: bool = False) -> None:
+    """A note for the person at the terminal, on stderr (silent with ``--quiet``)."""
+    if state.current().quiet and not force:
+        return
+    if sys.stderr.isatty() and style:
+        from rich.text import Text
+
+        stderr_console().print(Text(text, style=style))
+    else:
+        print(text, file=sys.stderr)
+
+
+def warn(text: str) -> None:
+    message(f"warning: {text}", style="yellow", force=True)
+
+
+def echo(text: str = "") -> None:
+    """A line of data on stdout."""
+    print(text, file=sys.stdout)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def _headers(columns: Sequence[str], headers: Mapping[str, str] | None) -> list[str]:
+    headers = headers or {}
+    return [headers.get(c, c.replace("_", " ")) for c in columns]
+
+
+def _pick_columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
+    if columns:
+        return list(columns)
+    return list(rows[0].keys()) if rows else []
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    fmt: str | None = None,
+    columns: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    title: str | None = None,
+    empty: str | None = None,
+    cell: Callable[[str, Mapping[str, Any]], Any] | None = None,
+) -> None:
+    """Print rows.  ``columns`` picks what table / plain / markdown show; json and csv show every field."""
+    kind = resolve_format(fmt)
+    if kind == "json":
+        echo(json.dumps([json_value(dict(r)) for r in rows], indent=2, ensure_ascii=False))
+        return
+    if kind == "csv":
+        fields = list(rows[0].keys()) if rows else list(columns or [])
+        _write_csv(fields, rows)
+        return
+    if not rows:
+        if empty:
+            message(empty)
+        return
+    shown = _pick_columns(rows, columns)
+    if kind == "table":
+        _rich_table(rows, shown, headers, title, cell)
+        return
+    table = [[text_value(r.get(c)) for c in shown] for r in rows]
+    _tabulate(table, _headers(shown, headers), kind, rows, shown, title)
+
+
+def _write_csv(fields: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([csv_value(row.get(f)) for f in fields])
+    sys.stdout.write(buffer.getvalue())
+
+
+def _tabulate(
+    table: list[list[str]],
+    headers: list[str],
+    kind: str,
+    rows: Sequence[Mapping[str, Any]],
+    shown: Sequence[str],
+    title: str | None,
+) -> None:
+    from tabulate import tabulate
+
+    align = ["right" if _is_numeric(r.get(c) for r in rows) else "left" for c in shown]
+    tablefmt = "github" if kind == "markdown" else "plain"
+    if title and kind == "markdown":
+        echo(f"### {title}\n")
+    text = tabulate(table, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True)
+    echo(text)
+
+
+def _rich_table(
+    rows: Sequence[Mapping[str, Any]],
+    shown: Sequence[str],
+    headers: Mapping[str, str] | None,
+    title: str | None,
+    cell: Callable[[str, Mapping[str, Any]], Any] | None,
+) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
+    for column, header in zip(shown, _headers(shown, headers), strict=True):
+        numeric = _is_numeric(r.get(column) for r in rows)
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        cells = []
+        for column in shown:
+            custom = cell(column, row) if cell else None
+            if custom is not None:
+                cells.append(custom)
+                continue
+            value = row.get(column)
+            text = text_value(value)
+            style = VALUE_STYLES.get(text) if column in STYLED_KEYS else None
+            cells.append(Text(text, style=style or ""))
+        table.add_row(*cells)
+    _console().print(table)
+
+
+# --- single records ---------------------------------------------------------------------------
+
+
+def emit_record(
+    record: Mapping[str, Any],
+    *,
+    fmt: str | None = None,
+    title: str | None = None,
+    hide: Sequence[str] = (),
+    sections: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str] | None]] | None = None,
+) -> None:
+    """Print one record (``show`` / ``add``).  JSON prints one object; nested lists become sections."""
+    kind = resolve_format(fmt)
+    if kind == "json":
+        echo(json.dumps(json_value(dict(record)), indent=2, ensure_ascii=False))
+        return
+    flat = {k: v for k, v in record.items() if k not in hide and not _is_section(v)}
+    if kind == "csv":
+        _write_csv(list(flat.keys()), [flat])
+        return
+    pairs = [(k.replace("_", " "), v) for k, v in flat.items()]
+    if kind == "table":
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, box=box.SIMPLE, show_header=False, title_justify="left")
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for (name, value), key in zip(pairs, flat.keys(), strict=True):
+            text = text_value(value)
+            style = VALUE_STYLES.get(text) if key in STYLED_KEYS else None
+            table.add_row(name, Text(text, style=style or ""))
+        _console().print(table)
+    else:
+        from tabulate import tabulate
+
+        if title and kind == "markdown":
+            echo(f"### {title}\n")
+        tablefmt = "github" if kind == "markdown" else "plain"
+        headers = ["field", "value"] if kind == "markdown" else ()
+        echo(tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True))
+    for name, (rows, columns) in (sections or {}).items():
+        echo()
+        if kind != "table" and kind != "markdown":
+            echo(f"{name}:")
+        emit_rows(rows, fmt=kind, columns=columns, title=name if kind in ("table", "markdown") else None, empty=None)
+
+
+def _is_section(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
+
+
+def emit_json(value: Any) -> None:
+    echo(json.dumps(json_value(value), indent=2, ensure_ascii=False))

@@ -1,0 +1,27 @@
+"""Who refers to a row: used to refuse removing records that are still in use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlmodel import Session, SQLModel
+
+
+def references_to(session: Session, table: Table, key: Any) -> list[tuple[str, int]]:
+    """(where, count) for every table row that points at ``key`` in ``table``.
+
+    Links that cascade on delete (a worker's roles and skills) belong to the row and do not count.
+    """
+    found: list[tuple[str, int]] = []
+    for other in SQLModel.metadata.sorted_tables:
+        for constraint in other.foreign_key_constraints:
+            if constraint.referred_table is not table or (constraint.ondelete or "").upper() == "CASCADE":
+                continue
+            if len(constraint.columns) != 1:  # pragma: no cover - custsvc keys are single columns
+                continue
+            column = next(iter(constraint.columns))
+            count = session.execute(select(func.count()).select_from(other).where(column == key)).scalar_one()
+            if count:
+                found.append((f"{other.name.replace('_', ' ')} ({column.name})", count))
+    return found

@@ -1,0 +1,73 @@
+"""Shop-wide settings: the shop's time zone and currency."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from sqlmodel import Session, select
+
+from custsvc.domain.timeparse import zone
+from custsvc.errors import InvalidInput, NotFound
+from custsvc.models import Setting
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidInput("currency", value, "expected a 3-letter ISO 4217 code such as EUR")
+    return code
+
+
+def _zone_name(value: str) -> str:
+    zone(value.strip(), "timezone")
+    return value.strip()
+
+
+#: key -> (default, validator returning the stored text, help)
+KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
+    "timezone": ("UTC", _zone_name, "the shop's IANA time zone; times without an offset are read in it"),
+    "currency": ("EUR", _currency, "the currency of prices and invoices (ISO 4217)"),
+}
+
+
+def _check_key(key: str) -> None:
+    if key not in KEYS:
+        raise NotFound("setting", key)
+
+
+def get(session: Session, key: str) -> str:
+    _check_key(key)
+    row = session.get(Setting, key)
+    return row.value if row else KEYS[key][0]
+
+
+def set_value(session: Session, key: str, value: str) -> dict[str, Any]:
+    _check_key(key)
+    stored = KEYS[key][1](value)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=stored))
+    else:
+        row.value = stored
+    session.flush()
+    return {"key": key, "value": stored}
+
+
+def all_settings(session: Session) -> list[dict[str, Any]]:
+    stored = {row.key: row.value for row in session.exec(select(Setting))}
+    return [
+        {"key": key, "value": stored.get(key, default), "default": default, "description": text}
+        for key, (default, _validate, text) in KEYS.items()
+    ]
+
+
+def timezone(session: Session) -> tzinfo:
+    row = session.get(Setting, "timezone")
+    return zone(row.value if row else KEYS["timezone"][0])
+
+
+def currency(session: Session) -> str:
+    return get(session, "currency")

@@ -1,0 +1,22 @@
+"""Dispatch teams with their members."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from custsvc.models import Worker
+from custsvc.services import master
+
+
+def list_teams(session: Session, *, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = master.list_records(session, "team", search=search, limit=limit)
+    members: dict[str, list[str]] = defaultdict(list)
+    for worker, team in session.execute(select(Worker.worker, Worker.team).where(Worker.team.is_not(None)).order_by(Worker.worker)):
+        members[team].append(worker)
+    for row in rows:
+        row["members"] = members.get(row["team"], [])
+    return rows

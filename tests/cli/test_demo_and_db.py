@@ -1,0 +1,199 @@
+"""custsvc demo and custsvc db: creating, checking and upgrading the database."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+import os
+from pathlib import Path
+
+import pytest
+
+from custsvc import migrations
+from tests.conftest import PG_SERVER, Cli
+
+sqlite_only = pytest.mark.skipif(bool(PG_SERVER), reason="checks an SQLite file")
+
+
+def test_demo_loads_the_shop(demo):
+    customers = demo.json("customer", "list")
+    tiers = [c["tier"] for c in customers]
+    assert all(tiers.count(t) >= 3 for t in ("gold", "silver", "bronze"))
+    objects = demo.json("object", "list")
+    assert len(objects) >= 20 and all(o["serial"] for o in objects)
+    technicians = demo.json("worker", "list", "--role", "technician")
+    assert len(technicians) >= 6 and len({t["team"] for t in technicians}) == 2
+    assert all(t["skills"] for t in technicians)
+    assert demo.json("worker", "list", "--role", "manager") and demo.json("worker", "list", "--role", "dispatcher")
+    assert len(demo.json("item", "list")) >= 10
+    assert len(demo.json("task", "list")) >= 5
+
+
+def test_demo_prints_an_overview(cli):
+    result = cli("demo")
+    assert "customers by tier: 4 bronze, 4 gold, 4 silver" in result.stdout
+    overview = cli.json("demo", "--force")
+    assert overview["counts"]["customers"] == 12
+
+
+def test_demo_refuses_a_database_with_data_unless_forced(cli):
+    cli("customer", "add", "MINE", "--name", "My own customer")
+    result = cli("demo", code=1)
+    assert result.stderr.startswith("error: the database already holds data (1 customer); use --force")
+    assert [c["account"] for c in cli.json("customer", "list")] == ["MINE"]
+    cli("demo", "--force")
+    accounts = [c["account"] for c in cli.json("customer", "list")]
+    assert "MINE" not in accounts and len(accounts) == 12
+
+
+@sqlite_only
+def test_demo_creates_the_database_in_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CUSTSVC_DB", raising=False)
+    cli = Cli()
+    path = Path(cli("db", "path").stdout.strip())
+    assert path == tmp_path / "home" / "data" / "custsvc" / "custsvc.db"
+    assert not path.exists()
+    cli("demo")
+    assert path.exists()
+    assert len(cli.json("customer", "list")) == 12
+
+
+@sqlite_only
+def test_db_path_for_files_and_urls(cli, tmp_path):
+    assert cli("--db", str(tmp_path / "x.db"), "db", "path").stdout.strip() == str(tmp_path / "x.db")
+    out = cli("--db", "postgresql+psycopg://shop:secret@db.example/custsvc", "db", "path").stdout.strip()
+    assert out == "postgresql+psycopg://shop:***@db.example/custsvc"
+
+
+def test_db_check_passes_on_a_good_database(demo):
+    report = demo.json("db", "check")
+    assert report["ok"] is True and report["revision"] == migrations.HEAD and report["problems"] == []
+
+
+@sqlite_only
+def test_db_check_finds_broken_foreign_keys(demo, db_url):
+    with sqlite3.connect(db_url) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("UPDATE service_object SET customer = 'GONE' WHERE object = 'OBJ-0001'")
+    result = demo("db", "check", code=1)
+    assert result.stderr.splitlines() == [
+        f"error: 1 problem(s) in {db_url}",
+        "error: foreign key: service_object row 1 refers to a missing customer",
+    ]
+
+
+def test_db_check_on_an_empty_database(blank_db):
+    result = Cli()("db", "check", code=1)
+    assert "error: the database is empty" in result.stderr
+
+
+def test_sqlite_connections_use_the_pragmas(db_url):
+    from custsvc import db
+
+    if PG_SERVER:
+        pytest.skip("SQLite pragmas")
+    with db.get_engine().connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
+
+
+def test_head_constant_matches_the_migration_scripts():
+    assert migrations.HEAD == migrations.script_head()
+
+
+def test_models_and_migrations_agree(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import custsvc.models  # noqa: F401
+    from custsvc import db
+
+    with db.get_engine().connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def _revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+@pytest.mark.parametrize("start", _revisions())
+def test_upgrade_from_every_revision_keeps_rows(blank_db, start):
+    """Build the database at an earlier revision, fill it, then `db upgrade`: every row survives."""
+    from sqlalchemy import text
+
+    from custsvc import db
+
+    engine = db.get_engine()
+    migrations.upgrade(engine, start)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customer (account, name, created_at, created_by) VALUES ('C-1', 'Bakery', '2026-01-01 00:00:00', 't')"))
+        conn.execute(text("INSERT INTO worker (worker, name, created_at, created_by) VALUES ('T-1', 'Anna', '2026-01-01 00:00:00', 't')"))
+        conn.execute(text("INSERT INTO worker_role (worker, role) VALUES ('T-1', 'technician')"))
+        conn.execute(text("INSERT INTO worker_skill (worker, skill) VALUES ('T-1', 'gas')"))
+    cli = Cli()
+    if start != migrations.HEAD:
+        result = cli("customer", "list", code=1)
+        assert "run `custsvc db upgrade`" in result.stderr
+    result = cli.json("db", "upgrade")
+    assert result["to"] == migrations.HEAD
+    assert [c["account"] for c in cli.json("customer", "list")] == ["C-1"]
+    worker = cli.json("worker", "show", "T-1")
+    assert (worker["roles"], worker["skills"]) == (["technician"], ["gas"])
+    assert cli.json("db", "check")["ok"] is True
+
+
+def test_upgrade_on_a_current_database_changes_nothing(db_url):
+    result = Cli().json("db", "upgrade")
+    assert result["changed"] is False and result["from"] == result["to"] == migrations.HEAD
+
+
+@sqlite_only
+def test_a_foreign_sqlite_file_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    monkeypatch.setenv("CUSTSVC_DB", str(path))
+    result = Cli()("customer", "list", code=1)
+    assert result.stderr == f"error: {path} holds tables but is not a custsvc database\n"
+
+
+@sqlite_only
+def test_db_pointing_at_a_folder_is_a_usage_error(tmp_path):
+    result = Cli()("--db", str(tmp_path), "customer", "list", code=2)
+    assert "is a folder" in result.stderr
+
+
+def test_postgres_urls_without_the_driver_get_a_clear_message(monkeypatch):
+    import builtins
+
+    from custsvc import db
+
+    real_import = builtins.__import__
+
+    def no_psycopg(name, *args, **kwargs):
+        if name == "psycopg":
+            raise ImportError("no psycopg")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    monkeypatch.delenv("CUSTSVC_DEBUG")
+    result = Cli()("--db", "postgresql://u@127.0.0.1:1/x", "customer", "list", code=1)
+    assert result.stderr == "error: PostgreSQL support needs the driver: pip install 'custsvc[postgres]'\n"
+    db.dispose_engines()
+
+
+def test_config_settings(cli):
+    assert cli("config", "get", "currency").stdout == "EUR\n"
+    cli("config", "set", "currency", "usd")
+    assert cli("config", "get", "currency").stdout == "USD\n"
+    result = cli("config", "set", "timezone", "Mars/Base", code=1)
+    assert result.stderr.startswith("error: invalid timezone 'Mars/Base'")
+    cli("config", "get", "colour", code=1)
+    rows = cli.json("config", "list")
+    assert {r["key"]: r["value"] for r in rows} == {"timezone": "UTC", "currency": "USD"}

@@ -1,0 +1,152 @@
+"""Master data through the real command: add, list (with filters), show, update, remove, import."""
+
+import json
+
+import pytest
+
+
+def test_customer_lifecycle(cli):
+    added = cli.json(
+        "customer", "add", "C-1001", "--name", "Riga Bakery", "--tier", "gold", "--timezone", "Europe/Riga",
+        "--email", "facility@bakery.example", "--phone", "+371 6700 1001", "--address", "Brivibas iela 1",
+    )
+    assert {k: added[k] for k in ("account", "name", "tier", "timezone", "email", "phone", "address")} == {
+        "account": "C-1001", "name": "Riga Bakery", "tier": "gold", "timezone": "Europe/Riga",
+        "email": "facility@bakery.example", "phone": "+371 6700 1001", "address": "Brivibas iela 1",
+    }
+    assert set(added) >= {"created_at", "created_by", "updated_at", "updated_by"}
+    assert cli.json("customer", "show", "C-1001") == added
+    cli("customer", "add", "C-2001", "--name", "Spa", "--tier", "silver")
+    assert [c["account"] for c in cli.json("customer", "list", "--tier", "gold")] == ["C-1001"]
+    updated = cli.json("customer", "update", "C-1001", "--tier", "silver", "--email", "")
+    assert (updated["tier"], updated["email"]) == ("silver", None)
+    result = cli("customer", "remove", "C-2001")
+    assert result.stderr == "removed customer C-2001\n"
+    assert [c["account"] for c in cli.json("customer", "list")] == ["C-1001"]
+
+
+def test_item_task_and_object(cli):
+    item = cli.json("item", "add", "PUMP-200", "--name", "Circulation pump", "--price", "189.5")
+    assert (item["price"], item["unit"]) == ("189.50", "pcs")
+    task = cli.json("task", "add", "BOILER", "--description", "Boiler service", "--hours", "1.5", "--skill", "gas")
+    assert (task["hours"], task["skill"]) == ("1.5", "gas")
+    assert cli.json("task", "list", "--skill", "gas")[0]["task"] == "BOILER"
+    assert cli.json("item", "update", "PUMP-200", "--price", "199")["price"] == "199.00"
+    cli("customer", "add", "C-1", "--name", "Bakery")
+    cli("customer", "add", "C-2", "--name", "Cafe")
+    obj = cli.json("object", "add", "OBJ-1", "--customer", "C-1", "--item", "PUMP-200", "--serial", "SN-1", "--group", "heating")
+    assert (obj["object"], obj["customer"], obj["item"], obj["serial"], obj["group"]) == ("OBJ-1", "C-1", "PUMP-200", "SN-1", "heating")
+    cli("object", "add", "OBJ-2", "--customer", "C-2", "--description", "Software installation")
+    assert [o["object"] for o in cli.json("object", "list", "--customer", "C-1")] == ["OBJ-1"]
+    assert [o["object"] for o in cli.json("object", "list", "--group", "heating")] == ["OBJ-1"]
+    assert [o["object"] for o in cli.json("object", "list", "--serial", "SN-1")] == ["OBJ-1"]
+    result = cli("object", "add", "OBJ-3", "--customer", "C-2", "--item", "PUMP-200", "--serial", "SN-1", code=3)
+    assert "serial number 'PUMP-200/SN-1' already belongs to OBJ-1" in result.stderr
+    result = cli("item", "remove", "PUMP-200", code=1)
+    assert result.stderr == "error: item 'PUMP-200' is still referred to by 1 service object (item) (rule: referenced-records-stay)\n"
+    cli("object", "update", "OBJ-1", "--customer", "C-2")
+    assert cli.json("object", "show", "OBJ-1")["customer"] == "C-2"
+
+
+def test_workers_and_teams(cli):
+    cli("worker", "add", "M-01", "--name", "Ilze", "--role", "manager", "--role", "dispatcher")
+    team = cli.json("dispatch", "team", "add", "north", "--owner", "M-01", "--description", "Riga north")
+    assert team["owner"] == "M-01"
+    worker = cli.json("worker", "add", "T-01", "--name", "Anna", "--role", "technician", "--skill", "gas", "--skill", "electrical", "--team", "north")
+    assert (worker["roles"], worker["skills"], worker["team"]) == (["technician"], ["electrical", "gas"], "north")
+    assert [w["worker"] for w in cli.json("worker", "list", "--role", "technician")] == ["T-01"]
+    assert [w["worker"] for w in cli.json("worker", "list", "--role", "dispatcher")] == ["M-01"]
+    assert [w["worker"] for w in cli.json("worker", "list", "--skill", "gas", "--team", "north")] == ["T-01"]
+    worker = cli.json("worker", "update", "T-01", "--add-skill", "refrigeration", "--remove-skill", "gas", "--team", "")
+    assert (worker["skills"], worker["team"]) == (["electrical", "refrigeration"], None)
+    teams = cli.json("dispatch", "team", "list")
+    assert teams[0]["members"] == []
+    cli("worker", "update", "T-01", "--team", "north")
+    assert cli.json("dispatch", "team", "list")[0]["members"] == ["T-01"]
+    result = cli("worker", "add", "T-02", "--name", "Bo", "--role", "plumber", code=1)
+    assert result.stderr.startswith("error: invalid role 'plumber': expected one of technician, dispatcher, manager")
+    result = cli("worker", "add", "T-02", "--name", "Bo", "--role", "technician", "--team", "south", code=1)
+    assert result.stderr == "error: no team 'south' (in team)\n"
+    cli("dispatch", "team", "remove", "north", code=1)
+    plain = cli("worker", "list").stdout.splitlines()
+    assert plain[0].split() == ["worker", "name", "roles", "team", "skills"]
+    assert "dispatcher, manager" in plain[1]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_and_import_round_trip(cli, tmp_path, fmt, monkeypatch):
+    cli("customer", "add", "C-1", "--name", "Bakery, Riga", "--tier", "gold", "--timezone", "Europe/Riga")
+    cli("customer", "add", "C-2", "--name", 'Cafe "Red"', "--email", "cafe@red.example")
+    cli("worker", "add", "T-01", "--name", "Anna", "--role", "technician", "--role", "manager", "--skill", "gas")
+    exported = {kind: cli(kind, "list", "--format", fmt).stdout for kind in ("customer", "worker")}
+
+    other = tmp_path / f"other.db"
+    monkeypatch.setenv("CUSTSVC_DB", str(other))
+    for kind, text in exported.items():
+        path = tmp_path / f"{kind}.{fmt}"
+        path.write_text(text)
+        cli(kind, "import", str(path))
+    for kind in ("customer", "worker"):
+        again = json.loads(cli(kind, "list", "--format", "json").stdout)
+        assert [{k: v for k, v in r.items() if not k.startswith(("created", "updated"))} for r in again] == [
+            {k: v for k, v in r.items() if not k.startswith(("created", "updated"))}
+            for r in json.loads(_as_json(exported[kind], fmt, cli, kind))
+        ]
+
+
+def _as_json(text, fmt, cli, kind):
+    if fmt == "json":
+        return text
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        for key, value in row.items():
+            row[key] = value if value != "" else None
+        if kind == "worker":
+            row["roles"] = row["roles"].split(",") if row["roles"] else []
+            row["skills"] = row["skills"].split(",") if row["skills"] else []
+    return json.dumps(rows)
+
+
+def test_import_errors_are_row_numbered_and_nothing_is_written(cli, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("account,name,tier,timezone\nC-1,Bakery,gold,Europe/Riga\nC-2,,silver,Mars/Base\nC-3,Cafe,bronze,Europe/Rigaa\n")
+    result = cli("customer", "import", str(path), code=1)
+    assert result.stderr.splitlines() == [
+        "error: 2 problem(s) in 3 customer row(s); nothing was imported",
+        "error: row 2: invalid name '': is required",
+        "error: row 3: invalid timezone 'Europe/Rigaa': not a known IANA time zone (e.g. Europe/Riga)",
+    ]
+    assert cli.json("customer", "list") == []
+
+
+def test_import_dry_run_writes_nothing(cli, tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"item": "A", "name": "Filter", "price": "14.50"}, {"item": "B", "name": "Valve", "price": 96.4}]))
+    summary = cli.json("item", "import", str(path), "--dry-run")
+    assert summary == {"kind": "item", "rows": 2, "created": 2, "updated": 0, "dry_run": True}
+    assert cli.json("item", "list") == []
+    cli("item", "import", str(path))
+    assert [i["price"] for i in cli.json("item", "list")] == ["14.50", "96.40"]
+
+
+def test_import_from_stdin_and_upsert(cli):
+    cli("customer", "import", "-", input="account,name\nC-1,Bakery\n")
+    cli("customer", "import", "-", "--upsert", input="account,phone\nC-1,+371 1\n")
+    record = cli.json("customer", "show", "C-1")
+    assert (record["name"], record["phone"]) == ("Bakery", "+371 1")
+    result = cli("customer", "import", "-", input="account,name\nC-1,Again\n", code=3)
+    assert "customer 'C-1' already exists" in result.stderr
+
+
+def test_import_refuses_unreadable_input(cli, tmp_path):
+    result = cli("customer", "import", str(tmp_path / "missing.csv"), code=1)
+    assert result.stderr.startswith("error: cannot read")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = cli("customer", "import", str(bad), code=1)
+    assert result.stderr.startswith(f"error: {bad} is not valid JSON")
+    result = cli("customer", "import", "-", input="account,name,colour\nC-1,Bakery,red\n", code=1)
+    assert "row 1: invalid field 'colour'" in result.stderr

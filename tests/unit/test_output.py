@@ -1,0 +1,73 @@
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from custsvc import clock, output, state
+
+
+def test_json_values_are_stable_text(monkeypatch):
+    clock.set_zone(ZoneInfo("Europe/Riga"))
+    value = {
+        "price": Decimal("12.50"),
+        "at": datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+        "day": date(2026, 3, 10),
+        "roles": ["technician", "manager"],
+        "none": None,
+    }
+    assert output.json_value(value) == {
+        "price": "12.50",
+        "at": "2026-03-10T09:00:00+02:00",
+        "day": "2026-03-10",
+        "roles": ["technician", "manager"],
+        "none": None,
+    }
+
+
+def test_csv_and_text_values():
+    clock.set_zone(UTC)
+    assert output.csv_value(["a", "b"]) == "a,b"
+    assert output.csv_value(None) == ""
+    assert output.text_value(["a", "b"]) == "a, b"
+    assert output.text_value(True) == "yes"
+    assert output.text_value(datetime(2026, 3, 10, 7, 5, tzinfo=UTC)) == "2026-03-10 07:05"
+
+
+def test_emit_rows_formats(capsys):
+    rows = [{"account": "C-1", "name": "Anna", "price": Decimal("1.50")}, {"account": "C-2", "name": "Bo", "price": Decimal("10.00")}]
+    output.emit_rows(rows, fmt="json")
+    assert json.loads(capsys.readouterr().out) == [
+        {"account": "C-1", "name": "Anna", "price": "1.50"},
+        {"account": "C-2", "name": "Bo", "price": "10.00"},
+    ]
+    output.emit_rows(rows, fmt="csv")
+    assert capsys.readouterr().out == "account,name,price\nC-1,Anna,1.50\nC-2,Bo,10.00\n"
+    output.emit_rows(rows, fmt="plain", columns=["account", "price"])
+    assert capsys.readouterr().out.splitlines() == ["account      price", "C-1           1.50", "C-2          10.00"]
+    output.emit_rows(rows, fmt="markdown", columns=["account"])
+    assert capsys.readouterr().out.splitlines()[:2] == ["| account   |", "|-----------|"]
+
+
+def test_empty_lists(capsys):
+    output.emit_rows([], fmt="json")
+    assert capsys.readouterr().out == "[]\n"
+    output.emit_rows([], fmt="plain", empty="no customers")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "no customers\n"
+
+
+def test_default_format_is_plain_without_a_terminal():
+    state.reset()
+    assert output.resolve_format(None) == "plain"
+    state.reset(fmt="json")
+    assert output.resolve_format(None) == "json"
+    assert output.resolve_format("csv") == "csv"
+
+
+def test_quiet_silences_messages(capsys):
+    state.reset(quiet=True)
+    output.message("hello")
+    output.warn("careful")
+    captured = capsys.readouterr()
+    assert captured.err == "warning: careful\n"

@@ -197,3 +197,16 @@ def test_config_settings(cli):
     cli("config", "get", "colour", code=1)
     rows = cli.json("config", "list")
     assert {r["key"]: r["value"] for r in rows} == {"timezone": "UTC", "currency": "USD"}
+
+
+def test_commands_on_an_out_of_date_database_say_to_upgrade(db_url):
+    from sqlalchemy import text
+
+    from custsvc import db
+
+    with db.get_engine().begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    result = Cli()("customer", "list", code=1)
+    assert result.stderr == (
+        f"error: the database schema is at revision 0000, this custsvc needs {migrations.HEAD}: run `custsvc db upgrade`\n"
+    )

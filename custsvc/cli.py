@@ -161,6 +161,7 @@ def _register() -> None:
         dbcmd,
         demo,
         dispatch,
+        invoice,
         item,
         order,
         repair,
@@ -173,8 +174,9 @@ def _register() -> None:
     )
 
     groups = [
-        (agreement.app, "agreement", "Service agreements"),
+        (agreement.app, "agreement", "Service orders"),
         (order.app, "order", "Service orders"),
+        (invoice.app, "invoice", "Service orders"),
         (returns.app, "return", "Returns"),
         (repair.app, "repair", "Repairs"),
         (bom.app, "bom", "Bills of materials"),

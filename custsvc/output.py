@@ -231,7 +231,8 @@ def _tabulate(
     tablefmt = "github" if kind == "markdown" else "plain"
     if title and kind == "markdown":
         echo(f"### {title}\n")
-    text = tabulate(table, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True)
+    # preserve_whitespace keeps the indentation of trees
+    text = tabulate(table, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True, preserve_whitespace=True)
     echo(text)
 
 

@@ -13,8 +13,9 @@ app = typer.Typer(help="Service tasks: kinds of work with default hours and the 
 
 TaskArg = Annotated[str, typer.Argument(help="Task id, e.g. BOILER-SERVICE.", metavar="TASK")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Default hours, e.g. 1.5 (default: 1).")]
+PriceOpt = Annotated[str | None, typer.Option("--price", help="Price per unit on order lines (per hour on hour lines), e.g. 65.00.")]
 SkillOpt = Annotated[str | None, typer.Option("--skill", help="Skill a technician needs for this task, e.g. gas.")]
-COLUMNS = ["task", "description", "hours", "skill"]
+COLUMNS = ["task", "description", "hours", "skill", "price"]
 
 
 @app.command("add")
@@ -23,16 +24,18 @@ def add(
     description: Annotated[str, typer.Option("--description", help="What the task is.")],
     hours: HoursOpt = None,
     skill: SkillOpt = None,
+    price: PriceOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a service task.
 
-    Example: custsvc task add BOILER-SERVICE --description "Annual boiler service" --hours 1.5 --skill gas
+    Example: custsvc task add BOILER-SERVICE --description "Annual boiler service" --hours 1.5 --skill gas --price 65.00
     """
     from custsvc import output
     from custsvc.services import master
 
-    values = {k: v for k, v in dict(task=task, description=description, hours=hours, skill=skill).items() if v is not None}
+    values = dict(task=task, description=description, hours=hours, skill=skill, price=price)
+    values = {k: v for k, v in values.items() if v is not None}
     record = run(lambda s: master.add(s, "task", values))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"task {task}")
 
@@ -61,16 +64,17 @@ def update(
     description: Annotated[str | None, typer.Option("--description", help="What the task is.")] = None,
     hours: HoursOpt = None,
     skill: SkillOpt = None,
+    price: PriceOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Change a service task; only the options given change ("" clears the skill).
 
-    Example: custsvc task update BOILER-SERVICE --hours 2
+    Example: custsvc task update BOILER-SERVICE --hours 2 --price 70.00
     """
     from custsvc import output
     from custsvc.services import master
 
-    values = {k: v for k, v in dict(description=description, hours=hours, skill=skill).items() if v is not None}
+    values = {k: v for k, v in dict(description=description, hours=hours, skill=skill, price=price).items() if v is not None}
     record = run(lambda s: master.update_record(s, "task", task, values))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"task {task}")
 

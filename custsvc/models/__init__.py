@@ -1,6 +1,8 @@
 """SQLModel tables, one module per aggregate.  Importing this package registers them all."""
 
+from custsvc.models.agreements import Agreement, AgreementLine
 from custsvc.models.base import AUDIT_FIELDS, Audited
+from custsvc.models.invoices import Invoice, InvoiceLine
 from custsvc.models.master import (
     Customer,
     Item,
@@ -12,8 +14,28 @@ from custsvc.models.master import (
     WorkerRole,
     WorkerSkill,
 )
+from custsvc.models.orders import (
+    NumberSequence,
+    OrderLine,
+    OrderObject,
+    OrderStageLog,
+    ReasonCode,
+    ServiceOrder,
+    Stage,
+)
 
 __all__ = [
+    "Agreement",
+    "AgreementLine",
+    "Invoice",
+    "InvoiceLine",
+    "NumberSequence",
+    "OrderLine",
+    "OrderObject",
+    "OrderStageLog",
+    "ReasonCode",
+    "ServiceOrder",
+    "Stage",
     "AUDIT_FIELDS",
     "Audited",
     "Customer",

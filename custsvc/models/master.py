@@ -42,6 +42,8 @@ class ServiceTask(Audited, table=True):
     description: str
     hours: Decimal = Field(default=Decimal(1), sa_column=Column("hours_milli", Qty(), nullable=False))
     skill: str | None = Field(default=None, index=True)
+    #: price per unit of an order line for this task (per hour on hour lines)
+    price: Decimal = Field(default=Decimal("0.00"), sa_column=Column("price_cents", Money(), nullable=False, server_default="0"))
 
 
 class Team(Audited, table=True):

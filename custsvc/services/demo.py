@@ -6,13 +6,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, SQLModel
 
 import custsvc
 from custsvc.errors import CustSvcError
 from custsvc.files import read_rows
-from custsvc.models import Customer, ServiceObject, Worker, WorkerRole
+from custsvc.db import actor_of, now_of
+from custsvc.domain import defaults
+from custsvc.models import Customer, NumberSequence, ServiceObject, Stage, Worker, WorkerRole
 from custsvc.services import master, settings
 
 #: (what, file) in load order: teams need their owner, technicians their team
@@ -26,8 +28,8 @@ FIXTURES: list[tuple[str, str]] = [
     ("task", "tasks.csv"),
     ("object", "objects.csv"),
 ]
-#: tables that hold configuration rather than shop data (kept by --force)
-KEEP = {"alembic_version"}
+#: tables that hold set-up rather than shop data: a database with only these counts as empty
+SETUP = {"alembic_version", "setting", "stage", "reason_code", "number_sequence"}
 
 
 def fixtures_dir() -> Path:
@@ -42,7 +44,7 @@ def data_counts(session: Session) -> dict[str, int]:
     """Rows per table that holds shop data (empty tables left out)."""
     counts = {}
     for table in SQLModel.metadata.sorted_tables:
-        if table.name in KEEP or "created_at" not in table.c:
+        if table.name in SETUP or "created_at" not in table.c:
             continue
         count = session.execute(select(func.count()).select_from(table)).scalar_one()
         if count:
@@ -51,18 +53,26 @@ def data_counts(session: Session) -> dict[str, int]:
 
 
 def wipe(session: Session) -> None:
-    """Delete every row of shop data, children before parents."""
+    """Delete every row, children before parents, then put back what a new database starts with."""
     from custsvc.models import Team
 
-    # team and worker refer to each other: detach workers from teams first
+    # team and worker refer to each other, and stages to their parents: cut those links first
     session.execute(Worker.__table__.update().values(team=None))  # type: ignore[attr-defined]
+    session.execute(Stage.__table__.update().values(parent=None))  # type: ignore[attr-defined]
     for table in reversed(SQLModel.metadata.sorted_tables):
-        if table.name in KEEP:
-            continue
         if table.name == "worker":
             session.execute(delete(Team))
         session.execute(delete(table))
+    seed_defaults(session)
     session.flush()
+
+
+def seed_defaults(session: Session) -> None:
+    now, actor = now_of(session), actor_of(session)
+    session.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
+    session.execute(
+        insert(NumberSequence), [{"name": n, "prefix": p, "width": w, "next_value": 1} for n, p, w in defaults.SEQUENCES]
+    )
 
 
 def load(session: Session, *, force: bool = False) -> dict[str, Any]:

@@ -185,6 +185,7 @@ KINDS: dict[str, Kind] = {
             Spec("description", "text", required=True),
             Spec("hours", "qty", default=Decimal(1)),
             Spec("skill", "tag"),
+            Spec("price", "money", default=Decimal("0.00")),
         ),
         search=("task", "description"),
     ),

@@ -26,10 +26,48 @@ def _zone_name(value: str) -> str:
     return value.strip()
 
 
+def _yes_no(value: str) -> str:
+    text = value.strip().lower()
+    if text in ("yes", "true", "1", "on"):
+        return "yes"
+    if text in ("no", "false", "0", "off"):
+        return "no"
+    raise InvalidInput("value", value, "expected yes or no")
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekdays(value: str, field: str = "workdays") -> list[int]:
+    """``mon-fri``, ``mon-fri,sat``, ``mon,wed,fri`` -> weekday numbers (Monday 0)."""
+    days: list[int] = []
+    for part in value.strip().lower().split(","):
+        part = part.strip()
+        if "-" in part:
+            first, _, last = part.partition("-")
+            if first not in WEEKDAYS or last not in WEEKDAYS:
+                raise InvalidInput(field, value, "expected days such as mon-fri or mon,wed,fri")
+            a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
+            span = range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)]
+            days.extend(span)
+        elif part in WEEKDAYS:
+            days.append(WEEKDAYS.index(part))
+        else:
+            raise InvalidInput(field, value, "expected days such as mon-fri or mon,wed,fri")
+    return sorted(set(days))
+
+
+def _workdays(value: str) -> str:
+    parse_weekdays(value)
+    return value.strip().lower()
+
+
 #: key -> (default, validator returning the stored text, help)
 KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "timezone": ("UTC", _zone_name, "the shop's IANA time zone; times without an offset are read in it"),
     "currency": ("EUR", _currency, "the currency of prices and invoices (ISO 4217)"),
+    "sign_off_required": ("yes", _yes_no, "new service orders must be signed off before they are posted"),
+    "workdays": ("mon-fri", _workdays, "the shop's working days; generated orders on other days get a warning"),
 }
 
 

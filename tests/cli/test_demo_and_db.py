@@ -136,6 +136,7 @@ def test_upgrade_from_every_revision_keeps_rows(blank_db, start):
         conn.execute(text("INSERT INTO worker (worker, name, created_at, created_by) VALUES ('T-1', 'Anna', '2026-01-01 00:00:00', 't')"))
         conn.execute(text("INSERT INTO worker_role (worker, role) VALUES ('T-1', 'technician')"))
         conn.execute(text("INSERT INTO worker_skill (worker, skill) VALUES ('T-1', 'gas')"))
+        conn.execute(text("INSERT INTO service_task (task, description, hours_milli, skill, created_at, created_by) VALUES ('BOIL', 'Boiler', 1500, 'gas', '2026-01-01 00:00:00', 't')"))
     cli = Cli()
     if start != migrations.HEAD:
         result = cli("customer", "list", code=1)
@@ -145,6 +146,9 @@ def test_upgrade_from_every_revision_keeps_rows(blank_db, start):
     assert [c["account"] for c in cli.json("customer", "list")] == ["C-1"]
     worker = cli.json("worker", "show", "T-1")
     assert (worker["roles"], worker["skills"]) == (["technician"], ["gas"])
+    task = cli.json("task", "show", "BOIL")
+    assert (task["hours"], task["skill"]) == ("1.5", "gas")
+    assert task["price"] == "0.00"  # added by 0002, existing rows get 0.00
     assert cli.json("db", "check")["ok"] is True
 
 
@@ -195,8 +199,11 @@ def test_config_settings(cli):
     result = cli("config", "set", "timezone", "Mars/Base", code=1)
     assert result.stderr.startswith("error: invalid timezone 'Mars/Base'")
     cli("config", "get", "colour", code=1)
-    rows = cli.json("config", "list")
-    assert {r["key"]: r["value"] for r in rows} == {"timezone": "UTC", "currency": "USD"}
+    rows = {r["key"]: r["value"] for r in cli.json("config", "list")}
+    assert rows == {"timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri"}
+    cli("config", "set", "workdays", "mon-sat")
+    cli("config", "set", "workdays", "someday", code=1)
+    cli("config", "set", "sign_off_required", "maybe", code=1)
 
 
 def test_commands_on_an_out_of_date_database_say_to_upgrade(db_url):

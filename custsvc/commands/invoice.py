@@ -1,0 +1,117 @@
+"""custsvc invoice: invoices and credit notes, and their export for accounting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from custsvc.commands._common import FormatOpt, LimitOpt, fmt_of, run
+
+app = typer.Typer(help="Invoices and credit notes: list, show, export for accounting, credit.", no_args_is_help=True)
+InvoiceArg = Annotated[str, typer.Argument(help="Invoice number, e.g. INV-000001.", metavar="INV")]
+LIST_COLUMNS = ["invoice", "kind", "date", "customer", "currency", "total", "lines", "credits"]
+LINE_COLUMNS = ["line", "description", "quantity", "unit_price", "amount", "source", "credited"]
+
+
+def emit_invoice(record: dict[str, Any], fmt: str | None, *, number_only: bool = False) -> None:
+    from custsvc import output
+
+    kind = output.resolve_format(fmt)
+    if number_only and kind == "plain":
+        output.echo(record["invoice"])
+        return
+    columns = LINE_COLUMNS if record["kind"] == "invoice" else LINE_COLUMNS[:-1]
+    output.emit_record(
+        record,
+        fmt=kind,
+        title=f"{'invoice' if record['kind'] == 'invoice' else 'credit note'} {record['invoice']}",
+        hide=("line_items",),
+        sections={"lines": (record["line_items"], columns)},
+    )
+
+
+def _dates(s: Any, date_from: str | None, date_to: str | None) -> tuple[Any, Any]:
+    from custsvc.services import agreements
+
+    lo = agreements.parse_day(s, date_from, "from") if date_from else None
+    hi = agreements.parse_day(s, date_to, "to") if date_to else None
+    return lo, hi
+
+
+@app.command("list")
+def list_(
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's invoices.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Invoice date on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Invoice date on or before (YYYY-MM-DD).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="invoice or credit.")] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List invoices and credit notes.
+
+    Example: custsvc invoice list --customer C-1001 --from 2026-01-01
+    """
+    from custsvc import output
+    from custsvc.services import invoices
+
+    def work(s: Any) -> Any:
+        lo, hi = _dates(s, date_from, date_to)
+        return invoices.list_invoices(s, customer=customer, date_from=lo, date_to=hi, kind=kind, limit=limit)
+
+    output.emit_rows(run(work, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no invoices")
+
+
+@app.command("show")
+def show(invoice: InvoiceArg, fmt: FormatOpt = None) -> None:
+    """Show an invoice or credit note with its lines.
+
+    Example: custsvc invoice show INV-000001
+    """
+    from custsvc.services import invoices
+
+    emit_invoice(run(lambda s: invoices.show(s, invoice), write=False), fmt_of(fmt))
+
+
+@app.command("export")
+def export(
+    date_from: Annotated[str, typer.Option("--from", help="First invoice date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last invoice date (YYYY-MM-DD).")],
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Export invoice lines for an accounting import: one row per line, credit notes negative.
+
+    Fields: invoice, line, date, customer, currency, kind, description, quantity, unit_price, amount,
+    source_type, source, credits. Example: custsvc invoice export --from 2026-03-01 --to 2026-03-31 --format csv
+    """
+    from custsvc import output
+    from custsvc.services import invoices
+
+    def work(s: Any) -> Any:
+        lo, hi = _dates(s, date_from, date_to)
+        return invoices.export_lines(s, date_from=lo, date_to=hi, customer=customer)
+
+    rows = run(work, write=False)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind == "csv" and not rows:
+        output.echo("invoice,line,date,customer,currency,kind,description,quantity,unit_price,amount,source_type,source,credits")
+        return
+    output.emit_rows(rows, fmt=kind, columns=["invoice", "line", "date", "customer", "description", "quantity", "unit_price", "amount", "source"], empty="no invoice lines")
+
+
+@app.command("credit")
+def credit(
+    invoice: InvoiceArg,
+    line: Annotated[list[int] | None, typer.Option("--line", help="Credit only this line; repeatable.", min=1)] = None,
+    reopen: Annotated[bool, typer.Option("--reopen", help="Make what the lines billed billable again (order lines go back to open).")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Text on the credit note.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Credit an invoice (all lines not yet credited, or --line N) with a credit note.
+
+    Example: custsvc invoice credit INV-000001 --line 2 --reopen
+    """
+    from custsvc.services import invoices
+
+    emit_invoice(run(lambda s: invoices.credit(s, invoice, line_nos=line or [], reopen=reopen, note=note)), fmt_of(fmt), number_only=True)

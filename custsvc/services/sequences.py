@@ -1,0 +1,31 @@
+"""Gap-free numbers: the counter row is updated in the same transaction as the records that use
+the numbers, so a rolled-back command leaves no hole and two writers never get the same number."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from custsvc.errors import CustSvcError
+from custsvc.models import NumberSequence
+
+
+def take(session: Session, name: str, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive numbers of sequence ``name``."""
+    if count <= 0:
+        return []
+    row = session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.name == name)
+        .values(next_value=NumberSequence.next_value + count)
+        .returning(NumberSequence.next_value, NumberSequence.prefix, NumberSequence.width)
+    ).one_or_none()
+    if row is None:
+        raise CustSvcError(f"the number sequence {name!r} is missing; run `custsvc db upgrade`")
+    after, prefix, width = row
+    first = after - count
+    return [f"{prefix}{n:0{width}d}" for n in range(first, after)]
+
+
+def next_number(session: Session, name: str) -> str:
+    return take(session, name, 1)[0]

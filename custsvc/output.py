@@ -247,10 +247,21 @@ def _rich_table(
     from rich.table import Table
     from rich.text import Text
 
+    console = _console()
+    names = _headers(shown, headers)
+    # keep short values (keys, dates, amounts) on one line; when the terminal is too narrow for
+    # all columns, the last ones (commands list the least important last) are left out
+    wanted = [min(max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0)), 14) for c, h in zip(shown, names, strict=True)]
+    keep = len(shown)
+    while keep > 3 and sum(wanted[:keep]) + 3 * keep + 1 > console.width:
+        keep -= 1
+    if keep < len(shown):
+        message(f"(not shown at this width: {', '.join(names[keep:])}; use a wider terminal or --format plain/json)")
+        shown, names, wanted = list(shown[:keep]), names[:keep], wanted[:keep]
     table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    for column, header in zip(shown, _headers(shown, headers), strict=True):
+    for column, header, width in zip(shown, names, wanted, strict=True):
         numeric = _is_numeric(r.get(column) for r in rows)
-        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold", min_width=width)
     for row in rows:
         cells = []
         for column in shown:
@@ -263,7 +274,7 @@ def _rich_table(
             style = VALUE_STYLES.get(text) if column in STYLED_KEYS else None
             cells.append(Text(text, style=style or ""))
         table.add_row(*cells)
-    _console().print(table)
+    console.print(table)
 
 
 # --- single records ---------------------------------------------------------------------------

@@ -160,8 +160,43 @@ def cli(db_url: str) -> Cli:
     return Cli()
 
 
+@pytest.fixture(scope="session")
+def demo_template(request: pytest.FixtureRequest, template_db: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the demo shop loaded at FIXED_NOW, made once, that demo tests copy."""
+    from custsvc import db, state
+
+    if PG_SERVER:
+        name = f"custsvc_demo_{_worker_id(request)}"
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+        url, result = _pg_url(name), name
+    else:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(template_db, path)
+        url = result = str(path)
+    previous = os.environ.get("CUSTSVC_DB")
+    os.environ["CUSTSVC_DB"] = url
+    try:
+        Cli()("--now", FIXED_NOW, "demo")
+    finally:
+        if previous is None:
+            os.environ.pop("CUSTSVC_DB", None)
+        else:
+            os.environ["CUSTSVC_DB"] = previous
+        state.reset()
+        db.dispose_engines()
+    return result
+
+
 @pytest.fixture
-def demo(cli: Cli) -> Cli:
-    """The test database with the demo shop loaded (at a fixed time)."""
-    cli("--now", FIXED_NOW, "demo")
-    return cli
+def demo(demo_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """A fresh copy of the demo shop; the clock stays at FIXED_NOW for the test."""
+    from custsvc import db
+
+    url, cleanup = _new_database(demo_template, tmp_path)
+    monkeypatch.setenv("CUSTSVC_DB", url)
+    monkeypatch.setenv("CUSTSVC_NOW", FIXED_NOW)
+    yield Cli()
+    db.dispose_engines()
+    cleanup()

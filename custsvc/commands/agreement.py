@@ -14,7 +14,7 @@ app.add_typer(line_app, name="line")
 
 AgreementArg = Annotated[str, typer.Argument(help="Agreement id, e.g. AGR-1001.", metavar="ID")]
 LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "technician", "status", "lines"]
-LINE_COLUMNS = ["line", "type", "description", "object", "task", "worker", "item", "quantity", "price", "every", "rrule", "window", "start", "end", "stopped"]
+LINE_COLUMNS = ["line", "type", "task", "object", "schedule", "start", "end", "window", "item", "quantity", "price", "stopped"]
 
 
 def _emit(record: dict[str, Any], fmt: str | None) -> None:
@@ -134,6 +134,7 @@ def generate(
     date_to: Annotated[str, typer.Option("--to", help="Last date of the period, inclusive (YYYY-MM-DD).")],
     agreement: Annotated[str | None, typer.Argument(help="Only this agreement (default: all).", metavar="[ID]")] = None,
     dry_run: DryRunOpt = False,
+    summary: Annotated[bool, typer.Option("--summary", help="Print only the counts (one line, or one JSON object), not every order.")] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Generate the service orders agreements call for in a period; safe to run again.
@@ -150,9 +151,20 @@ def generate(
         )
         if dry_run:
             s.rollback()
-    for warning in result["warnings"]:
+    warnings = result["warnings"]
+    for warning in warnings[:10]:
         output.warn(warning)
+    if len(warnings) > 10:
+        output.warn(f"... and {len(warnings) - 10} more (--format json --summary lists them all)")
     kind = output.resolve_format(fmt_of(fmt))
+    verb = "would create" if dry_run else "created"
+    counts = f"{verb} {result['created_orders']} order(s) and {result['created_lines']} line(s)" + (" (dry run: nothing written)" if dry_run else "")
+    if summary:
+        if kind == "json":
+            output.emit_json({k: result[k] for k in ("created_orders", "created_lines", "warnings")} | {"dry_run": dry_run})
+        else:
+            output.echo(counts)
+        return
     if kind == "json":
         output.emit_json(result["orders"])
         return
@@ -172,8 +184,7 @@ def generate(
         for o in result["orders"]
     ]
     output.emit_rows(rows, fmt=kind, columns=["order", "date", "agreement", "customer", "lines", "what"])
-    verb = "would create" if dry_run else "created"
-    output.message(f"{verb} {result['created_orders']} order(s) and {result['created_lines']} line(s)" + (" (dry run: nothing written)" if dry_run else ""))
+    output.message(counts)
 
 
 @line_app.command("add")

@@ -37,5 +37,7 @@ def demo(
         output.echo(f"customers by tier: {tiers}")
         output.echo(f"workers by role:   {roles}")
         output.echo(f"technicians:       {teams}")
+        stages = ", ".join(f"{n} {s}" for s, n in result["orders_by_stage"].items())
+        output.echo(f"orders by stage:   {stages}")
         output.echo(f"shop time zone:    {result['timezone']}, currency {result['currency']}")
-    output.message(f"\ndatabase: {result['database']}\ntry: custsvc customer list | custsvc worker list --role technician | custsvc object list --customer C-1001")
+    output.message(f"\ndatabase: {result['database']}\ntry: custsvc order list --open | custsvc agreement list | custsvc invoice list | custsvc customer list")

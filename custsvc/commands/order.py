@@ -18,8 +18,8 @@ app.add_typer(reason_app, name="reason")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number, e.g. SO-000001.", metavar="ORDER")]
 LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1)]
-LIST_COLUMNS = ["order", "service_date", "customer", "stage", "priority", "progress", "technician", "total", "objects"]
-LINE_COLUMNS = ["line", "type", "description", "worker", "object", "quantity", "price", "amount", "status", "signed_off_at"]
+LIST_COLUMNS = ["order", "service_date", "customer", "stage", "priority", "total", "progress", "technician", "objects"]
+LINE_COLUMNS = ["line", "type", "description", "quantity", "price", "amount", "status", "worker", "object", "signed_off_at"]
 HISTORY_COLUMNS = ["at", "from_stage", "to_stage", "actor", "reason", "note"]
 HEADER_HIDE = ("line_items", "history")
 

@@ -41,9 +41,29 @@ class Interval:
     def step(self, k: int) -> relativedelta:
         return relativedelta(**{UNITS[self.unit]: self.count * k})  # type: ignore[arg-type]
 
+    def nth(self, start: date, k: int) -> date:
+        """``start + k x interval`` (months and years clip the day to the month's end)."""
+        n = self.count * k
+        if self.unit == "day":
+            return start + timedelta(days=n)
+        if self.unit == "week":
+            return start + timedelta(weeks=n)
+        return add_months(start, n * 12 if self.unit == "year" else n)
+
     @property
     def approx_days(self) -> float:
         return self.count * {"day": 1, "week": 7, "month": 30.436875, "year": 365.2425}[self.unit]
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _MONTH_DAYS[month] + (1 if month == 1 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 0)
+    return date(year, month + 1, min(day.day, last))
 
 
 def parse_every(text: str, field: str = "every") -> Interval:
@@ -89,11 +109,11 @@ def occurrences(start: date, lo: date, hi: date, *, every: Interval | None = Non
         return [start] if lo <= start <= hi else []
     # jump close to lo instead of walking from the start of a long-running line
     k = max(0, int((lo - start).days / every.approx_days) - 1)
-    while k > 0 and start + every.step(k) >= lo:
+    while k > 0 and every.nth(start, k) >= lo:
         k -= 1
     dates = []
     while True:
-        current = start + every.step(k)
+        current = every.nth(start, k)
         if current > hi:
             return dates
         if current >= lo:

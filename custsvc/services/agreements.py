@@ -111,6 +111,7 @@ def line_record(line: AgreementLine) -> dict[str, Any]:
         "price": line.price,
         "every": every,
         "rrule": line.rrule,
+        "schedule": every and f"every {every}" or (f"RRULE {line.rrule}" if line.rrule else "once"),
         "window": window,
         "start": line.start,
         "end": line.end,
@@ -469,7 +470,8 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
     numbers = iter(sequences.take(session, "order", len(new_slots)))
     initial = stages.initial(session).stage
     requires_sign_off = settings.get(session, "sign_off_required") == "yes"
-    workdays = set(settings.parse_weekdays(settings.get(session, "workdays")))
+    workdays_text = settings.get(session, "workdays")
+    workdays = set(settings.parse_weekdays(workdays_text))
 
     next_line_no: dict[str, int] = {}
     existing_numbers = [s.existing for s in slots if s.existing is not None]
@@ -508,7 +510,7 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
                 }
             )
             if slot.day.weekday() not in workdays:
-                warnings.append(f"{number} falls on {slot.day:%a %Y-%m-%d}, a closed day (workdays: {settings.get(session, 'workdays')})")
+                warnings.append(f"{number} falls on {slot.day:%a %Y-%m-%d}, a closed day (workdays: {workdays_text})")
         line_no = next_line_no.get(number, 0)
         for visit in sorted(slot.visits, key=lambda v: (v.day, v.ref.line_no)):
             line: AgreementLine = visit.ref

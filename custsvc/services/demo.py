@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, SQLModel
@@ -14,7 +20,8 @@ from custsvc.errors import CustSvcError
 from custsvc.files import read_rows
 from custsvc.db import actor_of, now_of
 from custsvc.domain import defaults
-from custsvc.models import Customer, NumberSequence, ServiceObject, Stage, Worker, WorkerRole
+from custsvc.domain.timeparse import localize
+from custsvc.models import Agreement, Customer, Invoice, NumberSequence, ServiceObject, ServiceOrder, Stage, Worker, WorkerRole
 from custsvc.services import master, settings
 
 #: (what, file) in load order: teams need their owner, technicians their team
@@ -90,7 +97,14 @@ def load(session: Session, *, force: bool = False) -> dict[str, Any]:
                 settings.set_value(session, row["key"], row["value"])
         else:
             master.import_rows(session, what, rows)
+    load_orders(session, folder)
     return overview(session)
+
+
+def stages_in_order(session: Session) -> list[Stage]:
+    from custsvc.services import stages
+
+    return stages.all_stages(session)
 
 
 def overview(session: Session) -> dict[str, Any]:
@@ -108,12 +122,149 @@ def overview(session: Session) -> dict[str, Any]:
         "service tasks": session.execute(select(func.count()).select_from(master.KINDS["task"].model)).scalar_one(),
         "workers": session.execute(select(func.count()).select_from(Worker)).scalar_one(),
         "teams": session.execute(select(func.count()).select_from(master.KINDS["team"].model)).scalar_one(),
+        "agreements": session.execute(select(func.count()).select_from(Agreement)).scalar_one(),
+        "service orders": session.execute(select(func.count()).select_from(ServiceOrder)).scalar_one(),
+        "invoices": session.execute(select(func.count()).select_from(Invoice)).scalar_one(),
     }
+    by_stage = dict(session.execute(select(ServiceOrder.stage, func.count()).group_by(ServiceOrder.stage)).all())
     return {
         "counts": counts,
         "customers_by_tier": {str(k): v for k, v in sorted(tiers.items(), key=lambda kv: str(kv[0]))},
         "workers_by_role": dict(sorted(roles.items())),
         "technicians_by_team": {str(k): v for k, v in sorted(teams.items(), key=lambda kv: str(kv[0]))},
+        "orders_by_stage": {s.stage: by_stage[s.stage] for s in stages_in_order(session) if s.stage in by_stage},
         "timezone": settings.get(session, "timezone"),
         "currency": settings.get(session, "currency"),
     }
+
+
+# --- service orders (agreements, generated and hand-made orders) ------------------------------
+
+_RELATIVE = re.compile(r"([+-]\d+)([dwm])")
+
+
+def relative_day(text: str, today: date) -> date:
+    """``-9m+3d``: nine months back, then three days on, from ``today``."""
+    day = today
+    spec = text.split()[0]
+    if not _RELATIVE.fullmatch(spec) and not re.fullmatch(r"(?:[+-]\d+[dwm])+", spec):
+        raise CustSvcError(f"fixture date {text!r} is not like -9m+3d")
+    for amount, unit in _RELATIVE.findall(spec):
+        n = int(amount)
+        day = day + (relativedelta(months=n) if unit == "m" else timedelta(days=n * (7 if unit == "w" else 1)))
+    return day
+
+
+def relative_time(text: str, today: date, tz: Any) -> datetime:
+    day = relative_day(text, today)
+    parts = text.split()
+    hour, minute = (int(x) for x in parts[1].split(":")) if len(parts) > 1 else (9, 0)
+    return localize(datetime.combine(day, time(hour, minute)), tz).astimezone(UTC)
+
+
+@contextmanager
+def at(session: Session, when: datetime) -> Iterator[None]:
+    """Let the services below run as if it were ``when`` (never later than the real now)."""
+    real = session.info["now"]
+    session.info["now"] = min(when, real)
+    try:
+        yield
+    finally:
+        session.info["now"] = real
+
+
+def load_orders(session: Session, folder: Path) -> None:
+    from custsvc.services import agreements, orders, stages
+
+    tz = session.info["tz"]
+    now = session.info["now"]
+    today = now.astimezone(tz).date()
+    for row in read_rows(folder / "reasons.csv")[0]:
+        stages.add_reason(session, row["code"], row["description"])
+
+    for spec in read_rows(folder / "agreements.json")[0]:
+        created = relative_time(spec["start"] + " 08:00", today, tz) - timedelta(days=14)
+        with at(session, created):
+            agreements.create(
+                session, spec["agreement"], customer=spec["customer"], start=relative_day(spec["start"], today).isoformat(),
+                end=relative_day(spec["end"], today).isoformat() if spec.get("end") else None, group=spec.get("group"),
+                technician=spec.get("technician"), combine_rule=spec.get("combine", "agreement"),
+                description=spec.get("description"), template=bool(spec.get("template")),
+            )
+            for line in spec["lines"]:
+                agreements.add_line(
+                    session, spec["agreement"], type=line["type"], start=relative_day(line["start"], today).isoformat(),
+                    obj=line.get("object"), task=line.get("task"), item=line.get("item"), quantity=line.get("qty"),
+                    price=line.get("price"), every=line.get("every"), window=line.get("window"), description=line.get("description"),
+                )
+
+    # generation as a monthly cron job would have run it: a few days before each month
+    first = (today - relativedelta(months=3)).replace(day=1)
+    while (run_at := localize(datetime.combine(first - timedelta(days=5), time(6, 0)), tz).astimezone(UTC)) <= now:
+        last = first + relativedelta(months=1) - timedelta(days=1)
+        with at(session, run_at):
+            agreements.generate(session, agreement=None, date_from=first, date_to=last)
+        first = last + timedelta(days=1)
+    _work_generated_orders(session, today, tz)
+
+    for number, spec in enumerate(read_rows(folder / "orders.json")[0]):
+        created = relative_time(spec["created"], today, tz)
+        with at(session, created):
+            order = orders.create(
+                session, customer=spec["customer"], objects=spec.get("objects", []), priority=spec.get("priority", "normal"),
+                technician=spec.get("technician"), description=spec.get("description"),
+            )["order"]
+            for line in spec.get("lines", []):
+                orders.add_line(
+                    session, order, type=line["type"], worker=line.get("worker"), item=line.get("item"), task=line.get("task"),
+                    quantity=line.get("qty"), price=line.get("price"), description=line.get("description"),
+                )
+        step = created
+        for stage in spec.get("path", []):
+            step += timedelta(minutes=35 + 47 * (number % 3))
+            with at(session, step):
+                if stage == "canceled":
+                    orders.cancel(session, order, reason=spec.get("reason"))
+                else:
+                    orders.move(session, order, stage)
+        if spec.get("sign_off"):
+            with at(session, step + timedelta(minutes=20)):
+                orders.sign_off(session, order)
+        if spec.get("post"):
+            with at(session, step + timedelta(days=1)):
+                orders.post(session, order)
+
+
+def _work_generated_orders(session: Session, today: date, tz: Any) -> None:
+    """Past visits were done (most of them invoiced), this week's are under way, later ones wait."""
+    from custsvc.models import ServiceOrder
+    from custsvc.services import orders
+
+    generated = session.execute(
+        select(ServiceOrder.number, ServiceOrder.service_date).where(ServiceOrder.agreement.is_not(None)).order_by(ServiceOrder.service_date, ServiceOrder.number)
+    ).all()
+    for index, (number, day) in enumerate(generated):
+        start = localize(datetime.combine(day, time(8, 30 + (index % 4) * 5)), tz).astimezone(UTC)
+        if day > today + timedelta(days=7):
+            continue
+        if day > today:
+            with at(session, start - timedelta(days=3)):
+                orders.move(session, number, "planned")
+            continue
+        age = (today - day).days
+        path = ["planned", "in-progress"]
+        if age > 3 or index % 3:
+            path.append("completed")
+        if index % 11 == 5 and age <= 21:
+            path = ["planned", "in-progress", "waiting-for-customer"]
+        for offset, stage in enumerate(path):
+            when = start - timedelta(days=2) if stage == "planned" else start + timedelta(minutes=50 * offset)
+            with at(session, when):
+                orders.move(session, number, stage)
+        if path[-1] != "completed":
+            continue
+        with at(session, start + timedelta(hours=3)):
+            orders.sign_off(session, number)
+        if age > 10:
+            with at(session, start + timedelta(days=2)):
+                orders.post(session, number)

@@ -71,7 +71,8 @@ def test_db_check_passes_on_a_good_database(demo):
 
 
 @sqlite_only
-def test_db_check_finds_broken_foreign_keys(demo, db_url):
+def test_db_check_finds_broken_foreign_keys(demo):
+    db_url = os.environ["CUSTSVC_DB"]
     with sqlite3.connect(db_url) as conn:
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("UPDATE service_object SET customer = 'GONE' WHERE object = 'OBJ-0001'")
@@ -217,3 +218,17 @@ def test_commands_on_an_out_of_date_database_say_to_upgrade(db_url):
     assert result.stderr == (
         f"error: the database schema is at revision 0000, this custsvc needs {migrations.HEAD}: run `custsvc db upgrade`\n"
     )
+
+
+def test_demo_has_agreements_orders_in_several_stages_and_invoices(demo):
+    assert len(demo.json("agreement", "list", "--status", "active")) >= 5
+    assert demo.json("agreement", "list", "--status", "template")
+    orders = demo.json("order", "list")
+    stages = {o["stage"] for o in orders}
+    assert {"created", "planned", "in-progress", "completed", "canceled"} <= stages
+    assert any(o["agreement"] for o in orders) and any(not o["agreement"] for o in orders)
+    assert {o["progress"] for o in orders} == {"in-process", "posted", "canceled"}
+    invoices = demo.json("invoice", "list")
+    assert invoices and all(i["total"] != "0.00" for i in invoices)
+    # the demo's generation is caught up: running it again for its months creates nothing
+    assert demo.json("agreement", "generate", "--from", "2025-12-01", "--to", "2026-03-31", "--summary")["created_orders"] == 0

@@ -118,7 +118,7 @@ def test_occurrences_are_anchored_and_split_periods_add_up(start, unit, count, a
     parts = occurrences(start, lo, mid, every=every) + occurrences(start, mid + timedelta(days=1), hi, every=every)
     assert whole == parts
     walked, k = [], 0
-    while (day := start + every.step(k)) <= hi:
+    while (day := start + every.step(k)) <= hi:  # dateutil's relativedelta as the reference
         walked.append(day)
         k += 1
     assert whole == [d for d in walked if d >= lo]

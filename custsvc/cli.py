@@ -156,6 +156,7 @@ def _register() -> None:
     from custsvc.commands import (
         agreement,
         bom,
+        calendar,
         config,
         customer,
         dbcmd,
@@ -183,6 +184,7 @@ def _register() -> None:
         (dispatch.app, "dispatch", "Dispatch"),
         (subscription.app, "subscription", "Subscriptions"),
         (sla.app, "sla", "Service levels"),
+        (calendar.app, "calendar", "Service levels"),
         (customer.app, "customer", "Master data"),
         (service_object.app, "object", "Master data"),
         (item.app, "item", "Master data"),

@@ -13,7 +13,7 @@ line_app = typer.Typer(help="Agreement lines: what recurs, how often, and in whi
 app.add_typer(line_app, name="line")
 
 AgreementArg = Annotated[str, typer.Argument(help="Agreement id, e.g. AGR-1001.", metavar="ID")]
-LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "technician", "status", "lines"]
+LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "sla", "status", "lines", "technician"]
 LINE_COLUMNS = ["line", "type", "task", "object", "schedule", "start", "end", "window", "item", "quantity", "price", "stopped"]
 
 
@@ -42,6 +42,7 @@ def create(
     combine: Annotated[str, typer.Option("--combine", help="Group generated lines into orders by agreement, task, worker or object.")] = "agreement",
     description: Annotated[str | None, typer.Option("--description", help="What the agreement covers.")] = None,
     template: Annotated[bool, typer.Option("--template", help="Create a template (it generates nothing; copy it to use it).")] = False,
+    sla: Annotated[str | None, typer.Option("--sla", help="The SLA of the agreement's orders (same as `sla apply SLA --agreement ID`).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a service agreement.
@@ -53,7 +54,7 @@ def create(
     record = run(
         lambda s: agreements.create(
             s, agreement, customer=customer, start=start, end=end, group=group, technician=technician,
-            combine_rule=combine, description=description, template=template,
+            combine_rule=combine, description=description, template=template, sla=sla,
         )
     )
     _emit(record, fmt_of(fmt))

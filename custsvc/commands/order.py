@@ -18,7 +18,7 @@ app.add_typer(reason_app, name="reason")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number, e.g. SO-000001.", metavar="ORDER")]
 LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1)]
-LIST_COLUMNS = ["order", "service_date", "customer", "stage", "priority", "total", "progress", "technician", "objects"]
+LIST_COLUMNS = ["order", "service_date", "customer", "stage", "priority", "sla_status", "time_left", "total", "progress", "technician", "objects"]
 LINE_COLUMNS = ["line", "type", "description", "quantity", "price", "amount", "status", "worker", "object", "signed_off_at"]
 HISTORY_COLUMNS = ["at", "from_stage", "to_stage", "actor", "reason", "note"]
 HEADER_HIDE = ("line_items", "history")
@@ -53,6 +53,7 @@ def create(
     sign_off: Annotated[
         bool | None, typer.Option("--sign-off/--no-sign-off", help="Whether posting needs a sign-off (default: the sign_off_required setting).")
     ] = None,
+    sla: Annotated[str | None, typer.Option("--sla", help="The SLA (default: the agreement's, customer's, tier's or the default one).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a service order in the initial stage and print its number.
@@ -64,7 +65,7 @@ def create(
     record = run(
         lambda s: orders.create(
             s, customer=customer, objects=obj or [], priority=priority, agreement=agreement, technician=technician,
-            description=description, address=address, preferred_at=preferred_at, requires_sign_off=sign_off,
+            description=description, address=address, preferred_at=preferred_at, requires_sign_off=sign_off, sla=sla,
         )
     )
     _emit_order(record, fmt_of(fmt), number_only=True)
@@ -97,7 +98,7 @@ def list_(
         )
 
     rows = run(work, write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, headers={"service_date": "date"}, empty="no service orders")
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, headers={"service_date": "date", "sla_status": "sla"}, empty="no service orders")
 
 
 @app.command("show")

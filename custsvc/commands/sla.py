@@ -1,15 +1,327 @@
-"""custsvc sla: Service-level agreements (not in this version yet: the group only has --help)."""
+"""custsvc sla: service-level agreements, the clock of each order, and compliance reports."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
 
-from custsvc.commands._common import not_yet
+from custsvc.commands._common import FormatOpt, fmt_of, run
 
-app = typer.Typer(help="Service-level agreements: business-time clock, deadlines and compliance reports. Not in this version yet.", invoke_without_command=True)
+app = typer.Typer(
+    help="Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports.",
+    no_args_is_help=True,
+)
+SlaArg = Annotated[str, typer.Argument(help="SLA id, e.g. gold.", metavar="SLA")]
+OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
+LIST_COLUMNS = ["sla", "calendar", "response_high", "resolution_high", "response_normal", "resolution_normal", "response_low", "resolution_low", "applies_to", "suspended"]
+STATUS_FIELDS = ["order", "sla", "priority", "status", "response_due", "resolution_due", "responded_at", "resolved_at", "response_seconds", "resolution_seconds", "paused_seconds", "compliance_pct", "time_left"]
 
 
-@app.callback()
-def main(ctx: typer.Context) -> None:
-    """Service-level agreements: business-time clock, deadlines and compliance reports. Not in this version yet."""
-    not_yet(ctx, "sla")
+def _bar(pct: float | None, width: int = 20) -> Any:
+    """A compliance bar for Rich tables: green share met, red the rest."""
+    from rich.text import Text
+
+    if pct is None:
+        return Text("n/a", style="dim")
+    filled = round(width * pct / 100)
+    style = "green" if pct >= 95 else "yellow" if pct >= 80 else "red"
+    return Text("█" * filled, style=style) + Text("░" * (width - filled), style="dim") + Text(f" {pct:5.1f}%")
+
+
+def _duration(seconds: int | None) -> str:
+    from custsvc.domain.timeparse import format_duration
+
+    return "" if seconds is None else format_duration(seconds)
+
+
+@app.command("add")
+def add(
+    sla: SlaArg,
+    calendar: Annotated[str, typer.Option("--calendar", help="The working calendar the business time is counted in.")],
+    response: Annotated[list[str], typer.Option("--response", help="Response target: 4h, or per priority high=1h (repeatable; a bare value covers the rest).")],
+    resolution: Annotated[list[str], typer.Option("--resolution", help="Resolution target: 2d, or per priority high=4h (repeatable).")],
+    description: Annotated[str | None, typer.Option("--description", help="What the SLA promises.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add an SLA with response and resolution targets in business time.
+
+    Example: custsvc sla add gold --calendar riga-office --response high=1h --response 4h --resolution high=4h --resolution 16h
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    record = run(lambda s: slas.add(s, sla, calendar=calendar, response=response, resolution=resolution, description=description))
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"SLA {sla}", hide=("targets",))
+
+
+@app.command("list")
+def list_(fmt: FormatOpt = None) -> None:
+    """List SLAs with their targets and where they apply.
+
+    Example: custsvc sla list
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    output.emit_rows(run(slas.list_slas, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no SLAs")
+
+
+@app.command("show")
+def show(sla: SlaArg, fmt: FormatOpt = None) -> None:
+    """Show an SLA.
+
+    Example: custsvc sla show gold
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    record = run(lambda s: slas.record(s, slas.get(s, sla)), write=False)
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"SLA {sla}", hide=("targets",))
+
+
+@app.command("suspend")
+def suspend(sla: SlaArg, fmt: FormatOpt = None) -> None:
+    """Suspend an SLA: new orders pass over it (orders that have it keep it).
+
+    Example: custsvc sla suspend bronze
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    output.emit_record(run(lambda s: slas.set_suspended(s, sla, True)), fmt=fmt_of(fmt), hide=("targets",))
+
+
+@app.command("resume")
+def resume(sla: SlaArg, fmt: FormatOpt = None) -> None:
+    """Resume a suspended SLA.
+
+    Example: custsvc sla resume bronze
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    output.emit_record(run(lambda s: slas.set_suspended(s, sla, False)), fmt=fmt_of(fmt), hide=("targets",))
+
+
+def _scope(customer: str | None, tier: str | None, agreement: str | None, default: bool) -> tuple[str, str | None]:
+    chosen = [(name, value) for name, value in (("customer", customer), ("tier", tier), ("agreement", agreement)) if value] + ([("default", None)] if default else [])
+    if len(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --customer, --tier, --agreement or --default")
+    return chosen[0]
+
+
+@app.command("apply")
+def apply(
+    sla: SlaArg,
+    customer: Annotated[str | None, typer.Option("--customer", help="For this customer's new orders.")] = None,
+    tier: Annotated[str | None, typer.Option("--tier", help="For new orders of customers of this tier.")] = None,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="For this agreement's new orders.")] = None,
+    default: Annotated[bool, typer.Option("--default", help="For new orders nothing else covers.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Say where an SLA applies. A new order gets: its own --sla, else its agreement's, its customer's, its tier's, the default.
+
+    Example: custsvc sla apply gold --tier gold
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    scope, key = _scope(customer, tier, agreement, default)
+    result = run(lambda s: slas.apply(s, sla, scope, key))
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+    else:
+        where = scope if scope == "default" else f"{scope} {result['key']}"
+        output.message(f"SLA {sla} applies to {where}")
+
+
+@app.command("unapply")
+def unapply(
+    customer: Annotated[str | None, typer.Option("--customer", help="The customer's SLA.")] = None,
+    tier: Annotated[str | None, typer.Option("--tier", help="The tier's SLA.")] = None,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="The agreement's SLA.")] = None,
+    default: Annotated[bool, typer.Option("--default", help="The default SLA.")] = False,
+) -> None:
+    """Remove an SLA assignment.
+
+    Example: custsvc sla unapply --tier bronze
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    scope, key = _scope(customer, tier, agreement, default)
+    result = run(lambda s: slas.unapply(s, scope, key))
+    output.message(f"SLA {result['sla']} no longer applies to {scope}{' ' + key if key else ''}")
+
+
+@app.command("assignments")
+def assignments(fmt: FormatOpt = None) -> None:
+    """List where each SLA applies.
+
+    Example: custsvc sla assignments
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    output.emit_rows(run(slas.assignments, write=False), fmt=fmt_of(fmt), columns=["scope", "key", "sla"], empty="no SLA applies anywhere yet")
+
+
+def _emit_status(record: dict[str, Any], fmt: str | None) -> None:
+    from custsvc import output
+
+    kind = output.resolve_format(fmt)
+    if kind == "json":
+        output.emit_json(record)
+        return
+    shown = {k: record[k] for k in STATUS_FIELDS if k in record}
+    for key in ("response_seconds", "resolution_seconds", "paused_seconds"):
+        shown[key] = _duration(shown[key])
+    output.emit_record(shown, fmt=kind, title=f"SLA clock of {record['order']}")
+
+
+@app.command("status")
+def status(order: OrderArg, fmt: FormatOpt = None) -> None:
+    """Show an order's SLA: deadlines, business time used, compliance and status.
+
+    Status is on-track, at-risk, paused, breached, met or canceled. Example: custsvc sla status SO-000045 --format json
+    """
+    from custsvc.services import sla as slas
+
+    _emit_status(run(lambda s: slas.status(s, order), write=False), fmt_of(fmt))
+
+
+@app.command("explain")
+def explain(order: OrderArg, fmt: FormatOpt = None) -> None:
+    """Show every interval that counted or was paused, with its business time, and how each deadline follows.
+
+    Example: custsvc sla explain SO-000045
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    result = run(lambda s: slas.explain(s, order), write=False)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind == "json":
+        output.emit_json(result)
+        return
+    _emit_status(result, kind)
+    output.echo()
+    output.emit_rows(result["intervals"], fmt=kind, columns=["from", "to", "clock", "business_time"], title="intervals")
+    output.echo()
+    output.emit_rows(result["log"], fmt=kind, columns=["at", "event", "actor", "reason", "note"], title="SLA log")
+    output.echo()
+    for line in result["derivation"]:
+        output.echo(line)
+
+
+@app.command("respond")
+def respond(order: OrderArg, note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None, fmt: FormatOpt = None) -> None:
+    """Record the response to an order now (it is also recorded when the order first leaves the initial stage).
+
+    Example: custsvc sla respond SO-000045
+    """
+    from custsvc.services import sla as slas
+
+    _emit_status(run(lambda s: slas.respond(s, order, note)), fmt_of(fmt))
+
+
+@app.command("stop")
+def stop(
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="Reason code (see `order reason list`).")],
+    note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Stop an order's SLA clock until `sla start` (the paused business time moves its deadlines).
+
+    Example: custsvc sla stop SO-000045 --reason NO-ACCESS
+    """
+    from custsvc.services import sla as slas
+
+    _emit_status(run(lambda s: slas.stop(s, order, reason, note)), fmt_of(fmt))
+
+
+@app.command("start")
+def start(order: OrderArg, note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None, fmt: FormatOpt = None) -> None:
+    """Start a stopped SLA clock again.
+
+    Example: custsvc sla start SO-000045
+    """
+    from custsvc.services import sla as slas
+
+    _emit_status(run(lambda s: slas.start(s, order, note)), fmt_of(fmt))
+
+
+@app.command("report")
+def report(
+    date_from: Annotated[str, typer.Option("--from", help="Orders created on or after this date.")],
+    date_to: Annotated[str, typer.Option("--to", help="Orders created on or before this date.")],
+    by: Annotated[str, typer.Option("--by", help="Group by customer, tier, technician, priority or sla.")] = "customer",
+    fmt: FormatOpt = None,
+) -> None:
+    """SLA compliance per group: orders, met, breached, open, compliance %, mean and 90th percentile response and resolution.
+
+    Compliance is met / (met + breached); times are business time. Example: custsvc sla report --from 2026-01-01 --to 2026-03-31 --by tier
+    """
+    from custsvc import output
+    from custsvc.services import agreements
+    from custsvc.services import sla as slas
+
+    rows = run(lambda s: slas.report(s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by), write=False)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind in ("json", "csv"):
+        output.emit_rows(rows, fmt=kind)
+        return
+    shown = [
+        {**r, **{k: _duration(r[k]) for k in ("mean_response_seconds", "p90_response_seconds", "mean_resolution_seconds", "p90_resolution_seconds")}}
+        for r in rows
+    ]
+    headers = {"mean_response_seconds": "mean response", "p90_response_seconds": "p90 response", "mean_resolution_seconds": "mean resolution", "p90_resolution_seconds": "p90 resolution", "compliance_pct": "compliance"}
+    columns = [by, "orders", "met", "breached", "open", "compliance_pct", "mean_response_seconds", "p90_response_seconds", "mean_resolution_seconds", "p90_resolution_seconds"]
+    cell = (lambda column, row: _bar(row["compliance_pct"], 12) if column == "compliance_pct" else None) if kind == "table" else None
+    if kind != "table":
+        shown = [{**r, "compliance_pct": "" if r["compliance_pct"] is None else f"{r['compliance_pct']:.1f}%"} for r in shown]
+    output.emit_rows(shown, fmt=kind, columns=columns, headers=headers, cell=cell, title=f"SLA compliance by {by}, {date_from} to {date_to}", empty="no orders with an SLA in that period")
+
+
+@app.command("breaches")
+def breaches(
+    date_from: Annotated[str | None, typer.Option("--from", help="Orders created on or after this date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Orders created on or before this date.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Orders that missed a target, with how late (in business time).
+
+    Example: custsvc sla breaches --from 2026-03-01
+    """
+    from custsvc import output
+    from custsvc.services import agreements
+    from custsvc.services import sla as slas
+
+    def work(s: Any) -> Any:
+        lo = agreements.parse_day(s, date_from, "from") if date_from else None
+        hi = agreements.parse_day(s, date_to, "to") if date_to else None
+        return slas.breaches(s, lo, hi)
+
+    output.emit_rows(
+        run(work, write=False), fmt=fmt_of(fmt), columns=["order", "customer", "priority", "sla", "target", "due", "done_at", "late", "technician"], empty="no breaches"
+    )
+
+
+@app.command("at-risk")
+def at_risk(
+    within: Annotated[str, typer.Option("--within", help="Business time left to the deadline, e.g. 2h.")] = "2h",
+    fmt: FormatOpt = None,
+) -> None:
+    """Open orders whose next deadline is within that much business time, soonest first.
+
+    Example: custsvc sla at-risk --within 2h
+    """
+    from custsvc import output
+    from custsvc.services import sla as slas
+
+    output.emit_rows(
+        run(lambda s: slas.at_risk(s, within), write=False), fmt=fmt_of(fmt),
+        columns=["order", "customer", "priority", "target", "due", "time_left", "stage", "technician", "status"], empty="no orders at risk",
+    )

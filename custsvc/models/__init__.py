@@ -23,8 +23,16 @@ from custsvc.models.orders import (
     ServiceOrder,
     Stage,
 )
+from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 
 __all__ = [
+    "Calendar",
+    "CalendarHoliday",
+    "OrderSla",
+    "Sla",
+    "SlaAssignment",
+    "SlaLog",
+    "SlaTarget",
     "Agreement",
     "AgreementLine",
     "Invoice",

@@ -73,6 +73,9 @@ def status(agreement: Agreement, today: date) -> str:
 
 
 def record(session: Session, agreement: Agreement, lines: int | None = None) -> dict[str, Any]:
+    from custsvc.models import SlaAssignment
+
+    sla = session.execute(select(SlaAssignment.sla).where(SlaAssignment.scope == "agreement", SlaAssignment.key == agreement.agreement)).scalar()
     return {
         "agreement": agreement.agreement,
         "customer": agreement.customer,
@@ -82,6 +85,7 @@ def record(session: Session, agreement: Agreement, lines: int | None = None) -> 
         "end": agreement.end,
         "technician": agreement.technician,
         "combine": agreement.combine,
+        "sla": sla,
         "status": status(agreement, _today(session)),
         "suspended": agreement.suspended,
         "template": agreement.template,
@@ -136,6 +140,7 @@ def create(
     combine_rule: str = "agreement",
     description: str | None = None,
     template: bool = False,
+    sla: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(agreement, "agreement")
     if session.get(Agreement, key) is not None:
@@ -166,6 +171,10 @@ def create(
     )
     session.add(row)
     session.flush()
+    if sla:
+        from custsvc.services import sla as slas
+
+        slas.apply(session, sla, "agreement", key)
     return show(session, key)
 
 
@@ -223,6 +232,7 @@ def copy(
         combine_rule=src.combine,
         description=src.description,
         template=as_template,
+        sla=record(session, src)["sla"],
     )
     warnings: list[str] = []
     rows = []
@@ -543,6 +553,10 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
         connection.execute(insert(OrderObject.__table__), object_rows)  # type: ignore[attr-defined]
     if line_rows:
         connection.execute(insert(OrderLine.__table__), [_line_columns(r) for r in line_rows])  # type: ignore[attr-defined]
+    if order_rows:
+        from custsvc.services import sla
+
+        sla.attach_generated(session, order_rows)
     return {
         "orders": [p.as_dict() for p in planned],
         "warnings": warnings,

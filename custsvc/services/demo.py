@@ -20,7 +20,7 @@ from custsvc.errors import CustSvcError
 from custsvc.files import read_rows
 from custsvc.db import actor_of, now_of
 from custsvc.domain import defaults
-from custsvc.domain.timeparse import localize
+from custsvc.domain.timeparse import localize, parse_duration
 from custsvc.models import Agreement, Customer, Invoice, NumberSequence, ServiceObject, ServiceOrder, Stage, Worker, WorkerRole
 from custsvc.services import master, settings
 
@@ -95,6 +95,7 @@ def load(session: Session, *, force: bool = False) -> dict[str, Any]:
         if what == "settings":
             for row in rows:
                 settings.set_value(session, row["key"], row["value"])
+            session.info["tz"] = settings.timezone(session)
         else:
             master.import_rows(session, what, rows)
     load_orders(session, folder)
@@ -181,6 +182,7 @@ def load_orders(session: Session, folder: Path) -> None:
     today = now.astimezone(tz).date()
     for row in read_rows(folder / "reasons.csv")[0]:
         stages.add_reason(session, row["code"], row["description"])
+    load_slas(session, folder, today, tz)
 
     for spec in read_rows(folder / "agreements.json")[0]:
         created = relative_time(spec["start"] + " 08:00", today, tz) - timedelta(days=14)
@@ -189,7 +191,7 @@ def load_orders(session: Session, folder: Path) -> None:
                 session, spec["agreement"], customer=spec["customer"], start=relative_day(spec["start"], today).isoformat(),
                 end=relative_day(spec["end"], today).isoformat() if spec.get("end") else None, group=spec.get("group"),
                 technician=spec.get("technician"), combine_rule=spec.get("combine", "agreement"),
-                description=spec.get("description"), template=bool(spec.get("template")),
+                description=spec.get("description"), template=bool(spec.get("template")), sla=spec.get("sla"),
             )
             for line in spec["lines"]:
                 agreements.add_line(
@@ -212,7 +214,7 @@ def load_orders(session: Session, folder: Path) -> None:
         with at(session, created):
             order = orders.create(
                 session, customer=spec["customer"], objects=spec.get("objects", []), priority=spec.get("priority", "normal"),
-                technician=spec.get("technician"), description=spec.get("description"),
+                technician=spec.get("technician"), description=spec.get("description"), sla=spec.get("sla"),
             )["order"]
             for line in spec.get("lines", []):
                 orders.add_line(
@@ -220,19 +222,38 @@ def load_orders(session: Session, folder: Path) -> None:
                     quantity=line.get("qty"), price=line.get("price"), description=line.get("description"),
                 )
         step = created
-        for stage in spec.get("path", []):
-            step += timedelta(minutes=35 + 47 * (number % 3))
+        for entry in spec.get("path", []):
+            # "stage@3h": that long after creation; a trailing "<" moves back to an earlier stage
+            stage, _, after = entry.rstrip("<").partition("@")
+            step = created + parse_duration(after) if after else step + timedelta(minutes=35 + 47 * (number % 3))
+            if step > session.info["now"]:
+                break
             with at(session, step):
                 if stage == "canceled":
                     orders.cancel(session, order, reason=spec.get("reason"))
                 else:
-                    orders.move(session, order, stage)
+                    orders.move(session, order, stage, back=entry.endswith("<"))
         if spec.get("sign_off"):
             with at(session, step + timedelta(minutes=20)):
                 orders.sign_off(session, order)
         if spec.get("post"):
             with at(session, step + timedelta(days=1)):
                 orders.post(session, order)
+
+
+def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:
+    from custsvc.services import calendars, sla
+
+    with at(session, relative_time("-11m 09:00", today, tz)):
+        for spec in read_rows(folder / "calendars.json")[0]:
+            calendars.add(
+                session, spec["calendar"], timezone=spec["timezone"], hours=spec["hours"], country=spec.get("holidays_country"),
+                subdivision=spec.get("holidays_subdivision"), description=spec.get("description"),
+            )
+        for spec in read_rows(folder / "slas.json")[0]:
+            sla.add(session, spec["sla"], calendar=spec["calendar"], response=spec["response"], resolution=spec["resolution"], description=spec.get("description"))
+            for scope, key in spec.get("apply", []):
+                sla.apply(session, spec["sla"], scope, key)
 
 
 def _work_generated_orders(session: Session, today: date, tz: Any) -> None:

@@ -110,7 +110,10 @@ def create(
     address: str | None = None,
     preferred_at: str | None = None,
     requires_sign_off: bool | None = None,
+    sla: str | None = None,
 ) -> dict[str, Any]:
+    from custsvc.services import sla as slas
+
     cust = session.get(Customer, customer)
     if cust is None:
         raise NotFound("customer", customer)
@@ -147,6 +150,7 @@ def create(
     for obj in _check_objects(session, customer, objects):
         session.add(OrderObject(order_number=number, object=obj))
     session.flush()
+    slas.attach(session, order, sla)
     return show(session, number)
 
 
@@ -369,10 +373,14 @@ def move(session: Session, number: str, stage: str, *, reason: str | None = None
         raise RuleViolation("stage-requires-reason", f"moving to {stage!r} needs a reason code (--reason)")
     if reason:
         stages.reason(session, reason)
+    from custsvc.services import sla as slas
+
+    slas.check_missed_target(session, order, current, reason)
     _log(session, number, current.stage, target.stage, reason, note)
     order.stage = target.stage
     _touch(session, order)
     session.flush()
+    slas.on_stage_change(session, order, current, target, reason, initial=stages.initial(session).stage)
     return show(session, number)
 
 
@@ -398,6 +406,9 @@ def cancel(session: Session, number: str, *, reason: str | None, note: str | Non
     order.stage = target.stage
     _touch(session, order)
     session.flush()
+    from custsvc.services import sla as slas
+
+    slas.on_stage_change(session, order, current, target, reason, initial=stages.initial(session).stage)
     return show(session, number)
 
 
@@ -410,7 +421,9 @@ def delete_order(session: Session, number: str) -> dict[str, Any]:
     if posted:
         raise RuleViolation("posted-lines-stay", f"{number} has posted lines and cannot be deleted")
     record = show(session, number)
-    for model in (OrderStageLog, OrderObject, OrderLine):
+    from custsvc.models import OrderSla, SlaLog
+
+    for model in (SlaLog, OrderSla, OrderStageLog, OrderObject, OrderLine):
         session.execute(delete(model).where(model.order_number == number))  # type: ignore[attr-defined]
     session.delete(order)
     session.flush()
@@ -448,6 +461,10 @@ def sign_off(session: Session, number: str, line_nos: Sequence[int] = ()) -> dic
             order.signed_off_at, order.signed_off_by = now, actor
     _touch(session, order)
     session.flush()
+    if order.signed_off_at is not None:
+        from custsvc.services import sla as slas
+
+        slas.on_sign_off(session, number)
     session.expire_all()
     return show(session, number)
 
@@ -544,7 +561,8 @@ def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dic
     return out
 
 
-def _record(order: ServiceOrder, summary: dict[str, Any], canceled_stages: set[str]) -> dict[str, Any]:
+def _record(order: ServiceOrder, summary: dict[str, Any], canceled_stages: set[str], sla: dict[str, Any] | None = None) -> dict[str, Any]:
+    sla = sla or {}
     return {
         "order": order.number,
         "customer": order.customer,
@@ -561,6 +579,10 @@ def _record(order: ServiceOrder, summary: dict[str, Any], canceled_stages: set[s
         "lines": len(summary["statuses"]),
         "total": summary["total"],
         "open_total": summary["open"],
+        "sla": sla.get("sla"),
+        "sla_status": sla.get("sla_status"),
+        "time_left": sla.get("time_left"),
+        "resolution_due": sla.get("resolution_due"),
         "requires_sign_off": order.requires_sign_off,
         "signed_off_at": order.signed_off_at,
         "signed_off_by": order.signed_off_by,
@@ -611,13 +633,19 @@ def list_orders(
     if limit:
         query = query.limit(limit)
     orders = list(session.execute(query).scalars())
-    summaries = _summaries(session, [o.number for o in orders])
-    return [_record(o, summaries[o.number], canceled) for o in orders]
+    numbers = [o.number for o in orders]
+    summaries = _summaries(session, numbers)
+    from custsvc.services import sla as slas
+
+    clocks = slas.summaries(session, numbers)
+    return [_record(o, summaries[o.number], canceled, clocks.get(o.number)) for o in orders]
 
 
 def show(session: Session, number: str) -> dict[str, Any]:
+    from custsvc.services import sla as slas
+
     order = get(session, number)
-    record = _record(order, _summaries(session, [number])[number], _canceled_stages(session))
+    record = _record(order, _summaries(session, [number])[number], _canceled_stages(session), slas.summaries(session, [number]).get(number))
     lines = session.execute(select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)).scalars()
     record["line_items"] = [line_record(line) for line in lines]
     history = [{"at": order.created_at, "from_stage": None, "to_stage": stages.initial(session).stage, "actor": order.created_by, "reason": None, "note": "created"}]

@@ -62,12 +62,20 @@ def _workdays(value: str) -> str:
     return value.strip().lower()
 
 
+def _percent(value: str) -> str:
+    text = value.strip().rstrip("%")
+    if not text.isdigit() or not 0 < int(text) < 100:
+        raise InvalidInput("value", value, "expected a percentage between 1 and 99")
+    return str(int(text))
+
+
 #: key -> (default, validator returning the stored text, help)
 KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "timezone": ("UTC", _zone_name, "the shop's IANA time zone; times without an offset are read in it"),
     "currency": ("EUR", _currency, "the currency of prices and invoices (ISO 4217)"),
     "sign_off_required": ("yes", _yes_no, "new service orders must be signed off before they are posted"),
     "workdays": ("mon-fri", _workdays, "the shop's working days; generated orders on other days get a warning"),
+    "sla_at_risk_pct": ("25", _percent, "an open SLA target is at risk when at most this share of its business time is left"),
 }
 
 

@@ -201,7 +201,7 @@ def test_config_settings(cli):
     assert result.stderr.startswith("error: invalid timezone 'Mars/Base'")
     cli("config", "get", "colour", code=1)
     rows = {r["key"]: r["value"] for r in cli.json("config", "list")}
-    assert rows == {"timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri"}
+    assert rows == {"timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri", "sla_at_risk_pct": "25"}
     cli("config", "set", "workdays", "mon-sat")
     cli("config", "set", "workdays", "someday", code=1)
     cli("config", "set", "sign_off_required", "maybe", code=1)

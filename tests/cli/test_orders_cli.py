@@ -84,7 +84,7 @@ def test_list_filters_and_plain_output(shop):
     assert a in open_orders and b not in open_orders
     assert all(o["progress"] == "in-process" for o in shop.json("order", "list", "--open"))
     header = shop("order", "list").stdout.splitlines()[0].split()
-    assert header == ["order", "date", "customer", "stage", "priority", "total", "progress", "technician", "objects"]
+    assert header == ["order", "date", "customer", "stage", "priority", "sla", "time", "left", "total", "progress", "technician", "objects"]
 
 
 def test_stage_definitions_and_reason_codes(shop):

@@ -232,3 +232,13 @@ def test_demo_has_agreements_orders_in_several_stages_and_invoices(demo):
     assert invoices and all(i["total"] != "0.00" for i in invoices)
     # the demo's generation is caught up: running it again for its months creates nothing
     assert demo.json("agreement", "generate", "--from", "2025-12-01", "--to", "2026-03-31", "--summary")["created_orders"] == 0
+
+
+def test_demo_has_calendars_slas_and_a_mix_of_outcomes(demo):
+    assert {c["calendar"] for c in demo.json("calendar", "list")} >= {"riga-office", "extended", "around-the-clock"}
+    assert {s["sla"] for s in demo.json("sla", "list")} >= {"gold", "silver", "bronze"}
+    rows = demo.json("sla", "report", "--from", "2025-01-01", "--to", "2026-12-31", "--by", "tier")
+    assert {r["tier"] for r in rows} == {"gold", "silver", "bronze"}
+    assert sum(r["met"] for r in rows) > 0 and sum(r["breached"] for r in rows) > 0 and sum(r["open"] for r in rows) > 0
+    statuses = {o["sla_status"] for o in demo.json("order", "list", "--open")}
+    assert {"on-track", "paused", "breached"} <= statuses

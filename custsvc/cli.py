@@ -50,8 +50,84 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_DOMAIN
 
 
+#: the command groups: (name, module, help panel, help text). A group's module is imported only when
+#: the group is used, so `custsvc customer list` does not pay for building every other group.
+GROUPS: list[tuple[str, str, str, str]] = [
+    ("order", "order", "Service orders", "Service orders: create, add lines, move through stages, sign off and post to an invoice."),
+    ("agreement", "agreement", "Service orders", "Service agreements: recurring work for a customer that generates service orders."),
+    ("invoice", "invoice", "Service orders", "Invoices and credit notes: list, show, export for accounting, credit."),
+    ("return", "returns", "Returns and repairs", "Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet."),
+    ("repair", "repair", "Returns and repairs", "Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."),
+    ("bom", "bom", "Returns and repairs", "Bills of materials for service objects, with versions and history. Not in this version yet."),
+    ("dispatch", "dispatch", "Dispatch", "Dispatch: teams of technicians. (Assignments, the board and suggestions are not in this version yet.)"),
+    ("subscription", "subscription", "Subscriptions", "Service subscriptions: periodic fees invoiced by an idempotent run. Not in this version yet."),
+    ("sla", "sla", "Service levels", "Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports."),
+    ("calendar", "calendar", "Service levels", "Working calendars: time zone, working windows per weekday, public and explicit holidays."),
+    ("customer", "customer", "Master data", "Customers: account, name, tier (gold, silver, bronze ...), time zone and contact."),
+    ("object", "service_object", "Master data", "Service objects: the things serviced, with customer, item and serial number."),
+    ("item", "item", "Master data", "Items: parts and products (number, name, unit, price)."),
+    ("task", "task", "Master data", "Service tasks: kinds of work with default hours and the skill they need."),
+    ("worker", "worker", "Master data", "Workers: technicians, dispatchers and managers, with skills and dispatch team."),
+    ("config", "config", "Set-up", "Shop settings: the shop's time zone and currency."),
+    ("db", "dbcmd", "Set-up", "The database: location, schema upgrades, integrity checks."),
+]
+_GROUPS = {name: (module, panel, text) for name, module, panel, text in GROUPS}
+_loaded: dict[str, Any] = {}
+
+
+def group_app(name: str) -> typer.Typer:
+    """The Typer app of a command group (importing its module)."""
+    import importlib
+
+    return importlib.import_module(f"custsvc.commands.{_GROUPS[name][0]}").app  # type: ignore[no-any-return]
+
+
+def load_group(name: str) -> Any:
+    if name not in _loaded:
+        from typer.main import get_command
+
+        command = get_command(group_app(name))
+        command.name = name
+        _loaded[name] = command
+    return _loaded[name]
+
+
 class RootGroup(TyperGroup):
-    """Runs the command tree and turns every failure into one line on stderr and an exit code."""
+    """Loads command groups on first use, and turns every failure into one line on stderr and an exit code."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*_GROUPS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in _GROUPS:
+            return command
+        if self._listing:  # the root's help only needs names and one-line help: no imports
+            _module, panel, text = _GROUPS[cmd_name]
+            return TyperGroup(name=cmd_name, help=text, rich_help_panel=panel)
+        return load_group(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from difflib import get_close_matches
+
+        from custsvc import _click_compat as cc
+
+        try:
+            return super().resolve_command(ctx, args)
+        except cc.ClickException as exc:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in exc.message:  # type: ignore[attr-defined]
+                exc.message = exc.message.rstrip(".") + ". Did you mean " + ", ".join(map(repr, matches)) + "?"  # type: ignore[attr-defined]
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:  # type: ignore[override]
         from custsvc import _click_compat as cc
@@ -87,6 +163,20 @@ class RootGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def iter_commands() -> Any:
+    """Every command and group as (path, click command), loading all groups (for docs and tests)."""
+    from typer.main import get_command
+
+    def walk(command: Any, path: tuple[str, ...]) -> Any:
+        yield path, command
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, (*path, sub_name))
+
+    yield from walk(get_command(app), ())
+    for name in _GROUPS:
+        yield from walk(load_group(name), (name,))
 
 
 def _version(value: bool) -> None:
@@ -153,48 +243,8 @@ def root(
 
 
 def _register() -> None:
-    from custsvc.commands import (
-        agreement,
-        bom,
-        calendar,
-        config,
-        customer,
-        dbcmd,
-        demo,
-        dispatch,
-        invoice,
-        item,
-        order,
-        repair,
-        returns,
-        service_object,
-        sla,
-        subscription,
-        task,
-        worker,
-    )
+    from custsvc.commands import demo
 
-    groups = [
-        (agreement.app, "agreement", "Service orders"),
-        (order.app, "order", "Service orders"),
-        (invoice.app, "invoice", "Service orders"),
-        (returns.app, "return", "Returns"),
-        (repair.app, "repair", "Repairs"),
-        (bom.app, "bom", "Bills of materials"),
-        (dispatch.app, "dispatch", "Dispatch"),
-        (subscription.app, "subscription", "Subscriptions"),
-        (sla.app, "sla", "Service levels"),
-        (calendar.app, "calendar", "Service levels"),
-        (customer.app, "customer", "Master data"),
-        (service_object.app, "object", "Master data"),
-        (item.app, "item", "Master data"),
-        (task.app, "task", "Master data"),
-        (worker.app, "worker", "Master data"),
-        (config.app, "config", "Set-up"),
-        (dbcmd.app, "db", "Set-up"),
-    ]
-    for sub, name, panel in groups:
-        app.add_typer(sub, name=name, rich_help_panel=panel)
     app.command("demo", rich_help_panel="Set-up")(demo.demo)
 
 

@@ -26,15 +26,11 @@ def test_version(cli):
     assert cli("--version").stdout.strip() == f"custsvc {__version__}"
 
 
-def _walk(command, path=()):
-    yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, (*path, name))
-
-
 def test_every_command_and_option_has_help():
+    from custsvc.cli import iter_commands
+
     missing = []
-    for path, command in _walk(get_command(app)):
+    for path, command in iter_commands():
         name = " ".join(("custsvc", *path))
         if not (command.help or "").strip():
             missing.append(f"{name}: no help text")
@@ -45,9 +41,11 @@ def test_every_command_and_option_has_help():
 
 
 def test_leaf_commands_carry_an_example():
+    from custsvc.cli import iter_commands
+
     lacking = [
         " ".join(path)
-        for path, command in _walk(get_command(app))
+        for path, command in iter_commands()
         if not hasattr(command, "commands") and path and "Example" not in (command.help or "")
     ]
     assert lacking == []
@@ -199,9 +197,18 @@ def test_a_real_process_reports_errors_in_one_line(db_url):
     assert result.stderr.count("\n") == 1
 
 
+def test_groups_load_lazily_with_the_help_the_root_lists():
+    from custsvc.cli import GROUPS, group_app
+
+    for name, _module, _panel, text in GROUPS:
+        assert group_app(name).info.help == text, name
+
+
 def test_readme_mentions_every_group():
     from pathlib import Path
 
+    from custsvc.cli import GROUPS
+
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    group_names = [name for name, _cmd in get_command(app).commands.items()]
+    group_names = [name for name, *_rest in GROUPS]
     assert [g for g in group_names if f"`{g}" not in readme and f"custsvc {g}" not in readme] == []

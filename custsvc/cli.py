@@ -59,7 +59,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
     ("return", "returns", "Returns and repairs", "Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet."),
     ("repair", "repair", "Returns and repairs", "Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."),
     ("bom", "bom", "Returns and repairs", "Bills of materials for service objects, with versions and history. Not in this version yet."),
-    ("dispatch", "dispatch", "Dispatch", "Dispatch: teams of technicians. (Assignments, the board and suggestions are not in this version yet.)"),
+    ("dispatch", "dispatch", "Dispatch", "Dispatch: teams, assignments checked against calendars, absences and skills, the board, schedules and suggestions."),
     ("subscription", "subscription", "Subscriptions", "Service subscriptions: periodic fees invoiced by an idempotent run. Not in this version yet."),
     ("sla", "sla", "Service levels", "Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports."),
     ("calendar", "calendar", "Service levels", "Working calendars: time zone, working windows per weekday, public and explicit holidays."),

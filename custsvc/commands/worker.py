@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -10,11 +10,14 @@ from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
 app = typer.Typer(help="Workers: technicians, dispatchers and managers, with skills and dispatch team.", no_args_is_help=True)
+absence_app = typer.Typer(help="Absences of workers (holidays, sick leave, training): no assignments then.", no_args_is_help=True)
+app.add_typer(absence_app, name="absence")
 
 WorkerArg = Annotated[str, typer.Argument(help="Worker id, e.g. T-01.", metavar="WORKER_ID")]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="E-mail address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
-COLUMNS = ["worker", "name", "roles", "team", "skills"]
+COLUMNS = ["worker", "name", "roles", "team", "skills", "calendar"]
+CalendarOpt = Annotated[str | None, typer.Option("--calendar", help='Working calendar (default: the shop\'s; "" for the shop\'s).')]
 
 
 @app.command("add")
@@ -26,6 +29,7 @@ def add(
     team: Annotated[str | None, typer.Option("--team", help="Dispatch team (see `custsvc dispatch team add`).")] = None,
     email: EmailOpt = None,
     phone: PhoneOpt = None,
+    calendar: CalendarOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a worker.
@@ -35,7 +39,7 @@ def add(
     from custsvc import output
     from custsvc.services import master
 
-    values = dict(worker=worker, name=name, roles=role, skills=skill or [], team=team, email=email, phone=phone)
+    values = dict(worker=worker, name=name, roles=role, skills=skill or [], team=team, email=email, phone=phone, calendar=calendar)
     record = run(lambda s: master.add(s, "worker", {k: v for k, v in values.items() if v is not None}))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
 
@@ -72,6 +76,7 @@ def update(
     team: Annotated[str | None, typer.Option("--team", help='Move to this dispatch team ("" for none).')] = None,
     email: EmailOpt = None,
     phone: PhoneOpt = None,
+    calendar: CalendarOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Change a worker; only the options given change.
@@ -81,10 +86,68 @@ def update(
     from custsvc import output
     from custsvc.services import workers
 
-    values = dict(name=name, roles=role, skills=skill, team=team, email=email, phone=phone)
+    values = dict(name=name, roles=role, skills=skill, team=team, email=email, phone=phone, calendar=calendar)
     given = {k: v for k, v in values.items() if v is not None}
     record = run(lambda s: workers.update_worker(s, worker, given, add_skill or [], remove_skill or []))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
 
 
 add_common_commands(app, "worker", "worker", "Worker id, e.g. T-01.", "T-01")
+
+
+WhenOpt = "ISO 8601 time, e.g. 2026-03-10T08:00 (the shop's zone if no offset); a date alone means its midnight."
+
+
+@absence_app.command("add")
+def absence_add(
+    worker: WorkerArg,
+    starts: Annotated[str, typer.Option("--from", help=f"Start of the absence: {WhenOpt}")],
+    ends: Annotated[str, typer.Option("--to", help=f"End of the absence (exclusive): {WhenOpt}")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, e.g. vacation, sick, training.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Record an absence; assignments inside it are refused (existing ones are listed as clashes).
+
+    Example: custsvc worker absence add T-02 --from 2026-03-16 --to 2026-03-21 --reason vacation
+    """
+    from custsvc import output
+    from custsvc.services import dispatch, orders
+
+    def work(s: Any) -> Any:
+        return dispatch.add_absence(s, worker, orders.parse_when(s, starts, "from"), orders.parse_when(s, ends, "to"), reason)
+
+    record = run(work)
+    for clash in record["clashing_assignments"]:
+        output.warn(f"{worker} is assigned {clash} during this absence")
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"absence {record['id']}")
+
+
+@absence_app.command("list")
+def absence_list(
+    worker: Annotated[str | None, typer.Argument(help="Only this worker.", metavar="[WORKER_ID]")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Past absences too (default: those not over yet).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List absences.
+
+    Example: custsvc worker absence list T-02
+    """
+    from custsvc import output
+    from custsvc.db import now_of
+    from custsvc.services import dispatch
+
+    rows = run(lambda s: dispatch.list_absences(s, worker, None if all_ else now_of(s)), write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=["id", "worker", "from", "to", "reason"], empty="no absences")
+
+
+@absence_app.command("remove")
+def absence_remove(absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")]) -> None:
+    """Remove an absence.
+
+    Example: custsvc worker absence remove 3
+    """
+    from custsvc import output
+    from custsvc.services import dispatch
+
+    run(lambda s: dispatch.remove_absence(s, absence))
+    output.message(f"removed absence {absence}")

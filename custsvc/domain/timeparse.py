@@ -110,3 +110,14 @@ def format_duration(delta: timedelta | float | int) -> str:
     if secs and not hours:
         parts.append(f"{secs}s")
     return sign + ("".join(parts) or "0m")
+
+
+def format_span(delta: timedelta | float | int) -> str:
+    """A wall-clock span: ``2h30m`` up to a day, ``3d4h`` beyond (business time keeps ``format_duration``)."""
+    seconds = int(delta.total_seconds()) if isinstance(delta, timedelta) else int(delta)
+    if abs(seconds) < 86400:
+        return format_duration(seconds)
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(abs(seconds), 86400)
+    hours = rest // 3600
+    return f"{sign}{days}d" + (f"{hours}h" if hours else "")

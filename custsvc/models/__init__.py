@@ -2,6 +2,7 @@
 
 from custsvc.models.agreements import Agreement, AgreementLine
 from custsvc.models.base import AUDIT_FIELDS, Audited
+from custsvc.models.dispatch import Absence, Assignment
 from custsvc.models.invoices import Invoice, InvoiceLine
 from custsvc.models.master import (
     Customer,
@@ -26,6 +27,8 @@ from custsvc.models.orders import (
 from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 
 __all__ = [
+    "Absence",
+    "Assignment",
     "Calendar",
     "CalendarHoliday",
     "OrderSla",

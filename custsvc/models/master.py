@@ -61,6 +61,10 @@ class Worker(Audited, table=True):
     team: str | None = Field(default=None, foreign_key="team.team", index=True)
     email: str | None = None
     phone: str | None = None
+    #: working calendar (default: the shop's, see `config set calendar`)
+    calendar: str | None = Field(
+        default=None, sa_column=Column(String, ForeignKey("calendar.calendar", name="fk_worker_calendar"), nullable=True)
+    )
 
 
 class WorkerRole(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, SQLModel
 
 import custsvc
+from custsvc import clock
 from custsvc.errors import CustSvcError
 from custsvc.files import read_rows
 from custsvc.db import actor_of, now_of
@@ -95,7 +96,10 @@ def load(session: Session, *, force: bool = False) -> dict[str, Any]:
         if what == "settings":
             for row in rows:
                 settings.set_value(session, row["key"], row["value"])
+            # from here on the demo shop's zone applies, also to a --now given without an offset
             session.info["tz"] = settings.timezone(session)
+            clock.set_zone(session.info["tz"])
+            session.info["now"] = clock.now()
         else:
             master.import_rows(session, what, rows)
     load_orders(session, folder)
@@ -239,6 +243,31 @@ def load_orders(session: Session, folder: Path) -> None:
         if spec.get("post"):
             with at(session, step + timedelta(days=1)):
                 orders.post(session, order)
+    load_dispatch(session, folder, today, tz)
+
+
+def load_dispatch(session: Session, folder: Path, today: date, tz: Any) -> None:
+    """Technicians' calendars and absences, and a partly dispatched board for today and tomorrow:
+    the agreement visits and the older calls are on it, the newest calls wait in the queue."""
+    from custsvc.models import ServiceOrder
+    from custsvc.services import dispatch
+
+    spec = read_rows(folder / "dispatch.json")[0][0]
+    settings.set_value(session, "calendar", spec["shop_calendar"])
+    for worker, calendar in spec["worker_calendars"].items():
+        master.update_record(session, "worker", worker, {"calendar": calendar})
+    for absence in spec["absences"]:
+        dispatch.add_absence(
+            session, absence["worker"], relative_time(absence["from"], today, tz), relative_time(absence["to"], today, tz), absence.get("reason")
+        )
+    days = int(spec["dispatch_days"])
+    cutoff = session.info["now"] - timedelta(hours=4)  # calls newer than this wait in the queue
+    rows = session.execute(select(ServiceOrder.number, ServiceOrder.agreement, ServiceOrder.service_date, ServiceOrder.created_at)).all()
+    chosen = {
+        number for number, agreement, day, created in rows
+        if (agreement is not None and day is not None and day <= today + timedelta(days=days)) or (agreement is None and created < cutoff)
+    }
+    dispatch.suggest(session, today, days, apply=True, only=chosen)
 
 
 def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:

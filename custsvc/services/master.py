@@ -23,6 +23,7 @@ from custsvc.domain.timeparse import zone
 from custsvc.errors import CustSvcError, Duplicate, InvalidInput, NotFound, Problems, RuleViolation
 from custsvc.models import (
     AUDIT_FIELDS,
+    Calendar,
     Customer,
     Item,
     ServiceObject,
@@ -212,6 +213,7 @@ KINDS: dict[str, Kind] = {
             Spec("team", "ref", ref="team"),
             Spec("email", "email"),
             Spec("phone", "text"),
+            Spec("calendar", "ref", ref="calendar"),
         ),
         search=("worker", "name", "email"),
         children={"roles": (WorkerRole, "role"), "skills": (WorkerSkill, "skill")},
@@ -230,6 +232,8 @@ KINDS: dict[str, Kind] = {
         ),
         search=("object", "serial", "description"),
     ),
+    # only so that references to calendars are checked like any other (calendars have their own commands)
+    "calendar": Kind("calendar", Calendar, "calendar", (Spec("calendar", "key", required=True),)),
 }
 
 #: what a kind is called in messages

@@ -62,6 +62,13 @@ def _workdays(value: str) -> str:
     return value.strip().lower()
 
 
+def _duration(value: str) -> str:
+    from custsvc.domain.timeparse import parse_duration
+
+    parse_duration(value, "value")
+    return value.strip()
+
+
 def _percent(value: str) -> str:
     text = value.strip().rstrip("%")
     if not text.isdigit() or not 0 < int(text) < 100:
@@ -76,6 +83,9 @@ KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "sign_off_required": ("yes", _yes_no, "new service orders must be signed off before they are posted"),
     "workdays": ("mon-fri", _workdays, "the shop's working days; generated orders on other days get a warning"),
     "sla_at_risk_pct": ("25", _percent, "an open SLA target is at risk when at most this share of its business time is left"),
+    "calendar": ("", str.strip, "the shop's working calendar, for technicians without their own (empty: mon-fri 08:00-17:00)"),
+    "planned_stage": ("planned", str.strip, "the stage an order moves to from the initial stage when it is dispatched"),
+    "visit_duration": ("2h", _duration, "how long a visit takes when the order's lines name no hours or tasks"),
 }
 
 
@@ -93,6 +103,16 @@ def get(session: Session, key: str) -> str:
 def set_value(session: Session, key: str, value: str) -> dict[str, Any]:
     _check_key(key)
     stored = KEYS[key][1](value)
+    if key == "calendar" and stored:
+        from custsvc.models import Calendar
+
+        if session.get(Calendar, stored) is None:
+            raise NotFound("calendar", stored)
+    if key == "planned_stage" and stored:
+        from custsvc.models import Stage
+
+        if session.get(Stage, stored) is None:
+            raise NotFound("stage", stored)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=stored))

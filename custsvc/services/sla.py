@@ -432,7 +432,11 @@ def _seconds(value: float | None) -> int | None:
 
 
 def status_record(number: str, row: OrderSla, state: ClockState) -> dict[str, Any]:
-    left = next((t.remaining for t in (state.response, state.resolution) if t.state == "pending"), None)
+    # business time to the next deadline still to meet; when every open one is missed, how overdue (negative)
+    targets = (state.response, state.resolution)
+    left = next((t.remaining for t in targets if t.state == "pending"), None)
+    if left is None:
+        left = next((t.remaining for t in reversed(targets) if t.done_at is None and t.remaining is not None), None)
     return {
         "order": number,
         "sla": row.sla,

@@ -201,7 +201,12 @@ def test_config_settings(cli):
     assert result.stderr.startswith("error: invalid timezone 'Mars/Base'")
     cli("config", "get", "colour", code=1)
     rows = {r["key"]: r["value"] for r in cli.json("config", "list")}
-    assert rows == {"timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri", "sla_at_risk_pct": "25"}
+    assert rows == {
+        "timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri", "sla_at_risk_pct": "25",
+        "calendar": "", "planned_stage": "planned", "visit_duration": "2h",
+    }
+    cli("config", "set", "calendar", "nope", code=1)
+    cli("config", "set", "visit_duration", "forever", code=1)
     cli("config", "set", "workdays", "mon-sat")
     cli("config", "set", "workdays", "someday", code=1)
     cli("config", "set", "sign_off_required", "maybe", code=1)
@@ -242,3 +247,12 @@ def test_demo_has_calendars_slas_and_a_mix_of_outcomes(demo):
     assert sum(r["met"] for r in rows) > 0 and sum(r["breached"] for r in rows) > 0 and sum(r["open"] for r in rows) > 0
     statuses = {o["sla_status"] for o in demo.json("order", "list", "--open")}
     assert {"on-track", "paused", "breached"} <= statuses
+
+
+def test_demo_has_a_busy_partly_dispatched_board(demo):
+    rows = demo.json("dispatch", "board")
+    technicians = {r["technician"] for r in rows}
+    assert len(rows) >= 8 and len(technicians) >= 4
+    assert demo.json("dispatch", "queue")  # and some orders still wait
+    assert demo.json("worker", "absence", "list")
+    assert {w["calendar"] for w in demo.json("worker", "list", "--role", "technician")} >= {"extended"}

@@ -69,7 +69,7 @@ def test_workers_and_teams(cli):
     assert result.stderr == "error: no team 'south' (in team)\n"
     cli("dispatch", "team", "remove", "north", code=1)
     plain = cli("worker", "list").stdout.splitlines()
-    assert plain[0].split() == ["worker", "name", "roles", "team", "skills"]
+    assert plain[0].split() == ["worker", "name", "roles", "team", "skills", "calendar"]
     assert "dispatcher, manager" in plain[1]
 
 

@@ -84,3 +84,11 @@ def test_duration_format_parse_round_trip(hours, minutes):
 def test_iso_output_parses_back(moment):
     moment = moment.replace(microsecond=0)
     assert parse_datetime(moment.astimezone(RIGA).isoformat()) == moment
+
+
+def test_format_span_uses_days_beyond_a_day():
+    from custsvc.domain.timeparse import format_span
+
+    assert format_span(timedelta(hours=5, minutes=30)) == "5h30m"
+    assert format_span(timedelta(days=7, hours=4)) == "7d4h"
+    assert format_span(timedelta(days=-2)) == "-2d"

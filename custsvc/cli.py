@@ -60,7 +60,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
     ("repair", "repair", "Returns and repairs", "Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."),
     ("bom", "bom", "Returns and repairs", "Bills of materials for service objects, with versions and history. Not in this version yet."),
     ("dispatch", "dispatch", "Dispatch", "Dispatch: teams, assignments checked against calendars, absences and skills, the board, schedules and suggestions."),
-    ("subscription", "subscription", "Subscriptions", "Service subscriptions: periodic fees invoiced by an idempotent run. Not in this version yet."),
+    ("subscription", "subscription", "Subscriptions", "Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; reductions, indexation, credits, accruals."),
     ("sla", "sla", "Service levels", "Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports."),
     ("calendar", "calendar", "Service levels", "Working calendars: time zone, working windows per weekday, public and explicit holidays."),
     ("customer", "customer", "Master data", "Customers: account, name, tier (gold, silver, bronze ...), time zone and contact."),

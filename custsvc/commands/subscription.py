@@ -1,15 +1,321 @@
-"""custsvc subscription: Service subscriptions (not in this version yet: the group only has --help)."""
+"""custsvc subscription: periodic fees, invoiced by an idempotent, catch-up, cron-safe run."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
 
-from custsvc.commands._common import not_yet
+from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run, session
 
-app = typer.Typer(help="Service subscriptions: periodic fees invoiced by an idempotent run. Not in this version yet.", invoke_without_command=True)
+app = typer.Typer(
+    help="Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; reductions, indexation, credits, accruals.",
+    no_args_is_help=True,
+)
+group_app = typer.Typer(help="Subscription groups: the invoicing period, alignment, proration and accrual policy.", no_args_is_help=True)
+app.add_typer(group_app, name="group")
+
+SubArg = Annotated[str, typer.Argument(help="Subscription id, e.g. SUB-1001.", metavar="SUB")]
+LIST_COLUMNS = ["subscription", "customer", "group", "fee", "currency", "index", "start", "end", "canceled_on", "status", "billed_through"]
+PERIOD_COLUMNS = ["period_start", "period_end", "fee", "index", "base", "reduction", "total", "state", "invoice", "credited"]
 
 
-@app.callback()
-def main(ctx: typer.Context) -> None:
-    """Service subscriptions: periodic fees invoiced by an idempotent run. Not in this version yet."""
-    not_yet(ctx, "subscription")
+def _day(s: Any, text: str, field: str) -> Any:
+    from custsvc.services import agreements
+
+    return agreements.parse_day(s, text, field)
+
+
+def _emit(record: dict[str, Any], fmt: str | None) -> None:
+    from custsvc import output
+
+    for note in record.get("credit_notes") or []:
+        output.message(f"credit note {note}")
+    output.emit_record(
+        {k: v for k, v in record.items() if k != "credit_notes"}, fmt=fmt, title=f"subscription {record['subscription']}",
+        hide=("prices", "indexes", "reductions"),
+        sections={"prices": (record.get("prices", []), None), "indexes": (record.get("indexes", []), None), "reductions": (record.get("reductions", []), None)},
+    )
+
+
+@group_app.command("add")
+def group_add(
+    group: Annotated[str, typer.Argument(help="Group id, e.g. monthly-support.", metavar="GROUP")],
+    period: Annotated[str, typer.Option("--period", help="Invoicing period: day, week, month, quarter or year.")],
+    every: Annotated[int, typer.Option("--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1)] = 1,
+    align: Annotated[str, typer.Option("--align", help="anniversary (periods from each subscription's start) or calendar (calendar months, quarters ...).")] = "anniversary",
+    proration: Annotated[str, typer.Option("--proration", help="Partial periods: full (whole fee), daily (pro rata per day) or none (free).")] = "daily",
+    accrue: Annotated[str | None, typer.Option("--accrue", help="Recognize revenue per day, month, quarter or year (no longer than the period).")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="What the group is.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a subscription group.
+
+    Example: custsvc subscription group add yearly-care --period year --align calendar --proration daily --accrue month
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    record = run(lambda s: subscriptions.add_group(s, group, period=period, every=every, align=align, proration=proration, accrue=accrue, description=description))
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"subscription group {group}")
+
+
+@group_app.command("list")
+def group_list(fmt: FormatOpt = None) -> None:
+    """List subscription groups.
+
+    Example: custsvc subscription group list
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    output.emit_rows(run(subscriptions.list_groups, write=False), fmt=fmt_of(fmt), columns=["group", "period", "every", "align", "proration", "accrue", "subscriptions", "description"], empty="no subscription groups")
+
+
+@app.command("create")
+def create(
+    subscription: SubArg,
+    customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
+    group: Annotated[str, typer.Option("--group", help="Subscription group (the billing policy).")],
+    fee: Annotated[str, typer.Option("--fee", help="Fee per period, e.g. 49.00.")],
+    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD); nothing before it is ever invoiced.")],
+    currency: Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (default: the shop's).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day, inclusive.")] = None,
+    index: Annotated[str | None, typer.Option("--index", help="Index in %, price = fee x index / 100 (default 100).")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Text on the invoice lines.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Create a subscription.
+
+    Example: custsvc subscription create SUB-1001 --customer C-1001 --group monthly-support --fee 49.00 --start 2026-01-01
+    """
+    from custsvc.services import subscriptions
+
+    record = run(
+        lambda s: subscriptions.create(
+            s, subscription, customer=customer, group=group, fee=fee, start=_day(s, start, "start"), currency=currency,
+            end=_day(s, end, "end") if end else None, index=index, description=description,
+        )
+    )
+    _emit(record, fmt_of(fmt))
+
+
+@app.command("list")
+def list_(
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's.")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only this group's.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="active, future, ended or canceled.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List subscriptions with their current fee and index.
+
+    Example: custsvc subscription list --status active
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    rows = run(lambda s: subscriptions.list_subscriptions(s, customer=customer, group=group, status_filter=status), write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, headers={"canceled_on": "canceled", "billed_through": "billed through"}, empty="no subscriptions")
+
+
+@app.command("show")
+def show(subscription: SubArg, fmt: FormatOpt = None) -> None:
+    """Show a subscription with its prices, indexes and reductions.
+
+    Example: custsvc subscription show SUB-1001
+    """
+    from custsvc.services import subscriptions
+
+    _emit(run(lambda s: subscriptions.show(s, subscription), write=False), fmt_of(fmt))
+
+
+@app.command("price")
+def price(
+    subscription: SubArg,
+    fee: Annotated[str, typer.Option("--fee", help="The new fee per period.")],
+    valid_from: Annotated[str, typer.Option("--from", help="From this day on (a period is priced by the fee in force on its first day).")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Change the fee from a date (not inside periods already billed).
+
+    Example: custsvc subscription price SUB-1001 --fee 55.00 --from 2026-07-01
+    """
+    from custsvc.services import subscriptions
+
+    _emit(run(lambda s: subscriptions.set_price(s, subscription, fee, _day(s, valid_from, "from"))), fmt_of(fmt))
+
+
+@app.command("index")
+def index(
+    subscription: Annotated[str | None, typer.Argument(help="One subscription (or --group).", metavar="[SUB]")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Every subscription of this group.")] = None,
+    percent: Annotated[str | None, typer.Option("--percent", help="Raise the index by this many percent, e.g. 3.5 (100 -> 103.5).")] = None,
+    value: Annotated[str | None, typer.Option("--value", help="Or set the index to this value, e.g. 110.")] = None,
+    valid_from: Annotated[str, typer.Option("--from", help="From this day on.")] = "today",
+    fmt: FormatOpt = None,
+) -> None:
+    """Index prices: price = fee x index / 100 (fee 1000 at index 110 gives 1100).
+
+    Example: custsvc subscription index --group monthly-support --percent 3.5 --from 2027-01-01
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    if (subscription is None) == (group is None):
+        raise typer.BadParameter("give a subscription or --group, not both")
+    rows = run(lambda s: subscriptions.set_index(s, subscription, group, percent=percent, value=value, valid_from=_day(s, valid_from, "from")))
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=["subscription", "from", "index_before", "index"], empty="no subscription runs on that date")
+
+
+@app.command("reduce")
+def reduce(
+    subscription: SubArg,
+    first: Annotated[str, typer.Option("--from", help="First reduced day.")],
+    last: Annotated[str, typer.Option("--to", help="Last reduced day, inclusive.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, e.g. outage.")] = None,
+    credit: Annotated[bool, typer.Option("--credit", help="Credit reduced days that are already invoiced.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Reduction days: the fee of their period is lowered pro rata per day, on its own invoice line.
+
+    March fee 200.00 with 10-11 March reduced: -12.90, so 187.10. Example: custsvc subscription reduce SUB-1001 --from 2026-03-10 --to 2026-03-11 --reason outage
+    """
+    from custsvc.services import subscriptions
+
+    _emit(run(lambda s: subscriptions.reduce(s, subscription, _day(s, first, "from"), _day(s, last, "to"), reason, credit=credit)), fmt_of(fmt))
+
+
+@app.command("cancel")
+def cancel(
+    subscription: SubArg,
+    on: Annotated[str, typer.Option("--on", help="The last day of service; no period after it is invoiced.")],
+    credit: Annotated[bool, typer.Option("--credit", help="Credit the days after it that are already invoiced (pro rata per day).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Cancel a subscription.
+
+    Example: custsvc subscription cancel SUB-1001 --on 2026-06-15 --credit
+    """
+    from custsvc.services import subscriptions
+
+    _emit(run(lambda s: subscriptions.cancel(s, subscription, _day(s, on, "on"), credit=credit)), fmt_of(fmt))
+
+
+@app.command("invoice")
+def invoice(
+    through: Annotated[str, typer.Option("--through", help="Invoice every period starting on or before this day (YYYY-MM-DD or today).")],
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only this group.")] = None,
+    dry_run: DryRunOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Report progress on stderr as the run goes (also without a terminal).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """The invoicing run (what cron calls): one line per period not yet invoiced, one invoice per customer and currency.
+
+    Safe to run again or at the same time: it catches up missed periods and never invoices a period twice.
+    Prints one summary line (--format json: every invoice and line); exit 4 when some subscriptions
+    were rejected (named on stderr) and the rest invoiced. Example: custsvc subscription invoice --through today
+    """
+    import sys
+
+    from custsvc import output
+    from custsvc.errors import EXIT_PARTIAL
+    from custsvc.services import subscriptions
+
+    bar: Any = None
+    if sys.stderr.isatty() and not verbose and not output.state.current().quiet:
+        from rich.progress import Progress
+
+        bar = Progress(console=output.stderr_console(), transient=True)
+
+    def progress(done: int, total: int) -> None:
+        if verbose:
+            print(f"progress: {done}/{total} subscriptions", file=sys.stderr, flush=True)
+        elif bar is not None and total >= 500:
+            if not bar.tasks:
+                bar.start()
+                bar.add_task("invoicing", total=total)
+            bar.update(bar.tasks[0].id, completed=done)
+
+    try:
+        with session() as s:
+            result = subscriptions.invoice_run(s, _day(s, through, "through"), customer=customer, group=group, progress=progress)
+            if dry_run:
+                s.rollback()
+    finally:
+        if bar is not None and bar.tasks:
+            bar.stop()
+    for rejected in result["rejected"]:
+        print(f"error: {rejected['subscription']} ({rejected['customer']}) rejected: {rejected['reason']}", file=sys.stderr)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind == "json":
+        output.emit_json({**result, "dry_run": dry_run})
+    else:
+        output.echo(_summary(result, dry_run))
+    if result["rejected"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _summary(result: dict[str, Any], dry_run: bool) -> str:
+    verb = "would invoice" if dry_run else "invoiced"
+    if not result["periods"]:
+        return f"nothing to invoice through {result['through']}" + (f" ({len(result['rejected'])} rejected)" if result["rejected"] else "")
+    totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(result["totals"].items()))
+    count, invoices = result["periods"], len(result["invoices"])
+    return f"{verb} {count} period{'s' * (count != 1)} on {invoices} invoice{'s' * (invoices != 1)}, total {totals}"
+
+
+@app.command("explain")
+def explain(
+    subscription: SubArg,
+    through: Annotated[str | None, typer.Option("--through", help="Up to this day (default: today).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Every period with its dates, the price in force, index, reductions, proration arithmetic and the invoice that billed it.
+
+    Example: custsvc subscription explain SUB-1001 --through 2026-12-31
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    result = run(lambda s: subscriptions.explain(s, subscription, _day(s, through, "through") if through else None), write=False)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind == "json":
+        output.emit_json(result)
+        return
+    if kind == "csv":
+        output.emit_rows(result["periods"], fmt=kind)
+        return
+    policy = result["policy"]
+    output.echo(
+        f"{result['subscription']}: {result['customer']}, group {result['group']} ({policy['every']} {policy['period']}, {policy['align']}, "
+        f"proration {policy['proration']}), {result['currency']}, from {result['start']}" + (f" to {result['end']}" if result["end"] else "")
+        + (f", canceled on {result['canceled_on']}" if result["canceled_on"] else "")
+    )
+    output.emit_rows(result["periods"], fmt=kind, columns=PERIOD_COLUMNS, empty="no periods yet")
+    for period in result["periods"]:
+        output.echo(f"{period['period_start']} - {period['period_end']}: {period['arithmetic']}")
+
+
+@app.command("accruals")
+def accruals(
+    through: Annotated[str, typer.Option("--through", help="Recognize revenue up to this day.")],
+    post: Annotated[bool, typer.Option("--post", help="Record the recognized parts (each once).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Revenue recognized and deferred per month: each invoiced fee spread over its group's accrual periods.
+
+    A yearly fee recognized monthly is 12 equal parts (the rounding cents on the last); credits reverse
+    their share. Example: custsvc subscription accruals --through 2026-12-31 --post
+    """
+    from custsvc import output
+    from custsvc.services import subscriptions
+
+    result = run(lambda s: subscriptions.accruals(s, _day(s, through, "through"), post=post), write=post)
+    kind = output.resolve_format(fmt_of(fmt))
+    if kind == "json":
+        output.emit_json(result)
+        return
+    output.emit_rows(result["months"], fmt=kind, columns=["month", "currency", "invoiced", "recognized", "deferred"], empty="nothing invoiced yet")
+    if post:
+        output.message(f"posted {result['posted']} accrual part(s)")

@@ -14,7 +14,7 @@ from custsvc.errors import CustSvcError
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Engine
 
-HEAD = "0004"
+HEAD = "0005"
 HERE = Path(__file__).parent
 
 

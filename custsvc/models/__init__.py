@@ -24,9 +24,25 @@ from custsvc.models.orders import (
     ServiceOrder,
     Stage,
 )
+from custsvc.models.subscriptions import (
+    AccrualEntry,
+    Subscription,
+    SubscriptionBilling,
+    SubscriptionGroup,
+    SubscriptionIndex,
+    SubscriptionPrice,
+    SubscriptionReduction,
+)
 from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 
 __all__ = [
+    "AccrualEntry",
+    "Subscription",
+    "SubscriptionBilling",
+    "SubscriptionGroup",
+    "SubscriptionIndex",
+    "SubscriptionPrice",
+    "SubscriptionReduction",
     "Absence",
     "Assignment",
     "Calendar",

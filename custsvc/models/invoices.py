@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from custsvc.models.base import Audited
@@ -39,3 +39,9 @@ class InvoiceLine(SQLModel, table=True):
     source: str  # the order / subscription / return it bills
     order_line_id: int | None = Field(default=None, foreign_key="order_line.id", index=True)
     credited_line_id: int | None = Field(default=None, foreign_key="invoice_line.id", index=True)
+    # for subscription lines: the subscription and the days the line bills (or credits)
+    subscription: str | None = Field(
+        default=None, sa_column=Column(String, ForeignKey("subscription.subscription", name="fk_invoice_line_subscription"), nullable=True, index=True)
+    )
+    period_start: date | None = None
+    period_end: date | None = None

@@ -29,6 +29,9 @@ class NewLine:
     order_line_id: int | None = None
     credited_line_id: int | None = None
     amount: Decimal | None = None  # defaults to quantity x unit price, rounded
+    subscription: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
 
 
 def today(session: Session) -> date:
@@ -80,6 +83,9 @@ def create_invoice(
                 "source": line.source,
                 "order_line_id": line.order_line_id,
                 "credited_line_id": line.credited_line_id,
+                "subscription": line.subscription,
+                "period_start": line.period_start,
+                "period_end": line.period_end,
             }
             for n, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1)
         ],
@@ -125,6 +131,8 @@ def line_record(invoice: Invoice, line: InvoiceLine, credited: Decimal | None = 
         "amount": line.amount,
         "source_type": line.source_type,
         "source": line.source,
+        "period_start": line.period_start,
+        "period_end": line.period_end,
         "credits": invoice.credits,
         **({"credited": credited} if credited is not None else {}),
     }
@@ -222,6 +230,9 @@ def credit(session: Session, number: str, *, line_nos: Sequence[int] = (), reope
                 source=line.source,
                 order_line_id=line.order_line_id,
                 credited_line_id=line.id,
+                subscription=line.subscription,
+                period_start=line.period_start,
+                period_end=line.period_end,
             )
         )
     if not new_lines:
@@ -236,7 +247,12 @@ def credit(session: Session, number: str, *, line_nos: Sequence[int] = (), reope
 
 
 def reopen_sources(session: Session, lines: Sequence[InvoiceLine]) -> None:
-    """Make what credited lines billed billable again."""
+    """Make what credited lines billed billable again: order lines go back to open, subscription
+    periods can be invoiced again."""
+    if any(line.subscription for line in lines):
+        from custsvc.services import subscriptions
+
+        subscriptions.reopen(session, [line for line in lines if line.subscription])
     order_line_ids = [line.order_line_id for line in lines if line.order_line_id is not None]
     if order_line_ids:
         session.execute(

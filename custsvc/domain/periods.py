@@ -1,0 +1,232 @@
+"""Billing periods of service subscriptions, what each one costs, and how revenue is spread.
+
+* **Anniversary** periods are anchored on the subscription's start: the k-th period runs from
+  start + k x period to the day before start + (k + 1) x period, never chained from the previous
+  end, so a 31 January monthly start gives periods ending 27 February, 30 March, 29 April ...
+* **Calendar** periods follow calendar days, weeks (Monday), months, quarters and years (blocks of
+  ``every`` counted from January, or from the first Monday of 1970 for weeks); the first and last
+  periods may be partial.
+* A period that the subscription covers only in part (clipped by start, end or cancellation) is priced
+  by the proration policy: ``full`` (the whole fee), ``daily`` (fee x days used / days in the period) or
+  ``none`` (free).
+* A period is priced by the fee and index in force on its first day: fee x index / 100.
+* Reduction days lower the period's fee pro rata per day of the (full) period:
+  200.00 for March, 10-11 March reduced -> -12.90 (200 x 2 / 31).
+
+Pure: no clock, no database; money is Decimal, rounded half-up to cents where an amount is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from custsvc.domain.money import round_money
+from custsvc.domain.recurrence import add_months
+
+UNITS = ("day", "week", "month", "quarter", "year")
+ALIGNS = ("anniversary", "calendar")
+PRORATIONS = ("full", "daily", "none")
+_EPOCH_MONDAY = date(1970, 1, 5)
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Policy:
+    unit: str  # day | week | month | quarter | year
+    every: int = 1
+    align: str = "anniversary"
+    proration: str = "daily"
+    accrue: str | None = None  # accrual unit, no longer than the period
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS or self.align not in ALIGNS or self.proration not in PRORATIONS or self.every < 1:
+            raise ValueError(f"invalid policy {self}")
+        if self.accrue is not None and UNITS.index(self.accrue) > UNITS.index(self.unit):
+            raise ValueError(f"accrual period {self.accrue} is longer than the period {self.unit}")
+
+
+def shift(day: date, unit: str, n: int) -> date:
+    """``day`` plus ``n`` units (months, quarters and years clip the day to the month's end)."""
+    if unit == "day":
+        return day + timedelta(days=n)
+    if unit == "week":
+        return day + timedelta(weeks=n)
+    months = {"month": 1, "quarter": 3, "year": 12}[unit] * n
+    return add_months(day, months)
+
+
+def block_start(day: date, unit: str, every: int) -> date:
+    """The first day of the calendar block (of ``every`` units) that contains ``day``."""
+    if unit == "day":
+        return day
+    if unit == "week":
+        weeks = (day - _EPOCH_MONDAY).days // 7
+        return _EPOCH_MONDAY + timedelta(weeks=weeks - weeks % every)
+    months_per = {"month": 1, "quarter": 3, "year": 12}[unit] * every
+    index = day.year * 12 + day.month - 1
+    index -= index % months_per
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A billing period as the subscription covers it (``start``-``end``, inclusive) within the full
+    period ``full_start``-``full_end``."""
+
+    start: date
+    end: date
+    full_start: date
+    full_end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def full_days(self) -> int:
+        return (self.full_end - self.full_start).days + 1
+
+    @property
+    def partial(self) -> bool:
+        return self.start != self.full_start or self.end != self.full_end
+
+
+def full_period(policy: Policy, anchor: date, k: int) -> tuple[date, date]:
+    """The k-th full period of a subscription that started on ``anchor``."""
+    if policy.align == "anniversary":
+        start = shift(anchor, policy.unit, k * policy.every)
+        return start, shift(anchor, policy.unit, (k + 1) * policy.every) - ONE_DAY
+    first = block_start(anchor, policy.unit, policy.every)
+    start = shift(first, policy.unit, k * policy.every)
+    return start, shift(first, policy.unit, (k + 1) * policy.every) - ONE_DAY
+
+
+def periods(policy: Policy, start: date, last_day: date | None, through: date, *, after: date | None = None) -> list[Period]:
+    """Periods starting on or before ``through`` (and after ``after``, when given), clipped to the
+    subscription's days ``start``..``last_day`` (its end or cancellation)."""
+    out: list[Period] = []
+    k = 0
+    if after is not None:
+        # skip ahead without walking from the start of a long subscription
+        k = max(0, _index_near(policy, start, after) - 1)
+    while True:
+        full_start, full_end = full_period(policy, start, k)
+        covered_start = max(full_start, start)
+        if covered_start > through or (last_day is not None and covered_start > last_day):
+            return out
+        covered_end = full_end if last_day is None else min(full_end, last_day)
+        if after is None or covered_start > after:
+            out.append(Period(covered_start, covered_end, full_start, full_end))
+        k += 1
+
+
+def _index_near(policy: Policy, anchor: date, day: date) -> int:
+    days = {"day": 1, "week": 7, "month": 30.44, "quarter": 91.31, "year": 365.25}[policy.unit] * policy.every
+    return int((day - anchor).days / days)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one period costs, line by line, with the arithmetic spelled out."""
+
+    period: Period
+    fee: Decimal  # the fee in force on the period's first day
+    index: Decimal  # the index in force then (100 = as agreed)
+    price: Decimal  # fee x index / 100, for the full period
+    base: Decimal  # the period's amount before reductions (after proration)
+    reduction_days: int
+    reduction: Decimal  # negative, or 0
+    free: bool
+    explanation: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + self.reduction
+
+
+def charge(policy: Policy, period: Period, fee: Decimal, index: Decimal, reductions: Sequence[tuple[date, date]] = ()) -> Charge:
+    price = round_money(fee * index / 100)
+    why = [f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f} for {period.full_start} - {period.full_end} ({period.full_days} days)"]
+    free = False
+    if not period.partial:
+        base = price
+    elif policy.proration == "full":
+        base = price
+        why.append(f"partial period {period.start} - {period.end}: the whole fee (proration full)")
+    elif policy.proration == "daily":
+        base = round_money(price * period.days / period.full_days)
+        why.append(f"partial period {period.start} - {period.end}: {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)")
+    else:
+        base, free = Decimal("0.00"), True
+        why.append(f"partial period {period.start} - {period.end}: free (proration none)")
+    reduced = reduced_days(period, reductions)
+    reduction = Decimal("0.00")
+    if reduced and not free:
+        reduction = -min(round_money(price * reduced / period.full_days), base)
+        why.append(f"{reduced} reduction day(s): -{price:.2f} x {reduced} / {period.full_days} = {reduction:.2f}")
+    return Charge(period, fee, index, price, base, reduced, reduction, free, why)
+
+
+def reduced_days(period: Period, reductions: Sequence[tuple[date, date]]) -> int:
+    """Days of the period (as covered) inside any reduction, each day counted once."""
+    days: set[date] = set()
+    for first, last in reductions:
+        lo, hi = max(first, period.start), min(last, period.end)
+        day = lo
+        while day <= hi:
+            days.add(day)
+            day += ONE_DAY
+    return len(days)
+
+
+def in_force(history: Sequence[tuple[date, Decimal]], day: date) -> Decimal | None:
+    """The value of an effective-dated history (``(from, value)``) on ``day``."""
+    current = None
+    for since, value in sorted(history):
+        if since <= day:
+            current = value
+        else:
+            break
+    return current
+
+
+def split_pro_rata(amount: Decimal, days: int, of_days: int) -> Decimal:
+    return round_money(amount * days / of_days) if of_days else Decimal("0.00")
+
+
+def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> list[tuple[date, date, Decimal]]:
+    """Spread ``amount`` billed for ``first``..``last`` over the accrual periods it covers.
+
+    Full accrual periods get equal parts (a year recognized monthly: 12 equal parts); a partial one
+    gets its share of days; the cents of rounding go on the last part."""
+    unit = policy.accrue or policy.unit
+    pieces: list[tuple[date, date, float]] = []
+    if policy.align == "calendar":
+        start = block_start(first, unit, 1)
+    else:
+        start = first
+    k = 0
+    while True:
+        block_first = shift(start, unit, k)
+        block_last = shift(start, unit, k + 1) - ONE_DAY
+        if block_first > last:
+            break
+        lo, hi = max(block_first, first), min(block_last, last)
+        if lo <= hi:
+            weight = ((hi - lo).days + 1) / ((block_last - block_first).days + 1)
+            pieces.append((lo, hi, weight))
+        k += 1
+    total_weight = sum(w for _a, _b, w in pieces)
+    parts: list[tuple[date, date, Decimal]] = []
+    given = Decimal("0.00")
+    for index, (lo, hi, weight) in enumerate(pieces):
+        if index == len(pieces) - 1:
+            share = amount - given
+        else:
+            share = round_money(amount * Decimal(str(weight)) / Decimal(str(total_weight)))
+        given += share
+        parts.append((lo, hi, share))
+    return parts

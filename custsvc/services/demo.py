@@ -22,7 +22,7 @@ from custsvc.files import read_rows
 from custsvc.db import actor_of, now_of
 from custsvc.domain import defaults
 from custsvc.domain.timeparse import localize, parse_duration
-from custsvc.models import Agreement, Customer, Invoice, NumberSequence, ServiceObject, ServiceOrder, Stage, Worker, WorkerRole
+from custsvc.models import Agreement, Customer, Invoice, NumberSequence, ServiceObject, ServiceOrder, Stage, Subscription, Worker, WorkerRole
 from custsvc.services import master, settings
 
 #: (what, file) in load order: teams need their owner, technicians their team
@@ -130,6 +130,7 @@ def overview(session: Session) -> dict[str, Any]:
         "agreements": session.execute(select(func.count()).select_from(Agreement)).scalar_one(),
         "service orders": session.execute(select(func.count()).select_from(ServiceOrder)).scalar_one(),
         "invoices": session.execute(select(func.count()).select_from(Invoice)).scalar_one(),
+        "subscriptions": session.execute(select(func.count()).select_from(Subscription)).scalar_one(),
     }
     by_stage = dict(session.execute(select(ServiceOrder.stage, func.count()).group_by(ServiceOrder.stage)).all())
     return {
@@ -244,6 +245,45 @@ def load_orders(session: Session, folder: Path) -> None:
             with at(session, step + timedelta(days=1)):
                 orders.post(session, order)
     load_dispatch(session, folder, today, tz)
+    load_subscriptions(session, folder, today, tz)
+
+
+def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> None:
+    """Subscription groups, subscriptions in several states, and the monthly invoicing runs of the
+    past months (one was missed and caught up by the next)."""
+    from custsvc.services import subscriptions
+
+    spec = read_rows(folder / "subscriptions.json")[0][0]
+    with at(session, relative_time("-15m 09:00", today, tz)):
+        for group in spec["groups"]:
+            subscriptions.add_group(
+                session, group["group"], period=group["period"], align=group["align"], proration=group["proration"],
+                accrue=group.get("accrue"), description=group.get("description"),
+            )
+    runs = sorted(relative_day(r, today).replace(day=1) for r in spec["runs"])
+    events: list[tuple[date, Any]] = []
+    for sub in spec["subscriptions"]:
+        start = relative_day(sub["start"], today)
+        events.append((min(start, today), lambda sub=sub, start=start: subscriptions.create(
+            session, sub["subscription"], customer=sub["customer"], group=sub["group"], fee=sub["fee"], start=start, description=sub.get("description"))))
+        for valid_from, fee in sub.get("price", []):
+            day = relative_day(valid_from, today)
+            events.append((min(day, today), lambda sub=sub, fee=fee, day=day: subscriptions.set_price(session, sub["subscription"], fee, day)))
+        for first, last, reason in sub.get("reduce", []):
+            a, b = relative_day(first, today), relative_day(last, today)
+            events.append((a, lambda sub=sub, a=a, b=b, reason=reason: subscriptions.reduce(session, sub["subscription"], a, b, reason, credit=True)))
+        if sub.get("cancel"):
+            day = relative_day(sub["cancel"], today)
+            events.append((day, lambda sub=sub, day=day: subscriptions.cancel(session, sub["subscription"], day, credit=True)))
+    index = spec["index"]
+    index_day = relative_day(index["from"], today).replace(day=1)
+    events.append((index_day - timedelta(days=20), lambda: subscriptions.set_index(session, None, index["group"], percent=index["percent"], value=None, valid_from=index_day)))
+    for run in runs:
+        events.append((run, lambda run=run: subscriptions.invoice_run(session, run + relativedelta(months=1) - timedelta(days=1))))
+    # what happened, in the order it happened (creations before runs on the same day)
+    for day, action in sorted(events, key=lambda e: e[0]):
+        with at(session, localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)):
+            action()
 
 
 def load_dispatch(session: Session, folder: Path, today: date, tz: Any) -> None:

@@ -538,12 +538,16 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
     connection = session.connection()
     if invoice_rows:
         connection.execute(insert(Invoice.__table__), invoice_rows)  # type: ignore[attr-defined]
-    ids: list[int] = []
-    table = InvoiceLine.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(line_rows), 5000):
-        chunk = line_rows[start : start + 5000]
-        result = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
-        ids.extend(r[0] for r in result)
+    if line_rows:
+        connection.execute(insert(InvoiceLine.__table__), line_rows)  # type: ignore[attr-defined]
+    # the new lines' ids, by (invoice, line number): one query instead of RETURNING row by row
+    ids_by_key: dict[tuple[str, int], int] = {}
+    new_numbers = [row["number"] for row in invoice_rows]
+    for start in range(0, len(new_numbers), IN_CHUNK):
+        chunk = new_numbers[start : start + IN_CHUNK]
+        for line_id, number, line_no in connection.execute(select(InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.line_no).where(InvoiceLine.invoice.in_(chunk))):
+            ids_by_key[(number, line_no)] = line_id
+    ids = [ids_by_key[(row["invoice"], row["line_no"])] for row in line_rows]
     billing = []
     for (item, result, kind), line_id in zip(line_meta, ids, strict=True):
         if kind == "base":

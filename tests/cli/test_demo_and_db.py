@@ -256,3 +256,14 @@ def test_demo_has_a_busy_partly_dispatched_board(demo):
     assert demo.json("dispatch", "queue")  # and some orders still wait
     assert demo.json("worker", "absence", "list")
     assert {w["calendar"] for w in demo.json("worker", "list", "--role", "technician")} >= {"extended"}
+
+
+def test_demo_has_subscriptions_in_several_states_invoiced_for_past_months(demo):
+    subs = demo.json("subscription", "list")
+    assert {s["status"] for s in subs} >= {"active", "future", "canceled"}
+    assert len(demo.json("subscription", "group", "list")) >= 3
+    assert any(i["lines"] for i in demo.json("invoice", "list"))
+    explained = demo.json("subscription", "explain", "SUB-1001")
+    assert sum(p["state"] == "billed" for p in explained["periods"]) >= 5
+    run = demo.json("subscription", "invoice", "--through", "today")  # this month is still to invoice
+    assert run["periods"] > 0 and demo("subscription", "invoice", "--through", "today").stdout.startswith("nothing to invoice")

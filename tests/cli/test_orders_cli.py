@@ -138,7 +138,8 @@ def test_agreement_lifecycle_commands(shop):
 
 def test_invoice_list_export_and_credit(shop):
     shop("config", "set", "sign_off_required", "no")
-    number = shop("order", "create", "--customer", "C-3001").stdout.strip()
+    shop("customer", "add", "C-9100", "--name", "Walk-in customer")
+    number = shop("order", "create", "--customer", "C-9100").stdout.strip()
     shop("order", "line", "add", number, "--type", "fee", "--price", "40.00", "--description", "Call-out")
     shop("order", "line", "add", number, "--type", "item", "--item", "FILTER-G4", "--qty", "3")
     for stage in ("planned", "in-progress", "completed"):
@@ -146,7 +147,7 @@ def test_invoice_list_export_and_credit(shop):
     invoice = shop.json("order", "post", number)
     credit = shop("invoice", "credit", invoice["invoice"], "--line", "2").stdout.strip()
     rows = shop.json("invoice", "export", "--from", "2026-03-01", "--to", "2026-03-31")
-    mine = [r for r in rows if r["customer"] == "C-3001"]
+    mine = [r for r in rows if r["customer"] == "C-9100"]
     assert [(r["invoice"], r["description"], r["quantity"], r["unit_price"], r["amount"], r["source"]) for r in mine] == [
         (invoice["invoice"], "Call-out", "1", "40.00", "40.00", number),
         (invoice["invoice"], "Air filter G4", "3", "14.50", "43.50", number),
@@ -157,7 +158,7 @@ def test_invoice_list_export_and_credit(shop):
     header = next(csv.reader(io.StringIO(text)))
     for field in ("invoice", "date", "customer", "currency", "description", "quantity", "unit_price", "amount", "source"):
         assert field in header
-    listed = shop.json("invoice", "list", "--customer", "C-3001")
+    listed = shop.json("invoice", "list", "--customer", "C-9100")
     assert [(i["kind"], i["total"]) for i in listed] == [("invoice", "83.50"), ("credit", "-43.50")]
 
 

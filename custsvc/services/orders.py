@@ -284,31 +284,26 @@ def _line(session: Session, number: str, line_no: int) -> OrderLine:
     return line
 
 
-def cancel_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
+def _change_line_status(session: Session, number: str, line_no: int, *, before: str, after: str, rule: str, doing: str) -> dict[str, Any]:
     order = get(session, number, lock=True)
     _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", number)
     line = _line(session, number, line_no)
-    if line.status != "created":
-        raise RuleViolation("only-open-lines", f"line {line_no} of {number} is {line.status}; only created lines can be canceled")
-    line.status = "canceled"
+    if line.status != before:
+        raise RuleViolation(rule, f"line {line_no} of {number} is {line.status}; only {before} lines can be {doing}")
+    line.status = after
     line.updated_at, line.updated_by = now_of(session), actor_of(session)
     _touch(session, order)
     session.flush()
     return line_record(line)
+
+
+def cancel_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
+    return _change_line_status(session, number, line_no, before="created", after="canceled", rule="only-open-lines", doing="canceled")
 
 
 def revoke_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
     """Undo a line's cancellation: it becomes a created line again."""
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", number)
-    line = _line(session, number, line_no)
-    if line.status != "canceled":
-        raise RuleViolation("revoke-canceled-lines", f"line {line_no} of {number} is {line.status}; only canceled lines can be revoked")
-    line.status = "created"
-    line.updated_at, line.updated_by = now_of(session), actor_of(session)
-    _touch(session, order)
-    session.flush()
-    return line_record(line)
+    return _change_line_status(session, number, line_no, before="canceled", after="created", rule="revoke-canceled-lines", doing="revoked")
 
 
 def move_lines(session: Session, source: str, target: str, line_nos: Sequence[int]) -> dict[str, Any]:

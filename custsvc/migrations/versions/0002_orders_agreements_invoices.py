@@ -5,8 +5,6 @@ Revises: 0001
 Create Date: 2026-11-30
 """
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -258,7 +256,9 @@ def upgrade() -> None:
 
 
 def seed() -> None:
-    now = datetime.now(UTC)
+    from custsvc import clock  # the one source of "now" (honours --now / CUSTSVC_NOW)
+
+    now = clock.now()
     stage = sa.table(
         "stage",
         sa.column("stage"), sa.column("name"), sa.column("parent"), sa.column("position"),

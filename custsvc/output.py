@@ -154,6 +154,15 @@ def message(text: str, *, style: str | None = None, force: bool = False) -> None
         print(text, file=sys.stderr)
 
 
+def busy(text: str) -> Any:
+    """A spinner on stderr while something slow runs (only on a terminal, and not with --quiet)."""
+    from contextlib import nullcontext
+
+    if state.current().quiet or not sys.stderr.isatty():
+        return nullcontext()
+    return stderr_console().status(text, spinner="dots")
+
+
 def warn(text: str) -> None:
     message(f"warning: {text}", style="yellow", force=True)
 

@@ -61,7 +61,8 @@ def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, 
         from custsvc.files import read_rows
 
         rows, _kind = read_rows(file, input_format)
-        summary = run(lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run))
+        with output.busy(f"checking and importing {len(rows)} row(s) ..."):
+            summary = run(lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run))
         shown = {k: v for k, v in summary.items() if k != "keys"}
         if output.resolve_format(fmt_of(fmt)) == "json":
             output.emit_json(shown)

@@ -146,7 +146,7 @@ def generate(
     from custsvc import output
     from custsvc.services import agreements
 
-    with session() as s:
+    with output.busy("generating service orders ..."), session() as s:
         result = agreements.generate(
             s, agreement=agreement, date_from=agreements.parse_day(s, date_from, "from"), date_to=agreements.parse_day(s, date_to, "to")
         )

@@ -21,7 +21,8 @@ def demo(
     from custsvc import db, output
     from custsvc.services import demo as demo_service
 
-    result = run(lambda s: demo_service.load(s, force=force))
+    with output.busy("loading the demo shop ..."):
+        result = run(lambda s: demo_service.load(s, force=force))
     kind = output.resolve_format(fmt_of(fmt))
     result = {"database": db.display_url(db.database_url()), **result}
     if kind == "json":

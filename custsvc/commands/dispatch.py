@@ -324,7 +324,8 @@ def suggest(
     from custsvc import output
     from custsvc.services import dispatch
 
-    result = run(lambda s: dispatch.suggest(s, _days(s, date), days, team=team, apply=apply), write=apply)
+    with output.busy("planning ..."):
+        result = run(lambda s: dispatch.suggest(s, _days(s, date), days, team=team, apply=apply), write=apply)
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json(result)

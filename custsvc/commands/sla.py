@@ -268,7 +268,8 @@ def report(
     from custsvc.services import agreements
     from custsvc.services import sla as slas
 
-    rows = run(lambda s: slas.report(s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by), write=False)
+    with output.busy("computing the report ..."):
+        rows = run(lambda s: slas.report(s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by), write=False)
     kind = output.resolve_format(fmt_of(fmt))
     if kind in ("json", "csv"):
         output.emit_rows(rows, fmt=kind)

@@ -56,6 +56,16 @@ def run(fn: Callable[[Session], T], *, write: bool = True) -> T:
         return fn(s)
 
 
+def done(record: Any, fmt: Format | None, text: str) -> None:
+    """Report a change that has no table to show: the record as JSON, else a message on stderr."""
+    from custsvc import output
+
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(record)
+    else:
+        output.message(text)
+
+
 def not_yet(ctx: typer.Context, what: str) -> None:
     """Group callback for capabilities that arrive in a later version: help only, no pretending."""
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._common import FormatOpt, fmt_of, run
+from custsvc.commands._common import FormatOpt, done, fmt_of, run
 
 app = typer.Typer(help="Working calendars: time zone, working windows per weekday, public and explicit holidays.", no_args_is_help=True)
 holiday_app = typer.Typer(help="Explicit holidays of a calendar (on top of the public ones).", no_args_is_help=True)
@@ -111,16 +111,14 @@ def show(
 
 
 @app.command("remove")
-def remove(calendar: CalendarArg) -> None:
-    """Remove a calendar no SLA or order uses.
+def remove(calendar: CalendarArg, fmt: FormatOpt = None) -> None:
+    """Remove a calendar no SLA, worker or order uses.
 
     Example: custsvc calendar remove old-hours
     """
-    from custsvc import output
     from custsvc.services import calendars
 
-    run(lambda s: calendars.remove(s, calendar))
-    output.message(f"removed calendar {calendar}")
+    done({**run(lambda s: calendars.remove(s, calendar)), "removed": True}, fmt, f"removed calendar {calendar}")
 
 
 @holiday_app.command("add")
@@ -144,16 +142,15 @@ def holiday_add(
 def holiday_remove(
     calendar: CalendarArg,
     day: Annotated[str, typer.Argument(help="The date (YYYY-MM-DD).", metavar="DATE")],
+    fmt: FormatOpt = None,
 ) -> None:
     """Remove an explicit holiday.
 
     Example: custsvc calendar holiday remove riga-office 2026-12-28
     """
-    from custsvc import output
     from custsvc.services import calendars
 
-    run(lambda s: calendars.remove_holiday(s, calendar, _day(s, day, "date")))
-    output.message(f"removed holiday {day} from {calendar}")
+    done({**run(lambda s: calendars.remove_holiday(s, calendar, _day(s, day, "date"))), "removed": True}, fmt, f"removed holiday {day} from {calendar}")
 
 
 @holiday_app.command("list")

@@ -26,7 +26,7 @@ def list_(fmt: FormatOpt = None) -> None:
 
 
 @app.command("get")
-def get(key: KeyArg) -> None:
+def get(key: KeyArg, fmt: FormatOpt = None) -> None:
     """Print one setting's value.
 
     Example: custsvc config get timezone
@@ -34,7 +34,11 @@ def get(key: KeyArg) -> None:
     from custsvc import output
     from custsvc.services import settings
 
-    output.echo(run(lambda s: settings.get(s, key), write=False))
+    value = run(lambda s: settings.get(s, key), write=False)
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json({"key": key, "value": value})
+    else:
+        output.echo(value)
 
 
 @app.command("set")

@@ -12,14 +12,18 @@ app = typer.Typer(help="The database: location, schema upgrades, integrity check
 
 
 @app.command("path")
-def path() -> None:
+def path(fmt: FormatOpt = None) -> None:
     """Print the database location (a file path, or the URL without its password).
 
     Example: custsvc db path
     """
     from custsvc import db, output
 
-    output.echo(db.display_url(db.database_url()))
+    location = db.display_url(db.database_url())
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json({"database": location})
+    else:
+        output.echo(location)
 
 
 @app.command("upgrade")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._common import FormatOpt, LimitOpt, fmt_of, run
+from custsvc.commands._common import FormatOpt, LimitOpt, done, fmt_of, run
 
 app = typer.Typer(help="Service orders: create, add lines, move through stages, sign off and post to an invoice.", no_args_is_help=True)
 line_app = typer.Typer(help="Lines of a service order: hours, expenses, items and fees.", no_args_is_help=True)
@@ -406,16 +406,14 @@ def stage_list(fmt: FormatOpt = None) -> None:
 
 
 @stage_app.command("remove")
-def stage_remove(stage: Annotated[str, typer.Argument(help="Stage id.", metavar="STAGE")]) -> None:
+def stage_remove(stage: Annotated[str, typer.Argument(help="Stage id.", metavar="STAGE")], fmt: FormatOpt = None) -> None:
     """Remove a stage that has no children and was never used.
 
     Example: custsvc order stage-def remove on-hold
     """
-    from custsvc import output
     from custsvc.services import stages
 
-    run(lambda s: stages.remove(s, stage))
-    output.message(f"removed stage {stage}")
+    done({**run(lambda s: stages.remove(s, stage)), "removed": True}, fmt, f"removed stage {stage}")
 
 
 @reason_app.command("add")
@@ -447,13 +445,11 @@ def reason_list(fmt: FormatOpt = None) -> None:
 
 
 @reason_app.command("remove")
-def reason_remove(code: Annotated[str, typer.Argument(help="Reason code.", metavar="CODE")]) -> None:
+def reason_remove(code: Annotated[str, typer.Argument(help="Reason code.", metavar="CODE")], fmt: FormatOpt = None) -> None:
     """Remove a reason code no stage change used.
 
     Example: custsvc order reason remove NO-ACCESS
     """
-    from custsvc import output
     from custsvc.services import stages
 
-    run(lambda s: stages.remove_reason(s, code))
-    output.message(f"removed reason code {code}")
+    done({**run(lambda s: stages.remove_reason(s, code)), "removed": True}, fmt, f"removed reason code {code}")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._common import FormatOpt, fmt_of, run
+from custsvc.commands._common import FormatOpt, done, fmt_of, run
 
 app = typer.Typer(
     help="Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports.",
@@ -142,17 +142,17 @@ def unapply(
     tier: Annotated[str | None, typer.Option("--tier", help="The tier's SLA.")] = None,
     agreement: Annotated[str | None, typer.Option("--agreement", help="The agreement's SLA.")] = None,
     default: Annotated[bool, typer.Option("--default", help="The default SLA.")] = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """Remove an SLA assignment.
 
     Example: custsvc sla unapply --tier bronze
     """
-    from custsvc import output
     from custsvc.services import sla as slas
 
     scope, key = _scope(customer, tier, agreement, default)
     result = run(lambda s: slas.unapply(s, scope, key))
-    output.message(f"SLA {result['sla']} no longer applies to {scope}{' ' + key if key else ''}")
+    done({**result, "removed": True}, fmt, f"SLA {result['sla']} no longer applies to {scope}{' ' + key if key else ''}")
 
 
 @app.command("assignments")

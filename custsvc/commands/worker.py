@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
+from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, done, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
 app = typer.Typer(help="Workers: technicians, dispatchers and managers, with skills and dispatch team.", no_args_is_help=True)
@@ -141,13 +141,11 @@ def absence_list(
 
 
 @absence_app.command("remove")
-def absence_remove(absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")]) -> None:
+def absence_remove(absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")], fmt: FormatOpt = None) -> None:
     """Remove an absence.
 
     Example: custsvc worker absence remove 3
     """
-    from custsvc import output
     from custsvc.services import dispatch
 
-    run(lambda s: dispatch.remove_absence(s, absence))
-    output.message(f"removed absence {absence}")
+    done({**run(lambda s: dispatch.remove_absence(s, absence)), "removed": True}, fmt, f"removed absence {absence}")

@@ -212,3 +212,18 @@ def test_readme_mentions_every_group():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     group_names = [name for name, *_rest in GROUPS]
     assert [g for g in group_names if f"`{g}" not in readme and f"custsvc {g}" not in readme] == []
+
+
+def test_every_command_takes_format():
+    from custsvc.cli import iter_commands
+
+    lacking = [" ".join(path) for path, command in iter_commands() if not hasattr(command, "commands") and not any(p.name == "fmt" for p in command.params)]
+    assert lacking == []
+
+
+def test_removals_print_json_when_asked(cli):
+    cli("worker", "add", "T-1", "--name", "Anna", "--role", "technician")
+    absence = cli.json("worker", "absence", "add", "T-1", "--from", "2026-03-09", "--to", "2026-03-10")
+    assert cli.json("worker", "absence", "remove", str(absence["id"]))["removed"] is True
+    assert cli.json("config", "get", "currency") == {"key": "currency", "value": "EUR"}
+    assert "database" in cli.json("db", "path")

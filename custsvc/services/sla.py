@@ -282,8 +282,9 @@ def _order_sla(session: Session, number: str) -> OrderSla | None:
     return session.get(OrderSla, number)
 
 
-def _clock(session: Session, row: OrderSla) -> Clock:
-    events = session.execute(select(SlaLog.at, SlaLog.event).where(SlaLog.order_number == row.order_number).order_by(SlaLog.id)).all()
+def _clock(session: Session, row: OrderSla, events: Sequence[tuple[datetime, str]] | None = None) -> Clock:
+    if events is None:
+        events = session.execute(select(SlaLog.at, SlaLog.event).where(SlaLog.order_number == row.order_number).order_by(SlaLog.id)).all()
     return Clock(
         start=row.started_at,
         response_target=row.response_target,
@@ -299,9 +300,9 @@ def at_risk_share(session: Session) -> float:
     return int(settings.get(session, "sla_at_risk_pct")) / 100
 
 
-def state_of(session: Session, row: OrderSla, now: datetime | None = None) -> ClockState:
+def state_of(session: Session, row: OrderSla, now: datetime | None = None, events: Sequence[tuple[datetime, str]] | None = None) -> ClockState:
     calendar = calendars.business_calendar(session, row.calendar)
-    return evaluate(calendar, _clock(session, row), now or now_of(session), at_risk_share(session))
+    return evaluate(calendar, _clock(session, row, events), now or now_of(session), at_risk_share(session))
 
 
 def refresh(session: Session, number: str) -> None:
@@ -477,12 +478,21 @@ def summaries(session: Session, numbers: Sequence[str]) -> dict[str, dict[str, A
     if not numbers:
         return {}
     rows = []
+    events: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     wanted = list(numbers)
     for start in range(0, len(wanted), 900):
-        rows.extend(session.execute(select(OrderSla).where(OrderSla.order_number.in_(wanted[start : start + 900]))).scalars())
+        chunk = wanted[start : start + 900]
+        rows.extend(session.execute(select(OrderSla).where(OrderSla.order_number.in_(chunk))).scalars())
+        for number, at, event in session.execute(
+            select(SlaLog.order_number, SlaLog.at, SlaLog.event).where(SlaLog.order_number.in_(chunk)).order_by(SlaLog.id)
+        ):
+            events[number].append((at, event))
+    share = at_risk_share(session)
+    now = now_of(session)
     out = {}
     for row in rows:
-        state = state_of(session, row)
+        calendar = calendars.business_calendar(session, row.calendar)
+        state = evaluate(calendar, _clock(session, row, events[row.order_number]), now, share)
         record = status_record(row.order_number, row, state)
         out[row.order_number] = {"sla": row.sla, "sla_status": record["status"], "time_left": record["time_left"], "resolution_due": record["resolution_due"]}
     return out

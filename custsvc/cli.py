@@ -50,27 +50,8 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_DOMAIN
 
 
-#: the command groups: (name, module, help panel, help text). A group's module is imported only when
-#: the group is used, so `custsvc customer list` does not pay for building every other group.
-GROUPS: list[tuple[str, str, str, str]] = [
-    ("order", "order", "Service orders", "Service orders: create, add lines, move through stages, sign off and post to an invoice."),
-    ("agreement", "agreement", "Service orders", "Service agreements: recurring work for a customer that generates service orders."),
-    ("invoice", "invoice", "Service orders", "Invoices and credit notes: list, show, export for accounting, credit."),
-    ("return", "returns", "Returns and repairs", "Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet."),
-    ("repair", "repair", "Returns and repairs", "Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."),
-    ("bom", "bom", "Returns and repairs", "Bills of materials for service objects, with versions and history. Not in this version yet."),
-    ("dispatch", "dispatch", "Dispatch", "Dispatch: teams, assignments checked against calendars, absences and skills, the board, schedules and suggestions."),
-    ("subscription", "subscription", "Subscriptions", "Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; reductions, indexation, credits, accruals."),
-    ("sla", "sla", "Service levels", "Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports."),
-    ("calendar", "calendar", "Service levels", "Working calendars: time zone, working windows per weekday, public and explicit holidays."),
-    ("customer", "customer", "Master data", "Customers: account, name, tier (gold, silver, bronze ...), time zone and contact."),
-    ("object", "service_object", "Master data", "Service objects: the things serviced, with customer, item and serial number."),
-    ("item", "item", "Master data", "Items: parts and products (number, name, unit, price)."),
-    ("task", "task", "Master data", "Service tasks: kinds of work with default hours and the skill they need."),
-    ("worker", "worker", "Master data", "Workers: technicians, dispatchers and managers, with skills and dispatch team."),
-    ("config", "config", "Set-up", "Shop settings: the shop's time zone and currency."),
-    ("db", "dbcmd", "Set-up", "The database: location, schema upgrades, integrity checks."),
-]
+from custsvc.commands import GROUPS
+
 _GROUPS = {name: (module, panel, text) for name, module, panel, text in GROUPS}
 _loaded: dict[str, Any] = {}
 

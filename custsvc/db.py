@@ -118,11 +118,6 @@ def _create_engine(url: str) -> Engine:
         raise Usage(f"invalid --db {url!r}: {exc}") from None
 
 
-def is_sqlite(engine_or_session: Any) -> bool:
-    bind = getattr(engine_or_session, "bind", None) or engine_or_session
-    return bind.dialect.name == "sqlite"
-
-
 # --- schema -------------------------------------------------------------------------------
 
 
@@ -253,6 +248,3 @@ def sqlite_foreign_key_problems(conn: Connection) -> list[str]:
         for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check")
     ]
 
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -122,7 +122,7 @@ def _is_numeric(values: Iterable[Any]) -> bool:
 # --- consoles ---------------------------------------------------------------------------------
 
 
-def _console(stderr: bool = False) -> Any:
+def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     width = None
@@ -139,7 +139,7 @@ def _console(stderr: bool = False) -> Any:
 
 
 def stderr_console() -> Any:
-    return _console(stderr=True)
+    return console(stderr=True)
 
 
 def message(text: str, *, style: str | None = None, force: bool = False) -> None:
@@ -256,13 +256,13 @@ def _rich_table(
     from rich.table import Table
     from rich.text import Text
 
-    console = _console()
+    screen = console()
     names = _headers(shown, headers)
     # keep short values (keys, dates, amounts) on one line; when the terminal is too narrow for
     # all columns, the last ones (commands list the least important last) are left out
     wanted = [min(max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0)), 14) for c, h in zip(shown, names, strict=True)]
     keep = len(shown)
-    while keep > 3 and sum(wanted[:keep]) + 3 * keep + 1 > console.width:
+    while keep > 3 and sum(wanted[:keep]) + 3 * keep + 1 > screen.width:
         keep -= 1
     if keep < len(shown):
         message(f"(not shown at this width: {', '.join(names[keep:])}; use a wider terminal or --format plain/json)")
@@ -283,7 +283,7 @@ def _rich_table(
             style = VALUE_STYLES.get(text) if column in STYLED_KEYS else None
             cells.append(Text(text, style=style or ""))
         table.add_row(*cells)
-    console.print(table)
+    screen.print(table)
 
 
 # --- single records ---------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def emit_record(
             text = text_value(value)
             style = VALUE_STYLES.get(text) if key in STYLED_KEYS else None
             table.add_row(name, Text(text, style=style or ""))
-        _console().print(table)
+        console().print(table)
     else:
         from tabulate import tabulate
 

@@ -66,7 +66,7 @@ def done(record: Any, fmt: Format | None, text: str) -> None:
         output.message(text)
 
 
-def not_yet(ctx: typer.Context, what: str) -> None:
+def not_yet(ctx: typer.Context) -> None:
     """Group callback for capabilities that arrive in a later version: help only, no pretending."""
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         typer.echo(ctx.get_help())

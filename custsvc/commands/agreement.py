@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run, session
 
-app = typer.Typer(help="Service agreements: recurring work for a customer that generates service orders.", no_args_is_help=True)
+app = typer.Typer(help=group_help("agreement"), no_args_is_help=True)
 line_app = typer.Typer(help="Agreement lines: what recurs, how often, and in which window.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, done, fmt_of, run
 
-app = typer.Typer(help="Working calendars: time zone, working windows per weekday, public and explicit holidays.", no_args_is_help=True)
+app = typer.Typer(help=group_help("calendar"), no_args_is_help=True)
 holiday_app = typer.Typer(help="Explicit holidays of a calendar (on top of the public ones).", no_args_is_help=True)
 app.add_typer(holiday_app, name="holiday")
 

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, fmt_of, run
 
-app = typer.Typer(help="Shop settings: the shop's time zone and currency.", no_args_is_help=True)
-KeyArg = Annotated[str, typer.Argument(help="Setting name: timezone or currency.", metavar="KEY")]
+app = typer.Typer(help=group_help("config"), no_args_is_help=True)
+KeyArg = Annotated[str, typer.Argument(help="Setting name (see `config list`), e.g. timezone or currency.", metavar="KEY")]
 
 
 @app.command("list")

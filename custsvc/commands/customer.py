@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
-app = typer.Typer(help="Customers: account, name, tier (gold, silver, bronze ...), time zone and contact.", no_args_is_help=True)
+app = typer.Typer(help=group_help("customer"), no_args_is_help=True)
 
 AccountArg = Annotated[str, typer.Argument(help="Customer account id, e.g. C-1001.", metavar="ACCOUNT")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Customer name.")]

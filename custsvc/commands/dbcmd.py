@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, fmt_of
 
-app = typer.Typer(help="The database: location, schema upgrades, integrity checks.", no_args_is_help=True)
+app = typer.Typer(help=group_help("db"), no_args_is_help=True)
 
 
 @app.command("path")

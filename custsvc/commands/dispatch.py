@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
 app = typer.Typer(
-    help="Dispatch: teams, assignments checked against calendars, absences and skills, the board, schedules and suggestions.",
+    help=group_help("dispatch"),
     no_args_is_help=True,
 )
 team_app = typer.Typer(help="Dispatch teams: an owner and the technicians who join with `worker update W --team T`.", no_args_is_help=True)
@@ -167,9 +168,7 @@ def move(
 
     def check(s: Any) -> Any:
         when = _when(s, start, "start")
-        probe = dispatch._assignments_of(s, order, line)
-        if len(probe) == 1:
-            dispatch.check(s, order, technician or probe[0].technician, when, probe[0].ends_at - probe[0].starts_at, probe[0].line_no, force, exclude=[probe[0].id])
+        dispatch.check_move(s, order, when, worker_key=technician, line_no=line, force=force)
         return when
 
     when = run(check, write=False)
@@ -246,7 +245,7 @@ def _draw(data: dict[str, Any]) -> None:
     from custsvc import clock, output
     from custsvc.board import Bar, Lane, TeamBlock, render_board
 
-    console = output._console()
+    console = output.console()
     tz = clock.zone()
     for day in data["days"]:
         teams: dict[str, list[Any]] = {}

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, fmt_of, run
 
-app = typer.Typer(help="Invoices and credit notes: list, show, export for accounting, credit.", no_args_is_help=True)
+app = typer.Typer(help=group_help("invoice"), no_args_is_help=True)
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number, e.g. INV-000001.", metavar="INV")]
 LIST_COLUMNS = ["invoice", "kind", "date", "customer", "currency", "total", "lines", "credits"]
 LINE_COLUMNS = ["line", "description", "quantity", "unit_price", "amount", "source", "credited"]

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
-app = typer.Typer(help="Items: parts and products (number, name, unit, price).", no_args_is_help=True)
+app = typer.Typer(help=group_help("item"), no_args_is_help=True)
 
 ItemArg = Annotated[str, typer.Argument(help="Item number, e.g. PUMP-200.", metavar="ITEM")]
 UnitOpt = Annotated[str | None, typer.Option("--unit", help="Unit of measure, e.g. pcs, m, l, h (default: pcs).")]

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, done, fmt_of, run
 
-app = typer.Typer(help="Service orders: create, add lines, move through stages, sign off and post to an invoice.", no_args_is_help=True)
+app = typer.Typer(help=group_help("order"), no_args_is_help=True)
 line_app = typer.Typer(help="Lines of a service order: hours, expenses, items and fees.", no_args_is_help=True)
 stage_app = typer.Typer(help="The stage tree service orders move through, with what each stage allows.", no_args_is_help=True)
 reason_app = typer.Typer(help="Reason codes for stage changes and cancellations.", no_args_is_help=True)

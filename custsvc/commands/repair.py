@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import not_yet
 
-app = typer.Typer(help="Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet.", invoke_without_command=True)
+app = typer.Typer(help=group_help("repair"), invoke_without_command=True)
 
 
 @app.callback()
 def main(ctx: typer.Context) -> None:
-    """Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet."""
-    not_yet(ctx, "repair")
+    """Show the help: the commands of this group come in a later version."""
+    not_yet(ctx)

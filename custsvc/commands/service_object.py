@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
-app = typer.Typer(help="Service objects: the things serviced, with customer, item and serial number.", no_args_is_help=True)
+app = typer.Typer(help=group_help("object"), no_args_is_help=True)
 
 ObjectArg = Annotated[str, typer.Argument(help="Service object id, e.g. OBJ-0001.", metavar="OBJECT_ID")]
 ItemOpt = Annotated[str | None, typer.Option("--item", help="Item number of the object (what it is).")]

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, done, fmt_of, run
 
 app = typer.Typer(
-    help="Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports.",
+    help=group_help("sla"),
     no_args_is_help=True,
 )
 SlaArg = Annotated[str, typer.Argument(help="SLA id, e.g. gold.", metavar="SLA")]

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run, session
 
 app = typer.Typer(
-    help="Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; reductions, indexation, credits, accruals.",
+    help=group_help("subscription"),
     no_args_is_help=True,
 )
 group_app = typer.Typer(help="Subscription groups: the invoicing period, alignment, proration and accrual policy.", no_args_is_help=True)
@@ -31,8 +32,10 @@ def _emit(record: dict[str, Any], fmt: str | None) -> None:
 
     for note in record.get("credit_notes") or []:
         output.message(f"credit note {note}")
+    for warning in record.get("warnings") or []:
+        output.warn(warning)
     output.emit_record(
-        {k: v for k, v in record.items() if k != "credit_notes"}, fmt=fmt, title=f"subscription {record['subscription']}",
+        {k: v for k, v in record.items() if k not in ("credit_notes", "warnings")}, fmt=fmt, title=f"subscription {record['subscription']}",
         hide=("prices", "indexes", "reductions"),
         sections={"prices": (record.get("prices", []), None), "indexes": (record.get("indexes", []), None), "reductions": (record.get("reductions", []), None)},
     )

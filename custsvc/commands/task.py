@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
-app = typer.Typer(help="Service tasks: kinds of work with default hours and the skill they need.", no_args_is_help=True)
+app = typer.Typer(help=group_help("task"), no_args_is_help=True)
 
 TaskArg = Annotated[str, typer.Argument(help="Task id, e.g. BOILER-SERVICE.", metavar="TASK")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Default hours, e.g. 1.5 (default: 1).")]

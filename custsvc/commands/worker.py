@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, done, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
-app = typer.Typer(help="Workers: technicians, dispatchers and managers, with skills and dispatch team.", no_args_is_help=True)
+app = typer.Typer(help=group_help("worker"), no_args_is_help=True)
 absence_app = typer.Typer(help="Absences of workers (holidays, sick leave, training): no assignments then.", no_args_is_help=True)
 app.add_typer(absence_app, name="absence")
 

@@ -193,10 +193,6 @@ def in_force(history: Sequence[tuple[date, Decimal]], day: date) -> Decimal | No
     return current
 
 
-def split_pro_rata(amount: Decimal, days: int, of_days: int) -> Decimal:
-    return round_money(amount * days / of_days) if of_days else Decimal("0.00")
-
-
 def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> list[tuple[date, date, Decimal]]:
     """Spread ``amount`` billed for ``first``..``last`` over the accrual periods it covers.
 

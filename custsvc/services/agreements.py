@@ -72,10 +72,15 @@ def status(agreement: Agreement, today: date) -> str:
     return "active"
 
 
-def record(session: Session, agreement: Agreement, lines: int | None = None) -> dict[str, Any]:
+def _slas(session: Session) -> dict[str, str]:
+    """Each agreement's SLA (``sla apply --agreement``)."""
     from custsvc.models import SlaAssignment
 
-    sla = session.execute(select(SlaAssignment.sla).where(SlaAssignment.scope == "agreement", SlaAssignment.key == agreement.agreement)).scalar()
+    return dict(session.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all())
+
+
+def record(session: Session, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None) -> dict[str, Any]:
+    sla = (slas if slas is not None else _slas(session)).get(agreement.agreement)
     return {
         "agreement": agreement.agreement,
         "customer": agreement.customer,
@@ -197,7 +202,8 @@ def list_agreements(session: Session, *, customer: str | None = None, status_fil
     if group:
         query = query.where(Agreement.agreement_group == group.lower())
     counts = dict(session.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all())
-    rows = [record(session, a, counts.get(a.agreement, 0)) for a in session.execute(query).scalars()]
+    slas = _slas(session)
+    rows = [record(session, a, counts.get(a.agreement, 0), slas) for a in session.execute(query).scalars()]
     if status_filter:
         rows = [r for r in rows if r["status"] == status_filter]
     return rows

@@ -4,7 +4,8 @@ technicians' schedules, and suggested plans."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -123,33 +124,46 @@ class Needs:
     tasks: list[str]
 
 
-def needs(session: Session, number: str, line_no: int | None = None) -> Needs:
-    """Skills the order's (or line's) tasks ask for, and how long the visit takes: the hours of its
-    hour lines, else its tasks' default hours, else the ``visit_duration`` setting."""
-    query = select(OrderLine, ServiceTask).outerjoin(ServiceTask, ServiceTask.task == OrderLine.task).where(
-        OrderLine.order_number == number, OrderLine.status == "created"
-    )
-    if line_no is not None:
-        query = query.where(OrderLine.line_no == line_no)
-    rows = session.execute(query).all()
-    if line_no is not None and not rows:
-        raise NotFound("open order line", f"{number}/{line_no}")
+def _lines_of(session: Session, numbers: Sequence[str]) -> dict[str, list[tuple[OrderLine, ServiceTask | None]]]:
+    """The open lines of many orders with their tasks, in one query per 900 orders."""
+    out: dict[str, list[tuple[OrderLine, ServiceTask | None]]] = defaultdict(list)
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), 900):
+        query = select(OrderLine, ServiceTask).outerjoin(ServiceTask, ServiceTask.task == OrderLine.task).where(
+            OrderLine.order_number.in_(wanted[start : start + 900]), OrderLine.status == "created"
+        )
+        for line, task in session.execute(query).all():
+            out[line.order_number].append((line, task))
+    return out
+
+
+def _needs(rows: Sequence[tuple[OrderLine, ServiceTask | None]], default: timedelta) -> Needs:
     by_task = {task.task: task for _line, task in rows if task is not None}
     skills = {task.skill for task in by_task.values() if task.skill}
     hours = sum((line.quantity for line, _task in rows if line.type == "hour"), start=0)
     if not hours:
         hours = sum((task.hours for task in by_task.values()), start=0)
-    tasks = sorted(by_task)
-    duration = timedelta(hours=float(hours)) if hours else parse_duration(settings.get(session, "visit_duration"))
-    return Needs(skills, duration, tasks)
+    return Needs(skills, timedelta(hours=float(hours)) if hours else default, sorted(by_task))
 
 
-def needs_or_none(session: Session, number: str, line_no: int) -> Needs | None:
-    """``needs`` of a line that may since have been posted or canceled."""
-    try:
-        return needs(session, number, line_no)
-    except NotFound:
-        return None
+def needs_of(session: Session, keys: Sequence[tuple[str, int | None]]) -> dict[tuple[str, int | None], Needs | None]:
+    """``needs`` of many orders (line None) or single lines at once; None for a line no longer open."""
+    lines = _lines_of(session, [number for number, _line in keys])
+    default = parse_duration(settings.get(session, "visit_duration"))
+    out: dict[tuple[str, int | None], Needs | None] = {}
+    for number, line_no in keys:
+        rows = lines[number] if line_no is None else [(line, task) for line, task in lines[number] if line.line_no == line_no]
+        out[(number, line_no)] = _needs(rows, default) if rows or line_no is None else None
+    return out
+
+
+def needs(session: Session, number: str, line_no: int | None = None) -> Needs:
+    """Skills the order's (or line's) tasks ask for, and how long the visit takes: the hours of its
+    hour lines, else its tasks' default hours, else the ``visit_duration`` setting."""
+    need = needs_of(session, [(number, line_no)])[(number, line_no)]
+    if need is None:
+        raise NotFound("open order line", f"{number}/{line_no}")
+    return need
 
 
 def skills_of(session: Session, worker: str) -> set[str]:
@@ -160,7 +174,7 @@ def skills_of(session: Session, worker: str) -> set[str]:
 
 
 def problems(
-    session: Session, number: str, worker: Worker, start: datetime, end: datetime, line_no: int | None, exclude: Sequence[int] = ()
+    session: Session, number: str, worker: Worker, start: datetime, end: datetime, need: Needs, exclude: Sequence[int] = ()
 ) -> tuple[list[str], list[str]]:
     """(overlaps, overridable problems) of putting the order on ``worker`` from ``start`` to ``end``."""
     overlaps = [
@@ -174,7 +188,7 @@ def problems(
         others.append(f"{_hm(session, start)}-{_hm(session, end)} is partly outside {worker.worker}'s working time")
     for absence in _absences_between(session, worker.worker, start, end):
         others.append(f"{worker.worker} is absent {_hm(session, absence.starts_at)} to {_hm(session, absence.ends_at)}" + (f" ({absence.reason})" if absence.reason else ""))
-    missing = needs(session, number, line_no).skills - skills_of(session, worker.worker)
+    missing = need.skills - skills_of(session, worker.worker)
     if missing:
         others.append(f"{worker.worker} lacks the skill {', '.join(sorted(missing))} a task on {number} needs")
     return overlaps, others
@@ -202,11 +216,12 @@ def check(
     worker = technician(session, worker_key)
     if not is_technician(session, worker_key):
         raise RuleViolation("technician-role", f"worker {worker_key!r} does not have the technician role")
-    length = duration or needs(session, number, line_no).duration
+    need = needs(session, number, line_no)
+    length = duration or need.duration
     if length.total_seconds() <= 0:
         raise InvalidInput("duration", format_duration(length), "must be longer than zero")
     end = start + length
-    overlaps, others = problems(session, number, worker, start, end, line_no, exclude)
+    overlaps, others = problems(session, number, worker, start, end, need, exclude)
     if overlaps:
         raise RuleViolation("no-double-booking", f"refused: {overlaps[0]}" + (" (--force never overrides an overlap)" if force else ""))
     if others and not force:
@@ -229,12 +244,8 @@ def assign(
     """Put an order (or line) on a technician.  ``checked``: the caller checked a moment ago that the
     slot was free, so finding it taken now means another dispatcher was faster (a conflict, exit 3)."""
     session.execute(select(Worker.worker).where(Worker.worker == worker_key).with_for_update())  # one writer per technician
-    try:
+    with _taken_is_a_conflict(checked):
         start, end, overridden = check(session, number, worker_key, start, duration, line_no, force)
-    except RuleViolation as exc:
-        if checked and exc.rule == "no-double-booking":
-            raise Conflict(f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)") from None
-        raise
     row = Assignment(
         order_number=number, line_no=line_no, technician=worker_key, starts_at=start, ends_at=end,
         overridden="; ".join(overridden) or None, created_at=now_of(session), created_by=actor_of(session),
@@ -273,29 +284,49 @@ def unassign(session: Session, number: str, line_no: int | None = None) -> list[
     return out
 
 
-def move(
-    session: Session, number: str, start: datetime, *, worker_key: str | None = None, line_no: int | None = None, force: bool = False, checked: bool = False
-) -> dict[str, Any]:
+def _movable(session: Session, number: str, line_no: int | None) -> Assignment:
     rows = _assignments_of(session, number, line_no)
     if not rows:
         raise NotFound("assignment", number if line_no is None else f"{number}/{line_no}")
     if len(rows) > 1:
         listed = ", ".join(f"{r.technician} {_hm(session, r.starts_at)}" + (f" line {r.line_no}" if r.line_no else "") for r in rows)
         raise RuleViolation("one-assignment-to-move", f"{number} has {len(rows)} assignments ({listed}); unassign and assign again, or use --line")
-    row = rows[0]
+    return rows[0]
+
+
+def check_move(
+    session: Session, number: str, start: datetime, *, worker_key: str | None = None, line_no: int | None = None, force: bool = False
+) -> tuple[Assignment, str, datetime, datetime, list[str]]:
+    """Refuse a move that cannot be made; returns (assignment, technician, start, end, overridden problems)."""
+    row = _movable(session, number, line_no)
     target = worker_key or row.technician
+    new_start, new_end, overridden = check(session, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id])  # type: ignore[list-item]
+    return row, target, new_start, new_end, overridden
+
+
+def move(
+    session: Session, number: str, start: datetime, *, worker_key: str | None = None, line_no: int | None = None, force: bool = False, checked: bool = False
+) -> dict[str, Any]:
+    target = worker_key or _movable(session, number, line_no).technician
     session.execute(select(Worker.worker).where(Worker.worker == target).with_for_update())
-    try:
-        new_start, new_end, overridden = check(session, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id])  # type: ignore[list-item]
-    except RuleViolation as exc:
-        if checked and exc.rule == "no-double-booking":
-            raise Conflict(f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)") from None
-        raise
+    with _taken_is_a_conflict(checked):
+        row, target, new_start, new_end, overridden = check_move(session, number, start, worker_key=target, line_no=line_no, force=force)
     row.technician, row.starts_at, row.ends_at = target, new_start, new_end
     row.overridden = "; ".join(overridden) or None
     row.updated_at, row.updated_by = now_of(session), actor_of(session)
     session.flush()
     return assignment_record(session, row)
+
+
+@contextmanager
+def _taken_is_a_conflict(checked: bool) -> Iterator[None]:
+    """After a check a moment ago found the slot free, an overlap now means another dispatcher was faster."""
+    try:
+        yield
+    except RuleViolation as exc:
+        if checked and exc.rule == "no-double-booking":
+            raise Conflict(f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)") from None
+        raise
 
 
 # --- reading: records, queue, board, schedule ---------------------------------------------------
@@ -355,9 +386,11 @@ def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
     objects: dict[str, list[str]] = defaultdict(list)
     for number, obj in session.execute(select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)):
         objects[number].append(obj)
+    all_needs = needs_of(session, [(o.number, None) for o in waiting])
     out = []
     for order in waiting:
-        need = needs(session, order.number)
+        need = all_needs[(order.number, None)]
+        assert need is not None
         if team:
             if order.technician:
                 if order.technician not in member_keys:
@@ -373,6 +406,7 @@ def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
                 "objects": objects.get(order.number, []),
                 "skills": sorted(need.skills),
                 "duration": format_duration(need.duration),
+                "duration_seconds": int(need.duration.total_seconds()),
                 "technician": order.technician,
                 "stage": order.stage,
                 "resolution_due": clock.get("resolution_due"),
@@ -416,9 +450,10 @@ def schedule_rows(session: Session, first: date, days: int, *, team: str | None 
     if numbers:
         for number, obj in session.execute(select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(numbers))):
             objects[number].append(obj)
+    all_needs = needs_of(session, [(o.number, a.line_no) for a, o, _w, _c in rows])
     out = []
     for assignment, order, tech, customer in rows:
-        need = needs(session, order.number, assignment.line_no) if assignment.line_no is None else needs_or_none(session, order.number, assignment.line_no)
+        need = all_needs[(order.number, assignment.line_no)]
         clock = clocks.get(order.number, {})
         out.append(
             {
@@ -522,15 +557,11 @@ def suggest(
         busy = [(a.starts_at, a.ends_at) for a in _assignments_between(session, member.worker, lo, hi)]
         busy += [(a.starts_at, a.ends_at) for a in _absences_between(session, member.worker, lo, hi)]
         resources.append(Resource(member.worker, frozenset(skills_of(session, member.worker)), tuple(_subtract(list(calendar.intervals(lo, hi)), busy))))
-    deadlines = {}
-    for row in waiting:
-        deadlines[row["order"]] = row["resolution_due"]
     jobs = []
     for row in waiting:
-        need = needs(session, row["order"])
         jobs.append(
             Job(
-                key=row["order"], duration=need.duration, deadline=deadlines[row["order"]], skills=frozenset(need.skills),
+                key=row["order"], duration=timedelta(seconds=row["duration_seconds"]), deadline=row["resolution_due"], skills=frozenset(row["skills"]),
                 preferred=row["technician"], priority=PRIORITY_RANK.get(row["priority"], 1), earliest=_not_before(session, row, lo),
             )
         )

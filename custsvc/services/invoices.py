@@ -15,7 +15,7 @@ from sqlmodel import Session
 from custsvc.db import actor_of, now_of, zone_of
 from custsvc.domain.orders import line_amount
 from custsvc.errors import InvalidInput, NotFound, RuleViolation
-from custsvc.models import Customer, Invoice, InvoiceLine, OrderLine
+from custsvc.models import Invoice, InvoiceLine, OrderLine
 from custsvc.services import sequences, settings
 
 
@@ -262,7 +262,3 @@ def reopen_sources(session: Session, lines: Sequence[InvoiceLine]) -> None:
         )
     session.flush()
 
-
-def customer_exists(session: Session, account: str) -> None:
-    if session.get(Customer, account) is None:
-        raise NotFound("customer", account)

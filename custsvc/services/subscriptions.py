@@ -385,10 +385,6 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
         select(SubscriptionBilling).where(SubscriptionBilling.subscription == subscription, SubscriptionBilling.period_end > on, SubscriptionBilling.invoice_line_id.is_not(None))
         .order_by(SubscriptionBilling.period_start)
     ).scalars())
-    if later and not credit:
-        from custsvc import output
-
-        output.warn(f"{subscription} is billed up to {later[-1].period_end}; add --credit to credit the days after {on}")
     if credit:
         for bill in later:
             # the days after `on`, pro rata per day of what the period was billed
@@ -402,6 +398,7 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
                 notes.append(note)
     out = show(session, subscription)
     out["credit_notes"] = notes
+    out["warnings"] = [] if credit or not later else [f"{subscription} is billed up to {later[-1].period_end}; add --credit to credit the days after {on}"]
     return out
 
 

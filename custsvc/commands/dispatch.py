@@ -339,6 +339,8 @@ def suggest(
     if result["unplaced"]:
         output.echo()
         output.emit_rows(result["unplaced"], fmt=kind, columns=["order", "priority", "customer", "reason"], title="Could not place")
+    if result["later"]:
+        output.message(f"{len(result['later'])} visit(s) planned after these days are left for later: {', '.join(result['later'])}")
     method = "exact search" if result["exact"] else "deadline-first heuristic"
     output.message(
         f"{len(result['proposals'])} of {result['orders']} order(s) placed on {result['technicians']} technician(s), "

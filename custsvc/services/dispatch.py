@@ -557,12 +557,16 @@ def suggest(
         busy = [(a.starts_at, a.ends_at) for a in _assignments_between(session, member.worker, lo, hi)]
         busy += [(a.starts_at, a.ends_at) for a in _absences_between(session, member.worker, lo, hi)]
         resources.append(Resource(member.worker, frozenset(skills_of(session, member.worker)), tuple(_subtract(list(calendar.intervals(lo, hi)), busy))))
+    # visits planned for a later day than the period are left for a later run, not counted as missed
+    earliest = {row["order"]: _not_before(session, row, lo) for row in waiting}
+    later = [row["order"] for row in waiting if earliest[row["order"]] >= hi]
+    waiting = [row for row in waiting if earliest[row["order"]] < hi]
     jobs = []
     for row in waiting:
         jobs.append(
             Job(
                 key=row["order"], duration=timedelta(seconds=row["duration_seconds"]), deadline=row["resolution_due"], skills=frozenset(row["skills"]),
-                preferred=row["technician"], priority=PRIORITY_RANK.get(row["priority"], 1), earliest=_not_before(session, row, lo),
+                preferred=row["technician"], priority=PRIORITY_RANK.get(row["priority"], 1), earliest=earliest[row["order"]],
             )
         )
     result = plan(jobs, resources)
@@ -589,6 +593,7 @@ def suggest(
         "exact": result.exact,
         "applied": apply,
         "orders": len(jobs),
+        "later": later,
         "technicians": len(resources),
     }
 

@@ -197,6 +197,8 @@ def test_suggest_keeps_agreement_visits_on_their_day(shop):
     visit = shop.json("agreement", "generate", "--from", "2026-03-01", "--to", "2026-03-31")[0]["order"]
     plan = shop.json("dispatch", "suggest", "--date", "2026-03-09", "--days", "3")
     assert [(p["order"], p["start"][:10]) for p in plan["proposals"]] == [(visit, "2026-03-11")]
+    early = shop.json("dispatch", "suggest", "--date", "2026-03-09", "--days", "2")  # the visit is after these days
+    assert (early["proposals"], early["unplaced"], early["missed_deadlines"], early["later"]) == ([], [], 0, [visit])
 
 
 def test_suggest_for_a_team(shop):

@@ -44,12 +44,37 @@ def build(path: Path, orders: int, technicians: int) -> None:
         master.import_rows(s, "worker", [{"worker": "M-1", "name": "Manager", "roles": "manager"}])
         master.import_rows(s, "team", [{"team": f"team-{k}", "owner": "M-1"} for k in range(3)])
         master.import_rows(
-            s, "worker",
-            [{"worker": f"T-{n:02d}", "name": f"Technician {n}", "roles": "technician", "team": f"team-{n % 3}",
-              "skills": ",".join(rng.sample(SKILLS, rng.randint(1, 3)))} for n in range(technicians)],
+            s,
+            "worker",
+            [
+                {
+                    "worker": f"T-{n:02d}",
+                    "name": f"Technician {n}",
+                    "roles": "technician",
+                    "team": f"team-{n % 3}",
+                    "skills": ",".join(rng.sample(SKILLS, rng.randint(1, 3))),
+                }
+                for n in range(technicians)
+            ],
         )
-        master.import_rows(s, "task", [{"task": f"TASK-{skill}", "description": f"{skill} work", "hours": str(rng.choice([1, 1.5, 2, 3])), "skill": skill} for skill in SKILLS])
-        master.import_rows(s, "customer", [{"account": f"C-{n:03d}", "name": f"Customer {n}", "address": f"Street {n}"} for n in range(100)])
+        master.import_rows(
+            s,
+            "task",
+            [
+                {
+                    "task": f"TASK-{skill}",
+                    "description": f"{skill} work",
+                    "hours": str(rng.choice([1, 1.5, 2, 3])),
+                    "skill": skill,
+                }
+                for skill in SKILLS
+            ],
+        )
+        master.import_rows(
+            s,
+            "customer",
+            [{"account": f"C-{n:03d}", "name": f"Customer {n}", "address": f"Street {n}"} for n in range(100)],
+        )
         from datetime import timedelta
 
         from custsvc.domain.timeparse import parse_datetime
@@ -60,7 +85,9 @@ def build(path: Path, orders: int, technicians: int) -> None:
             dispatch.add_absence(s, f"T-{n * 6:02d}", day, day + timedelta(hours=rng.choice([4, 24])), "absent")
         for n in range(orders):
             s.info["now"] = start - timedelta(hours=rng.randint(0, 48))
-            number = order_service.create(s, customer=f"C-{n % 100:03d}", priority=rng.choice(["high", "normal", "normal", "low"]))["order"]
+            number = order_service.create(
+                s, customer=f"C-{n % 100:03d}", priority=rng.choice(["high", "normal", "normal", "low"])
+            )["order"]
             for skill in rng.sample(SKILLS, rng.choice([1, 1, 1, 2])):
                 order_service.add_line(s, number, type="hour", task=f"TASK-{skill}")
     db.dispose_engines()
@@ -88,9 +115,11 @@ def main() -> None:
         seconds, out = timed(custsvc("--format", "json", "dispatch", "suggest", "--days", "5"), env)
         plan = json.loads(out)
         late = len(plan["late"])
-        print(f"dispatch suggest (5 days):  {seconds:6.2f} s  placed {len(plan['proposals'])}/{plan['orders']}, "
-              f"{plan['missed_deadlines']} SLA deadlines missed ({late} placed late, {len(plan['unplaced'])} not placed), "
-              f"{'exact' if plan['exact'] else 'heuristic'}")
+        print(
+            f"dispatch suggest (5 days):  {seconds:6.2f} s  placed {len(plan['proposals'])}/{plan['orders']}, "
+            f"{plan['missed_deadlines']} SLA deadlines missed ({late} placed late, {len(plan['unplaced'])} not placed), "
+            f"{'exact' if plan['exact'] else 'heuristic'}"
+        )
         apply_seconds, _ = timed(custsvc("--format", "json", "dispatch", "suggest", "--days", "5", "--apply"), env)
         print(f"dispatch suggest --apply:   {apply_seconds:6.2f} s")
         board_seconds, board = timed(custsvc("--format", "table", "dispatch", "board"), env)

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import custsvc  # noqa: E402
-
 import subprocess  # noqa: E402
+
+from _util import custsvc  # noqa: E402
 
 EVERY = ["2 weeks", "2 weeks", "1 month", "3 months"]
 
@@ -35,16 +35,25 @@ def build(path: Path, count: int) -> None:
     state.reset(db=str(path), now="2026-12-01T08:00:00+00:00", actor="bench")
     with db.session_scope() as s:
         master.import_rows(s, "worker", [{"worker": "T-1", "name": "Tech", "roles": "technician"}])
-        master.import_rows(s, "task", [{"task": "SERVICE", "description": "Service visit", "hours": "1.5", "price": "60.00"}])
+        master.import_rows(
+            s, "task", [{"task": "SERVICE", "description": "Service visit", "hours": "1.5", "price": "60.00"}]
+        )
         master.import_rows(s, "customer", [{"account": f"C-{n:05d}", "name": f"Customer {n}"} for n in range(count)])
         master.import_rows(
             s, "object", [{"object": f"O-{n:05d}-{k}", "customer": f"C-{n:05d}"} for n in range(count) for k in (1, 2)]
         )
         for n in range(count):
-            agreements.create(s, f"A-{n:05d}", customer=f"C-{n:05d}", start="2026-01-01", combine_rule="object", technician="T-1")
+            agreements.create(
+                s, f"A-{n:05d}", customer=f"C-{n:05d}", start="2026-01-01", combine_rule="object", technician="T-1"
+            )
             for k, every in enumerate(EVERY):
                 agreements.add_line(
-                    s, f"A-{n:05d}", type="hour", task="SERVICE", obj=f"O-{n:05d}-{k % 2 + 1}", every=every,
+                    s,
+                    f"A-{n:05d}",
+                    type="hour",
+                    task="SERVICE",
+                    obj=f"O-{n:05d}-{k % 2 + 1}",
+                    every=every,
                     start=f"2026-01-{1 + (n + k) % 28:02d}",
                 )
     db.dispose_engines()
@@ -69,9 +78,13 @@ def raw_insert(source: Path, empty: Path) -> tuple[float, int]:
     conn.execute("PRAGMA synchronous = NORMAL")
     start = time.perf_counter()
     with conn:
-        conn.executemany(f"INSERT INTO service_order ({','.join(order_cols)}) VALUES ({','.join('?' * len(order_cols))})", orders)
+        conn.executemany(
+            f"INSERT INTO service_order ({','.join(order_cols)}) VALUES ({','.join('?' * len(order_cols))})", orders
+        )
         conn.executemany("INSERT INTO order_object VALUES (?, ?)", objects)
-        conn.executemany(f"INSERT INTO order_line ({','.join(line_cols)}) VALUES ({','.join('?' * len(line_cols))})", lines)
+        conn.executemany(
+            f"INSERT INTO order_line ({','.join(line_cols)}) VALUES ({','.join('?' * len(line_cols))})", lines
+        )
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed, len(lines)
@@ -85,13 +98,20 @@ def main() -> None:
         path = Path(folder) / "bench.db"
         started = time.perf_counter()
         build(path, args.agreements)
-        print(f"set-up: {args.agreements} agreements, {4 * args.agreements} lines in {time.perf_counter() - started:.1f} s")
+        print(
+            f"set-up: {args.agreements} agreements, {4 * args.agreements} lines in {time.perf_counter() - started:.1f} s"
+        )
         empty = Path(folder) / "empty.db"
         shutil.copyfile(path, empty)
         with sqlite3.connect(empty) as conn:
             for table in ("order_line", "order_object", "service_order"):
                 conn.execute(f"DELETE FROM {table}")
-        env = {**os.environ, "CUSTSVC_DB": str(path), "CUSTSVC_NOW": "2026-12-01T08:00:00+00:00", "CUSTSVC_FORMAT": "plain"}
+        env = {
+            **os.environ,
+            "CUSTSVC_DB": str(path),
+            "CUSTSVC_NOW": "2026-12-01T08:00:00+00:00",
+            "CUSTSVC_FORMAT": "plain",
+        }
         env.pop("CUSTSVC_DEBUG", None)
         cmd = custsvc("agreement", "generate", "--from", "2026-01-01", "--to", "2026-12-31", "--summary")
         first, out1 = timed(cmd, env)

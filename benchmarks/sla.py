@@ -51,7 +51,17 @@ def build(path: Path, count: int) -> None:
             tier = TIERS[customer % 3]
             created = start + timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
             fmt = lambda d: d.strftime("%Y-%m-%d %H:%M:%S.%f")  # noqa: E731
-            orders.append((number, f"C-{customer:04d}", "normal", "completed", fmt(created), created.date().isoformat(), fmt(created)))
+            orders.append(
+                (
+                    number,
+                    f"C-{customer:04d}",
+                    "normal",
+                    "completed",
+                    fmt(created),
+                    created.date().isoformat(),
+                    fmt(created),
+                )
+            )
             resp_t, resol_t = targets[tier]
             response = int(rng.expovariate(1 / (resp_t * 0.6)))
             resolution = response + int(rng.expovariate(1 / (resol_t * 0.5)))
@@ -60,9 +70,23 @@ def build(path: Path, count: int) -> None:
             responded = created + timedelta(seconds=response * 1.6)
             resolved = None if open_ else created + timedelta(seconds=resolution * 1.6)
             clocks.append(
-                (number, tier, "office", "normal", fmt(created), resp_t, resol_t, fmt(responded), fmt(resolved) if resolved else None,
-                 fmt(created + timedelta(seconds=resp_t * 1.6)), fmt(created + timedelta(seconds=resol_t * 1.6)),
-                 response, None if open_ else resolution, 0, outcome)
+                (
+                    number,
+                    tier,
+                    "office",
+                    "normal",
+                    fmt(created),
+                    resp_t,
+                    resol_t,
+                    fmt(responded),
+                    fmt(resolved) if resolved else None,
+                    fmt(created + timedelta(seconds=resp_t * 1.6)),
+                    fmt(created + timedelta(seconds=resol_t * 1.6)),
+                    response,
+                    None if open_ else resolution,
+                    0,
+                    outcome,
+                )
             )
             logs.append((number, fmt(created), "start"))
             logs.append((number, fmt(responded), "respond"))
@@ -70,12 +94,14 @@ def build(path: Path, count: int) -> None:
                 logs.append((number, fmt(resolved), "resolve"))
         conn.executemany(
             "INSERT INTO service_order (number, customer, priority, stage, created_at, service_date, updated_at, created_by, requires_sign_off) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', 1)", orders,
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', 1)",
+            orders,
         )
         conn.executemany(
             "INSERT INTO order_sla (order_number, sla, calendar, priority, started_at, response_target, resolution_target, responded_at, "
             "resolved_at, response_due, resolution_due, response_seconds, resolution_seconds, paused_seconds, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", clocks,
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            clocks,
         )
         conn.executemany("INSERT INTO sla_log (order_number, at, event, actor) VALUES (?, ?, ?, 'bench')", logs)
     conn.close()
@@ -90,10 +116,21 @@ def main() -> None:
         began = time.perf_counter()
         build(path, args.orders)
         print(f"set-up: {args.orders} orders with SLA clocks and logs in {time.perf_counter() - began:.1f} s")
-        env = {**os.environ, "CUSTSVC_DB": str(path), "CUSTSVC_NOW": "2027-01-01T00:00:00+00:00", "CUSTSVC_FORMAT": "json"}
+        env = {
+            **os.environ,
+            "CUSTSVC_DB": str(path),
+            "CUSTSVC_NOW": "2027-01-01T00:00:00+00:00",
+            "CUSTSVC_FORMAT": "json",
+        }
         env.pop("CUSTSVC_DEBUG", None)
         began = time.perf_counter()
-        out = subprocess.run(custsvc("sla", "report", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "tier"), env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            custsvc("sla", "report", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "tier"),
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         report = time.perf_counter() - began
         began = time.perf_counter()
         with sqlite3.connect(path) as conn:
@@ -105,7 +142,9 @@ def main() -> None:
         import json
 
         for row in json.loads(out.stdout):
-            print(f"  {row['tier']:<7} orders {row['orders']:>6}  met {row['met']:>6}  breached {row['breached']:>6}  open {row['open']:>5}  compliance {row['compliance_pct']}%")
+            print(
+                f"  {row['tier']:<7} orders {row['orders']:>6}  met {row['met']:>6}  breached {row['breached']:>6}  open {row['open']:>5}  compliance {row['compliance_pct']}%"
+            )
         print(f"custsvc sla report (100% of the rows, with p90): {report:6.2f} s   (target: under 2 s)")
         print(f"raw sqlite3 single aggregate:                    {raw:6.2f} s   ({len(rows)} groups)")
         print(f"ratio: {report / raw:.1f}x")

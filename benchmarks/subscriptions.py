@@ -27,7 +27,12 @@ from _util import custsvc  # noqa: E402
 
 def build(path: Path, count: int) -> None:
     env = {**os.environ, "CUSTSVC_DB": str(path), "CUSTSVC_NOW": "2026-01-01T00:00:00+00:00"}
-    subprocess.run(custsvc("subscription", "group", "add", "monthly", "--period", "month", "--align", "calendar"), env=env, check=True, capture_output=True)
+    subprocess.run(
+        custsvc("subscription", "group", "add", "monthly", "--period", "month", "--align", "calendar"),
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     stamp = "2026-01-01 00:00:00.000000"
     conn = sqlite3.connect(path)
     with conn:
@@ -95,7 +100,9 @@ def main() -> None:
         raw, lines = raw_insert(path, empty)
         print(f"first run:  {first_time:6.2f} s  {first}")
         print(f"again:      {again_time:6.2f} s  {again}")
-        print(f"raw sqlite3 executemany of the same rows: {raw:6.2f} s  ({lines} invoice lines, their invoices and billing rows)")
+        print(
+            f"raw sqlite3 executemany of the same rows: {raw:6.2f} s  ({lines} invoice lines, their invoices and billing rows)"
+        )
         print(f"ratio first run / raw insert: {first_time / raw:.1f}x   (target: within 10x)")
         print(f"re-run: {again_time:.2f} s   (target: under 1 s)")
 

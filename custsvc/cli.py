@@ -110,13 +110,22 @@ class RootGroup(TyperGroup):
         finally:
             self._listing = False
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:  # type: ignore[override]
+    def main(
+        self,
+        args: Any = None,
+        prog_name: Any = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:  # type: ignore[override]
         from custsvc import _click_compat as cc
 
         debug = os.environ.get("CUSTSVC_DEBUG", "").strip() not in ("", "0")
         code = 0
         try:
-            result = super().main(args=args, prog_name=prog_name or "custsvc", complete_var=complete_var, standalone_mode=False, **extra)
+            result = super().main(
+                args=args, prog_name=prog_name or "custsvc", complete_var=complete_var, standalone_mode=False, **extra
+            )
             if isinstance(result, int):
                 code = result
         except cc.ClickException as exc:
@@ -185,21 +194,41 @@ app = typer.Typer(
 def root(
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="CUSTSVC_DB", help="Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder."),
+        typer.Option(
+            "--db",
+            envvar="CUSTSVC_DB",
+            help="Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder.",
+        ),
     ] = None,
     fmt: Annotated[
         Format | None,
-        typer.Option("--format", "-f", envvar="CUSTSVC_FORMAT", case_sensitive=False, help="Output format for every command: table, json, csv, markdown or plain."),
+        typer.Option(
+            "--format",
+            "-f",
+            envvar="CUSTSVC_FORMAT",
+            case_sensitive=False,
+            help="Output format for every command: table, json, csv, markdown or plain.",
+        ),
     ] = None,
     now: Annotated[
         str | None,
-        typer.Option("--now", envvar="CUSTSVC_NOW", help="Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); a time without offset is in the shop's zone."),
+        typer.Option(
+            "--now",
+            envvar="CUSTSVC_NOW",
+            help="Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); a time without offset is in the shop's zone.",
+        ),
     ] = None,
     actor: Annotated[
         str | None,
-        typer.Option("--as", envvar="CUSTSVC_USER", help="The acting worker, recorded on every change (default: your login name)."),
+        typer.Option(
+            "--as",
+            envvar="CUSTSVC_USER",
+            help="The acting worker, recorded on every change (default: your login name).",
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress or confirmation messages on stderr.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print no progress or confirmation messages on stderr.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,

@@ -109,9 +109,7 @@ def _create_engine(url: str) -> Engine:
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            raise CustSvcError(
-                "PostgreSQL support needs the driver: pip install 'custsvc[postgres]'"
-            ) from None
+            raise CustSvcError("PostgreSQL support needs the driver: pip install 'custsvc[postgres]'") from None
     try:
         return create_engine(url, poolclass=NullPool)
     except Exception as exc:  # unknown dialect, malformed URL
@@ -128,9 +126,7 @@ def schema_revision(conn: Connection) -> str | None:
     names = set(inspect(conn).get_table_names())
     if "alembic_version" not in names:
         if names:
-            raise SchemaOutOfDate(
-                f"{display_url(str(conn.engine.url))} holds tables but is not a custsvc database"
-            )
+            raise SchemaOutOfDate(f"{display_url(str(conn.engine.url))} holds tables but is not a custsvc database")
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
@@ -247,4 +243,3 @@ def sqlite_foreign_key_problems(conn: Connection) -> list[str]:
         f"{table} row {rowid} refers to a missing {parent}"
         for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check")
     ]
-

@@ -241,7 +241,9 @@ def _tabulate(
     if title and kind == "markdown":
         echo(f"### {title}\n")
     # preserve_whitespace keeps the indentation of trees
-    text = tabulate(table, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True, preserve_whitespace=True)
+    text = tabulate(
+        table, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True, preserve_whitespace=True
+    )
     echo(text)
 
 
@@ -260,7 +262,10 @@ def _rich_table(
     names = _headers(shown, headers)
     # keep short values (keys, dates, amounts) on one line; when the terminal is too narrow for
     # all columns, the last ones (commands list the least important last) are left out
-    wanted = [min(max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0)), 14) for c, h in zip(shown, names, strict=True)]
+    wanted = [
+        min(max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0)), 14)
+        for c, h in zip(shown, names, strict=True)
+    ]
     keep = len(shown)
     while keep > 3 and sum(wanted[:keep]) + 3 * keep + 1 > screen.width:
         keep -= 1
@@ -327,7 +332,9 @@ def emit_record(
             echo(f"### {title}\n")
         tablefmt = "github" if kind == "markdown" else "plain"
         headers = ["field", "value"] if kind == "markdown" else ()
-        echo(tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True))
+        echo(
+            tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True)
+        )
     for name, (rows, columns) in (sections or {}).items():
         echo()
         if kind != "table" and kind != "markdown":

@@ -81,8 +81,9 @@ def _new_database(template: str | None, tmp_path: Path) -> tuple[str, Any]:
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the user's environment, data folder or another test's settings."""
-    from custsvc import clock, state
     from datetime import UTC
+
+    from custsvc import clock, state
 
     for name in list(os.environ):
         if name.startswith("CUSTSVC_") and name != "CUSTSVC_TEST_PG":
@@ -139,7 +140,9 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None, code: int | None = 0, env: dict[str, str] | None = None) -> Any:
+    def __call__(
+        self, *args: str, input: str | None = None, code: int | None = 0, env: dict[str, str] | None = None
+    ) -> Any:
         from custsvc.cli import app
 
         result = self.runner.invoke(app, list(args), input=input, catch_exceptions=False, env=env)

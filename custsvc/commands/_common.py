@@ -35,7 +35,9 @@ FormatOpt = Annotated[
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
-SearchOpt = Annotated[str | None, typer.Option("--search", "-s", help="Only rows whose key or name contains this text.")]
+SearchOpt = Annotated[
+    str | None, typer.Option("--search", "-s", help="Only rows whose key or name contains this text.")
+]
 
 
 def fmt_of(fmt: Format | None) -> str | None:

@@ -3,7 +3,6 @@
 (No ``from __future__ import annotations`` here: the option help texts are built per kind.)
 """
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -41,24 +40,25 @@ def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, 
         else:
             output.message(f"removed {label} {key}")
 
-    remove.__doc__ = (
-        f"Remove a {label} that no other record refers to.\n\nExample: custsvc {kind} remove {example_key}"
-    )
+    remove.__doc__ = f"Remove a {label} that no other record refers to.\n\nExample: custsvc {kind} remove {example_key}"
     app.command("remove")(remove)
 
     def import_(
-        file: Annotated[Path, typer.Argument(help="CSV or JSON file in the shape `list --format csv|json` prints; - reads stdin.")],
+        file: Annotated[
+            Path, typer.Argument(help="CSV or JSON file in the shape `list --format csv|json` prints; - reads stdin.")
+        ],
         input_format: Annotated[
             str | None, typer.Option("--input-format", help="csv or json (default: from the file name; csv for stdin).")
         ] = None,
-        upsert: Annotated[bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")] = False,
+        upsert: Annotated[
+            bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")
+        ] = False,
         dry_run: DryRunOpt = False,
         fmt: FormatOpt = None,
     ) -> None:
         from custsvc import output
-        from custsvc.services import master
-
         from custsvc.files import read_rows
+        from custsvc.services import master
 
         rows, _kind = read_rows(file, input_format)
         with output.busy(f"checking and importing {len(rows)} row(s) ..."):

@@ -15,7 +15,20 @@ app.add_typer(line_app, name="line")
 
 AgreementArg = Annotated[str, typer.Argument(help="Agreement id, e.g. AGR-1001.", metavar="ID")]
 LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "sla", "status", "lines", "technician"]
-LINE_COLUMNS = ["line", "type", "task", "object", "schedule", "start", "end", "window", "item", "quantity", "price", "stopped"]
+LINE_COLUMNS = [
+    "line",
+    "type",
+    "task",
+    "object",
+    "schedule",
+    "start",
+    "end",
+    "window",
+    "item",
+    "quantity",
+    "price",
+    "stopped",
+]
 
 
 def _emit(record: dict[str, Any], fmt: str | None) -> None:
@@ -37,13 +50,22 @@ def create(
     agreement: AgreementArg,
     customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
     start: Annotated[str, typer.Option("--start", help="Valid from (YYYY-MM-DD).")],
-    end: Annotated[str | None, typer.Option("--end", help="Valid to, inclusive (YYYY-MM-DD; default: open-ended).")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Valid to, inclusive (YYYY-MM-DD; default: open-ended).")
+    ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Agreement group, e.g. gold.")] = None,
     technician: Annotated[str | None, typer.Option("--technician", help="Preferred technician.")] = None,
-    combine: Annotated[str, typer.Option("--combine", help="Group generated lines into orders by agreement, task, worker or object.")] = "agreement",
+    combine: Annotated[
+        str, typer.Option("--combine", help="Group generated lines into orders by agreement, task, worker or object.")
+    ] = "agreement",
     description: Annotated[str | None, typer.Option("--description", help="What the agreement covers.")] = None,
-    template: Annotated[bool, typer.Option("--template", help="Create a template (it generates nothing; copy it to use it).")] = False,
-    sla: Annotated[str | None, typer.Option("--sla", help="The SLA of the agreement's orders (same as `sla apply SLA --agreement ID`).")] = None,
+    template: Annotated[
+        bool, typer.Option("--template", help="Create a template (it generates nothing; copy it to use it).")
+    ] = False,
+    sla: Annotated[
+        str | None,
+        typer.Option("--sla", help="The SLA of the agreement's orders (same as `sla apply SLA --agreement ID`)."),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a service agreement.
@@ -54,8 +76,17 @@ def create(
 
     record = run(
         lambda s: agreements.create(
-            s, agreement, customer=customer, start=start, end=end, group=group, technician=technician,
-            combine_rule=combine, description=description, template=template, sla=sla,
+            s,
+            agreement,
+            customer=customer,
+            start=start,
+            end=end,
+            group=group,
+            technician=technician,
+            combine_rule=combine,
+            description=description,
+            template=template,
+            sla=sla,
         )
     )
     _emit(record, fmt_of(fmt))
@@ -64,7 +95,9 @@ def create(
 @app.command("list")
 def list_(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's agreements.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="active, future, expired, suspended or template.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="active, future, expired, suspended or template.")
+    ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this agreement group.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -75,7 +108,9 @@ def list_(
     from custsvc import output
     from custsvc.services import agreements
 
-    rows = run(lambda s: agreements.list_agreements(s, customer=customer, status_filter=status, group=group), write=False)
+    rows = run(
+        lambda s: agreements.list_agreements(s, customer=customer, status_filter=status, group=group), write=False
+    )
     output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no agreements")
 
 
@@ -117,7 +152,9 @@ def copy(
     source: Annotated[str, typer.Argument(help="The agreement (or template) to copy.", metavar="SRC")],
     new: Annotated[str, typer.Argument(help="Id of the new agreement.", metavar="NEW")],
     as_template: Annotated[bool, typer.Option("--as-template", help="Make the copy a template.")] = False,
-    customer: Annotated[str | None, typer.Option("--customer", help="Customer of the copy (default: the same).")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Customer of the copy (default: the same).")
+    ] = None,
     start: Annotated[str | None, typer.Option("--start", help="Start of the copy; line dates shift with it.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -127,7 +164,10 @@ def copy(
     """
     from custsvc.services import agreements
 
-    _emit(run(lambda s: agreements.copy(s, source, new, as_template=as_template, customer=customer, start=start)), fmt_of(fmt))
+    _emit(
+        run(lambda s: agreements.copy(s, source, new, as_template=as_template, customer=customer, start=start)),
+        fmt_of(fmt),
+    )
 
 
 @app.command("generate")
@@ -136,7 +176,9 @@ def generate(
     date_to: Annotated[str, typer.Option("--to", help="Last date of the period, inclusive (YYYY-MM-DD).")],
     agreement: Annotated[str | None, typer.Argument(help="Only this agreement (default: all).", metavar="[ID]")] = None,
     dry_run: DryRunOpt = False,
-    summary: Annotated[bool, typer.Option("--summary", help="Print only the counts (one line, or one JSON object), not every order.")] = False,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Print only the counts (one line, or one JSON object), not every order.")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Generate the service orders agreements call for in a period; safe to run again.
@@ -149,7 +191,10 @@ def generate(
 
     with output.busy("generating service orders ..."), session() as s:
         result = agreements.generate(
-            s, agreement=agreement, date_from=agreements.parse_day(s, date_from, "from"), date_to=agreements.parse_day(s, date_to, "to")
+            s,
+            agreement=agreement,
+            date_from=agreements.parse_day(s, date_from, "from"),
+            date_to=agreements.parse_day(s, date_to, "to"),
         )
         if dry_run:
             s.rollback()
@@ -160,10 +205,14 @@ def generate(
         output.warn(f"... and {len(warnings) - 10} more (--format json --summary lists them all)")
     kind = output.resolve_format(fmt_of(fmt))
     verb = "would create" if dry_run else "created"
-    counts = f"{verb} {result['created_orders']} order(s) and {result['created_lines']} line(s)" + (" (dry run: nothing written)" if dry_run else "")
+    counts = f"{verb} {result['created_orders']} order(s) and {result['created_lines']} line(s)" + (
+        " (dry run: nothing written)" if dry_run else ""
+    )
     if summary:
         if kind == "json":
-            output.emit_json({k: result[k] for k in ("created_orders", "created_lines", "warnings")} | {"dry_run": dry_run})
+            output.emit_json(
+                {k: result[k] for k in ("created_orders", "created_lines", "warnings")} | {"dry_run": dry_run}
+            )
         else:
             output.echo(counts)
         return
@@ -171,7 +220,11 @@ def generate(
         output.emit_json(result["orders"])
         return
     if kind == "csv":
-        rows = [{"order": o["order"], "date": o["date"], "existing": o["existing"], **line} for o in result["orders"] for line in o["lines"]]
+        rows = [
+            {"order": o["order"], "date": o["date"], "existing": o["existing"], **line}
+            for o in result["orders"]
+            for line in o["lines"]
+        ]
         output.emit_rows(rows, fmt=kind)
         return
     rows = [
@@ -199,11 +252,22 @@ def line_add(
     task: Annotated[str | None, typer.Option("--task", help="Service task.")] = None,
     worker: Annotated[str | None, typer.Option("--worker", help="Worker for the line.")] = None,
     item: Annotated[str | None, typer.Option("--item", help="Item.")] = None,
-    qty: Annotated[str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")] = None,
-    price: Annotated[str | None, typer.Option("--price", help="Unit price (default: from the item or task at generation).")] = None,
-    every: Annotated[str | None, typer.Option("--every", help='Interval: "10 days", "1 week", "2 weeks", "3 months", "1 year" (none: once).')] = None,
-    rrule: Annotated[str | None, typer.Option("--rrule", help="An RFC 5545 rule instead, e.g. FREQ=MONTHLY;BYDAY=1MO.")] = None,
-    window: Annotated[str | None, typer.Option("--window", help="week, month or days:N: how far a visit may move to share an order.")] = None,
+    qty: Annotated[
+        str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")
+    ] = None,
+    price: Annotated[
+        str | None, typer.Option("--price", help="Unit price (default: from the item or task at generation).")
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", help='Interval: "10 days", "1 week", "2 weeks", "3 months", "1 year" (none: once).'),
+    ] = None,
+    rrule: Annotated[
+        str | None, typer.Option("--rrule", help="An RFC 5545 rule instead, e.g. FREQ=MONTHLY;BYDAY=1MO.")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option("--window", help="week, month or days:N: how far a visit may move to share an order.")
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="Line text.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -216,8 +280,21 @@ def line_add(
 
     record = run(
         lambda s: agreements.add_line(
-            s, agreement, type=type, start=start, end=end, obj=obj, task=task, worker=worker, item=item,
-            quantity=qty, price=price, every=every, rrule=rrule, window=window, description=description,
+            s,
+            agreement,
+            type=type,
+            start=start,
+            end=end,
+            obj=obj,
+            task=task,
+            worker=worker,
+            item=item,
+            quantity=qty,
+            price=price,
+            every=every,
+            rrule=rrule,
+            window=window,
+            description=description,
         )
     )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"{agreement} line {record['line']}")

@@ -16,9 +16,20 @@ app.add_typer(holiday_app, name="holiday")
 CalendarArg = Annotated[str, typer.Argument(help="Calendar id, e.g. riga-office.", metavar="CAL")]
 HoursOpt = Annotated[
     list[str] | None,
-    typer.Option("--hours", help='Working windows, e.g. "mon-fri 08:00-12:00,13:00-17:00"; repeat for more days ("sat 09:00-13:00"). Up to 24:00.'),
+    typer.Option(
+        "--hours",
+        help='Working windows, e.g. "mon-fri 08:00-12:00,13:00-17:00"; repeat for more days ("sat 09:00-13:00"). Up to 24:00.',
+    ),
 ]
-LIST_COLUMNS = ["calendar", "timezone", "hours", "holidays_country", "holidays_subdivision", "explicit_holidays", "description"]
+LIST_COLUMNS = [
+    "calendar",
+    "timezone",
+    "hours",
+    "holidays_country",
+    "holidays_subdivision",
+    "explicit_holidays",
+    "description",
+]
 
 
 def _day(s: Any, text: str, field: str) -> Any:
@@ -32,8 +43,12 @@ def add(
     calendar: CalendarArg,
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone the windows are in, e.g. Europe/Riga.")],
     hours: HoursOpt = None,
-    country: Annotated[str | None, typer.Option("--holidays-country", help="Public holidays of this country (ISO code, e.g. LV).")] = None,
-    subdivision: Annotated[str | None, typer.Option("--holidays-subdivision", help="...and of this region of it (e.g. BY for Bavaria).")] = None,
+    country: Annotated[
+        str | None, typer.Option("--holidays-country", help="Public holidays of this country (ISO code, e.g. LV).")
+    ] = None,
+    subdivision: Annotated[
+        str | None, typer.Option("--holidays-subdivision", help="...and of this region of it (e.g. BY for Bavaria).")
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="What the calendar is for.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -44,7 +59,17 @@ def add(
     from custsvc import output
     from custsvc.services import calendars
 
-    record = run(lambda s: calendars.add(s, calendar, timezone=timezone, hours=hours or [], country=country, subdivision=subdivision, description=description))
+    record = run(
+        lambda s: calendars.add(
+            s,
+            calendar,
+            timezone=timezone,
+            hours=hours or [],
+            country=country,
+            subdivision=subdivision,
+            description=description,
+        )
+    )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"calendar {calendar}")
 
 
@@ -53,8 +78,12 @@ def update(
     calendar: CalendarArg,
     timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone.")] = None,
     hours: HoursOpt = None,
-    country: Annotated[str | None, typer.Option("--holidays-country", help='Public holidays of this country ("" for none).')] = None,
-    subdivision: Annotated[str | None, typer.Option("--holidays-subdivision", help='Region of the country ("" for none).')] = None,
+    country: Annotated[
+        str | None, typer.Option("--holidays-country", help='Public holidays of this country ("" for none).')
+    ] = None,
+    subdivision: Annotated[
+        str | None, typer.Option("--holidays-subdivision", help='Region of the country ("" for none).')
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="What the calendar is for.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -65,7 +94,17 @@ def update(
     from custsvc import output
     from custsvc.services import calendars
 
-    record = run(lambda s: calendars.update(s, calendar, timezone=timezone, hours=hours or [], country=country, subdivision=subdivision, description=description))
+    record = run(
+        lambda s: calendars.update(
+            s,
+            calendar,
+            timezone=timezone,
+            hours=hours or [],
+            country=country,
+            subdivision=subdivision,
+            description=description,
+        )
+    )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"calendar {calendar}")
 
 
@@ -78,7 +117,9 @@ def list_(fmt: FormatOpt = None) -> None:
     from custsvc import output
     from custsvc.services import calendars
 
-    output.emit_rows(run(calendars.list_calendars, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no calendars")
+    output.emit_rows(
+        run(calendars.list_calendars, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no calendars"
+    )
 
 
 @app.command("show")
@@ -108,7 +149,12 @@ def show(
         output.emit_rows(days, fmt=kind)
         return
     rows = [{**d, "windows": ", ".join(d["windows"]) or "closed", "holiday": d["holiday"] or ""} for d in days]
-    output.emit_rows(rows, fmt=kind, columns=["date", "weekday", "windows", "hours", "holiday"], title=f"calendar {calendar} ({head['timezone']})")
+    output.emit_rows(
+        rows,
+        fmt=kind,
+        columns=["date", "weekday", "windows", "hours", "holiday"],
+        title=f"calendar {calendar} ({head['timezone']})",
+    )
 
 
 @app.command("remove")
@@ -151,13 +197,19 @@ def holiday_remove(
     """
     from custsvc.services import calendars
 
-    done({**run(lambda s: calendars.remove_holiday(s, calendar, _day(s, day, "date"))), "removed": True}, fmt, f"removed holiday {day} from {calendar}")
+    done(
+        {**run(lambda s: calendars.remove_holiday(s, calendar, _day(s, day, "date"))), "removed": True},
+        fmt,
+        f"removed holiday {day} from {calendar}",
+    )
 
 
 @holiday_app.command("list")
 def holiday_list(
     calendar: CalendarArg,
-    year: Annotated[int | None, typer.Option("--year", help="Only this year (default: explicit ones and this year's public ones).")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only this year (default: explicit ones and this year's public ones).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """List a calendar's holidays, public and explicit.
@@ -167,4 +219,9 @@ def holiday_list(
     from custsvc import output
     from custsvc.services import calendars
 
-    output.emit_rows(run(lambda s: calendars.list_holidays(s, calendar, year), write=False), fmt=fmt_of(fmt), columns=["date", "name", "source"], empty="no holidays")
+    output.emit_rows(
+        run(lambda s: calendars.list_holidays(s, calendar, year), write=False),
+        fmt=fmt_of(fmt),
+        columns=["date", "name", "source"],
+        empty="no holidays",
+    )

@@ -10,7 +10,9 @@ from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, fmt_of, run
 
 app = typer.Typer(help=group_help("config"), no_args_is_help=True)
-KeyArg = Annotated[str, typer.Argument(help="Setting name (see `config list`), e.g. timezone or currency.", metavar="KEY")]
+KeyArg = Annotated[
+    str, typer.Argument(help="Setting name (see `config list`), e.g. timezone or currency.", metavar="KEY")
+]
 
 
 @app.command("list")
@@ -43,7 +45,11 @@ def get(key: KeyArg, fmt: FormatOpt = None) -> None:
 
 
 @app.command("set")
-def set_(key: KeyArg, value: Annotated[str, typer.Argument(help="The new value, e.g. Europe/Riga or EUR.")], fmt: FormatOpt = None) -> None:
+def set_(
+    key: KeyArg,
+    value: Annotated[str, typer.Argument(help="The new value, e.g. Europe/Riga or EUR.")],
+    fmt: FormatOpt = None,
+) -> None:
     """Change a setting.
 
     Example: custsvc config set timezone Europe/Riga

@@ -15,7 +15,9 @@ app = typer.Typer(help=group_help("customer"), no_args_is_help=True)
 AccountArg = Annotated[str, typer.Argument(help="Customer account id, e.g. C-1001.", metavar="ACCOUNT")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Customer name.")]
 TierOpt = Annotated[str | None, typer.Option("--tier", help="Agreement group / tier, e.g. gold, silver, bronze.")]
-ZoneOpt = Annotated[str | None, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Riga (default: the shop's).")]
+ZoneOpt = Annotated[
+    str | None, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Riga (default: the shop's).")
+]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="Contact e-mail address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Contact phone number.")]
 AddressOpt = Annotated[str | None, typer.Option("--address", help="Service address.")]
@@ -64,7 +66,9 @@ def list_(
     from custsvc import output
     from custsvc.services import master
 
-    rows = run(lambda s: master.list_records(s, "customer", filters={"tier": tier}, search=search, limit=limit), write=False)
+    rows = run(
+        lambda s: master.list_records(s, "customer", filters={"tier": tier}, search=search, limit=limit), write=False
+    )
     output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no customers")
 
 

@@ -75,7 +75,9 @@ def check(fmt: FormatOpt = None) -> None:
         conn.rollback()
     if current != migrations.HEAD and not problems:
         problems.append(
-            "the database is empty" if current is None else f"schema at revision {current}, this custsvc needs {migrations.HEAD}: run `custsvc db upgrade`"
+            "the database is empty"
+            if current is None
+            else f"schema at revision {current}, this custsvc needs {migrations.HEAD}: run `custsvc db upgrade`"
         )
     if current is not None:
         problems.extend(db.integrity_problems(engine))

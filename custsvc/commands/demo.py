@@ -10,7 +10,9 @@ from custsvc.commands._common import FormatOpt, fmt_of, run
 
 
 def demo(
-    force: Annotated[bool, typer.Option("--force", help="Replace whatever the database holds with the demo data.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace whatever the database holds with the demo data.")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Load a demo service shop and print an overview.
@@ -41,4 +43,6 @@ def demo(
         stages = ", ".join(f"{n} {s}" for s, n in result["orders_by_stage"].items())
         output.echo(f"orders by stage:   {stages}")
         output.echo(f"shop time zone:    {result['timezone']}, currency {result['currency']}")
-    output.message(f"\ndatabase: {result['database']}\ntry: custsvc order list --open | custsvc agreement list | custsvc invoice list | custsvc customer list")
+    output.message(
+        f"\ndatabase: {result['database']}\ntry: custsvc order list --open | custsvc agreement list | custsvc invoice list | custsvc customer list"
+    )

@@ -15,13 +15,21 @@ app = typer.Typer(
     help=group_help("dispatch"),
     no_args_is_help=True,
 )
-team_app = typer.Typer(help="Dispatch teams: an owner and the technicians who join with `worker update W --team T`.", no_args_is_help=True)
+team_app = typer.Typer(
+    help="Dispatch teams: an owner and the technicians who join with `worker update W --team T`.", no_args_is_help=True
+)
 app.add_typer(team_app, name="team")
 
 TeamArg = Annotated[str, typer.Argument(help="Team id, e.g. north.", metavar="TEAM")]
 OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
 LineOpt = Annotated[int | None, typer.Option("--line", help="Only this line of the order.", min=1)]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Override a working-time, absence or skill refusal (never an overlap); the override is recorded.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Override a working-time, absence or skill refusal (never an overlap); the override is recorded.",
+    ),
+]
 DateOpt = Annotated[str | None, typer.Option("--date", help="First day (YYYY-MM-DD, today, tomorrow; default: today).")]
 DaysOpt = Annotated[int, typer.Option("--days", help="Number of days.", min=1, max=31)]
 TEAM_COLUMNS = ["team", "owner", "description", "members"]
@@ -100,16 +108,23 @@ def _emit_assignment(record: dict[str, Any], fmt: str | None, verb: str) -> None
     if kind in ("json", "csv"):
         output.emit_record(record, fmt=kind)
     else:
-        output.message(f"{verb} {record['order']}{'/' + str(record['line']) if record['line'] else ''} to {record['technician']} "
-                       f"{output.text_value(record['start'])}-{output.text_value(record['end'])[11:]} ({record['duration']})", force=True)
+        output.message(
+            f"{verb} {record['order']}{'/' + str(record['line']) if record['line'] else ''} to {record['technician']} "
+            f"{output.text_value(record['start'])}-{output.text_value(record['end'])[11:]} ({record['duration']})",
+            force=True,
+        )
 
 
 @app.command("assign")
 def assign(
     order: OrderArg,
-    technician: Annotated[str, typer.Option("--technician", help="The technician (a worker with the technician role).")],
+    technician: Annotated[
+        str, typer.Option("--technician", help="The technician (a worker with the technician role).")
+    ],
     start: Annotated[str, typer.Option("--start", help="Start time, ISO 8601 (the shop's zone if no offset).")],
-    duration: Annotated[str | None, typer.Option("--duration", help="How long, e.g. 2h or 90m (default: the order's hours or tasks).")] = None,
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="How long, e.g. 2h or 90m (default: the order's hours or tasks).")
+    ] = None,
     line: LineOpt = None,
     force: ForceOpt = False,
     fmt: FormatOpt = None,
@@ -172,7 +187,9 @@ def move(
         return when
 
     when = run(check, write=False)
-    record = run(lambda s: dispatch.move(s, order, when, worker_key=technician, line_no=line, force=force, checked=True))
+    record = run(
+        lambda s: dispatch.move(s, order, when, worker_key=technician, line_no=line, force=force, checked=True)
+    )
     _emit_assignment(record, fmt_of(fmt), "moved")
 
 
@@ -181,7 +198,9 @@ def move(
 
 @app.command("queue")
 def queue(
-    team: Annotated[str | None, typer.Option("--team", help="Only orders this team can take (preferred technician or skills).")] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Only orders this team can take (preferred technician or skills).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Orders not yet dispatched, by SLA resolution deadline, with priority, customer, object, skill and time left.
@@ -193,8 +212,21 @@ def queue(
 
     rows = run(lambda s: dispatch.queue(s, team), write=False)
     output.emit_rows(
-        rows, fmt=fmt_of(fmt), columns=["order", "priority", "customer", "objects", "skills", "duration", "time_left", "sla_status", "technician"],
-        headers={"sla_status": "sla", "time_left": "time left"}, empty="nothing to dispatch",
+        rows,
+        fmt=fmt_of(fmt),
+        columns=[
+            "order",
+            "priority",
+            "customer",
+            "objects",
+            "skills",
+            "duration",
+            "time_left",
+            "sla_status",
+            "technician",
+        ],
+        headers={"sla_status": "sla", "time_left": "time left"},
+        empty="nothing to dispatch",
     )
 
 
@@ -205,7 +237,12 @@ def _days(s: Any, date: str | None) -> Any:
 
 
 @app.command("board")
-def board(date: DateOpt = None, days: DaysOpt = 1, team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None, fmt: FormatOpt = None) -> None:
+def board(
+    date: DateOpt = None,
+    days: DaysOpt = 1,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
     """The dispatch board: per team a row per technician with their assignments on a time axis (colored
     by priority, SLA risk marked with !, absences and closed time shaded), and the orders still to dispatch.
 
@@ -236,8 +273,11 @@ def _emit_queue(rows: list[dict[str, Any]], kind: str) -> None:
         return
     output.echo()
     output.emit_rows(
-        rows, fmt=kind, columns=["order", "priority", "customer", "skills", "duration", "time_left", "sla_status"],
-        headers={"sla_status": "sla", "time_left": "time left"}, title=f"Not dispatched ({len(rows)})",
+        rows,
+        fmt=kind,
+        columns=["order", "priority", "customer", "skills", "duration", "time_left", "sla_status"],
+        headers={"sla_status": "sla", "time_left": "time left"},
+        title=f"Not dispatched ({len(rows)})",
     )
 
 
@@ -250,12 +290,22 @@ def _draw(data: dict[str, Any]) -> None:
     for day in data["days"]:
         teams: dict[str, list[Any]] = {}
         for lane in day["lanes"]:
-            shaded = _closed(day["start"], day["end"], lane["windows"]) + [(a, b, "absence") for a, b, _reason in lane["absences"]]
+            shaded = _closed(day["start"], day["end"], lane["windows"]) + [
+                (a, b, "absence") for a, b, _reason in lane["absences"]
+            ]
             bars = [
-                Bar(r["start"], r["end"], f"{r['order']} {r['customer']}", r["priority"], at_risk=r["sla_status"] in ("at-risk", "breached"))
+                Bar(
+                    r["start"],
+                    r["end"],
+                    f"{r['order']} {r['customer']}",
+                    r["priority"],
+                    at_risk=r["sla_status"] in ("at-risk", "breached"),
+                )
                 for r in lane["bars"]
             ]
-            teams.setdefault(lane["team"] or "no team", []).append(Lane(f"{lane['worker']} {lane['name']}", bars, shaded))
+            teams.setdefault(lane["team"] or "no team", []).append(
+                Lane(f"{lane['worker']} {lane['name']}", bars, shaded)
+            )
         blocks = [TeamBlock(name, lanes) for name, lanes in teams.items()]
         title = f"Dispatch board {day['date']:%a %Y-%m-%d}"
         console.print(render_board(day["start"], day["end"], blocks, width=console.width, tz=tz, title=title))
@@ -277,7 +327,9 @@ def schedule(
     worker: Annotated[str, typer.Argument(help="The technician.", metavar="WORKER")],
     date: DateOpt = None,
     days: DaysOpt = 1,
-    ics: Annotated[Path | None, typer.Option("--ics", help="Also write the schedule to this iCalendar (.ics) file.")] = None,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", help="Also write the schedule to this iCalendar (.ics) file.")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """One technician's own list: times, customers, addresses, objects and task notes.
@@ -295,14 +347,25 @@ def schedule(
     if ics is not None:
         ics.write_bytes(dispatch.ics(rows, worker))
         output.message(f"wrote {len(rows)} assignment(s) to {ics}")
-    shown = [{**r, "time": f"{output.text_value(r['start'])}-{output.text_value(r['end'])[11:]}", "what": r["description"] or ", ".join(r["tasks"])} for r in rows]
+    shown = [
+        {
+            **r,
+            "time": f"{output.text_value(r['start'])}-{output.text_value(r['end'])[11:]}",
+            "what": r["description"] or ", ".join(r["tasks"]),
+        }
+        for r in rows
+    ]
     kind = output.resolve_format(fmt_of(fmt))
     if kind in ("json", "csv"):
         output.emit_rows(rows, fmt=kind)
         return
     output.emit_rows(
-        shown, fmt=kind, columns=["time", "order", "customer_name", "address", "objects", "tasks", "what", "priority", "phone"],
-        headers={"customer_name": "customer"}, title=f"Schedule of {worker}", empty=f"nothing scheduled for {worker}",
+        shown,
+        fmt=kind,
+        columns=["time", "order", "customer_name", "address", "objects", "tasks", "what", "priority", "phone"],
+        headers={"customer_name": "customer"},
+        title=f"Schedule of {worker}",
+        empty=f"nothing scheduled for {worker}",
     )
 
 
@@ -311,7 +374,9 @@ def suggest(
     date: DateOpt = None,
     days: DaysOpt = 1,
     team: Annotated[str | None, typer.Option("--team", help="Only this team's technicians and orders.")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Make the proposed assignments (all in one transaction).")] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Make the proposed assignments (all in one transaction).")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Propose technician and start for the orders still to dispatch, missing as few SLA resolution
@@ -333,17 +398,25 @@ def suggest(
         output.emit_rows(result["proposals"], fmt=kind)
         return
     output.emit_rows(
-        result["proposals"], fmt=kind, columns=["order", "technician", "start", "end", "priority", "customer", "late", "reason"],
-        title="Proposed assignments" + (" (applied)" if apply else ""), empty="nothing to propose",
+        result["proposals"],
+        fmt=kind,
+        columns=["order", "technician", "start", "end", "priority", "customer", "late", "reason"],
+        title="Proposed assignments" + (" (applied)" if apply else ""),
+        empty="nothing to propose",
     )
     if result["unplaced"]:
         output.echo()
-        output.emit_rows(result["unplaced"], fmt=kind, columns=["order", "priority", "customer", "reason"], title="Could not place")
+        output.emit_rows(
+            result["unplaced"], fmt=kind, columns=["order", "priority", "customer", "reason"], title="Could not place"
+        )
     if result["later"]:
-        output.message(f"{len(result['later'])} visit(s) planned after these days are left for later: {', '.join(result['later'])}")
+        output.message(
+            f"{len(result['later'])} visit(s) planned after these days are left for later: {', '.join(result['later'])}"
+        )
     method = "exact search" if result["exact"] else "deadline-first heuristic"
     output.message(
         f"{len(result['proposals'])} of {result['orders']} order(s) placed on {result['technicians']} technician(s), "
-        f"{result['missed_deadlines']} SLA deadline(s) missed ({method})" + ("; applied" if apply else "; nothing written (add --apply)"),
+        f"{result['missed_deadlines']} SLA deadline(s) missed ({method})"
+        + ("; applied" if apply else "; nothing written (add --apply)"),
         force=True,
     )

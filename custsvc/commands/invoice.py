@@ -96,16 +96,25 @@ def export(
     rows = run(work, write=False)
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "csv" and not rows:
-        output.echo("invoice,line,date,customer,currency,kind,description,quantity,unit_price,amount,source_type,source,credits")
+        output.echo(
+            "invoice,line,date,customer,currency,kind,description,quantity,unit_price,amount,source_type,source,credits"
+        )
         return
-    output.emit_rows(rows, fmt=kind, columns=["invoice", "line", "date", "customer", "description", "quantity", "unit_price", "amount", "source"], empty="no invoice lines")
+    output.emit_rows(
+        rows,
+        fmt=kind,
+        columns=["invoice", "line", "date", "customer", "description", "quantity", "unit_price", "amount", "source"],
+        empty="no invoice lines",
+    )
 
 
 @app.command("credit")
 def credit(
     invoice: InvoiceArg,
     line: Annotated[list[int] | None, typer.Option("--line", help="Credit only this line; repeatable.", min=1)] = None,
-    reopen: Annotated[bool, typer.Option("--reopen", help="Make what the lines billed billable again (order lines go back to open).")] = False,
+    reopen: Annotated[
+        bool, typer.Option("--reopen", help="Make what the lines billed billable again (order lines go back to open).")
+    ] = False,
     note: Annotated[str | None, typer.Option("--note", help="Text on the credit note.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -115,4 +124,8 @@ def credit(
     """
     from custsvc.services import invoices
 
-    emit_invoice(run(lambda s: invoices.credit(s, invoice, line_nos=line or [], reopen=reopen, note=note)), fmt_of(fmt), number_only=True)
+    emit_invoice(
+        run(lambda s: invoices.credit(s, invoice, line_nos=line or [], reopen=reopen, note=note)),
+        fmt_of(fmt),
+        number_only=True,
+    )

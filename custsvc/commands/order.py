@@ -11,7 +11,9 @@ from custsvc.commands._common import FormatOpt, LimitOpt, done, fmt_of, run
 
 app = typer.Typer(help=group_help("order"), no_args_is_help=True)
 line_app = typer.Typer(help="Lines of a service order: hours, expenses, items and fees.", no_args_is_help=True)
-stage_app = typer.Typer(help="The stage tree service orders move through, with what each stage allows.", no_args_is_help=True)
+stage_app = typer.Typer(
+    help="The stage tree service orders move through, with what each stage allows.", no_args_is_help=True
+)
 reason_app = typer.Typer(help="Reason codes for stage changes and cancellations.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 app.add_typer(stage_app, name="stage-def")
@@ -19,8 +21,31 @@ app.add_typer(reason_app, name="reason")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number, e.g. SO-000001.", metavar="ORDER")]
 LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1)]
-LIST_COLUMNS = ["order", "service_date", "customer", "stage", "priority", "sla_status", "time_left", "total", "progress", "technician", "objects"]
-LINE_COLUMNS = ["line", "type", "description", "quantity", "price", "amount", "status", "worker", "object", "signed_off_at"]
+LIST_COLUMNS = [
+    "order",
+    "service_date",
+    "customer",
+    "stage",
+    "priority",
+    "sla_status",
+    "time_left",
+    "total",
+    "progress",
+    "technician",
+    "objects",
+]
+LINE_COLUMNS = [
+    "line",
+    "type",
+    "description",
+    "quantity",
+    "price",
+    "amount",
+    "status",
+    "worker",
+    "object",
+    "signed_off_at",
+]
 HISTORY_COLUMNS = ["at", "from_stage", "to_stage", "actor", "reason", "note"]
 HEADER_HIDE = ("line_items", "history")
 
@@ -37,24 +62,40 @@ def _emit_order(record: dict[str, Any], fmt: str | None, *, number_only: bool = 
         fmt=kind,
         title=f"service order {record['order']}",
         hide=HEADER_HIDE,
-        sections={"lines": (record.get("line_items", []), LINE_COLUMNS), "stage history": (record.get("history", []), HISTORY_COLUMNS)},
+        sections={
+            "lines": (record.get("line_items", []), LINE_COLUMNS),
+            "stage history": (record.get("history", []), HISTORY_COLUMNS),
+        },
     )
 
 
 @app.command("create")
 def create(
     customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
-    obj: Annotated[list[str] | None, typer.Option("--object", help="A service object of the customer; repeatable.")] = None,
+    obj: Annotated[
+        list[str] | None, typer.Option("--object", help="A service object of the customer; repeatable.")
+    ] = None,
     priority: Annotated[str, typer.Option("--priority", help="high, normal or low.")] = "normal",
-    agreement: Annotated[str | None, typer.Option("--agreement", help="The service agreement the order belongs to.")] = None,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="The service agreement the order belongs to.")
+    ] = None,
     technician: Annotated[str | None, typer.Option("--technician", help="Preferred technician (a worker).")] = None,
     description: Annotated[str | None, typer.Option("--description", help="What is to be done.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Service address (default: the customer's).")] = None,
-    preferred_at: Annotated[str | None, typer.Option("--preferred-at", help="Preferred service time, ISO 8601 (shop zone if no offset).")] = None,
-    sign_off: Annotated[
-        bool | None, typer.Option("--sign-off/--no-sign-off", help="Whether posting needs a sign-off (default: the sign_off_required setting).")
+    preferred_at: Annotated[
+        str | None, typer.Option("--preferred-at", help="Preferred service time, ISO 8601 (shop zone if no offset).")
     ] = None,
-    sla: Annotated[str | None, typer.Option("--sla", help="The SLA (default: the agreement's, customer's, tier's or the default one).")] = None,
+    sign_off: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign-off/--no-sign-off",
+            help="Whether posting needs a sign-off (default: the sign_off_required setting).",
+        ),
+    ] = None,
+    sla: Annotated[
+        str | None,
+        typer.Option("--sla", help="The SLA (default: the agreement's, customer's, tier's or the default one)."),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a service order in the initial stage and print its number.
@@ -65,8 +106,17 @@ def create(
 
     record = run(
         lambda s: orders.create(
-            s, customer=customer, objects=obj or [], priority=priority, agreement=agreement, technician=technician,
-            description=description, address=address, preferred_at=preferred_at, requires_sign_off=sign_off, sla=sla,
+            s,
+            customer=customer,
+            objects=obj or [],
+            priority=priority,
+            agreement=agreement,
+            technician=technician,
+            description=description,
+            address=address,
+            preferred_at=preferred_at,
+            requires_sign_off=sign_off,
+            sla=sla,
         )
     )
     _emit_order(record, fmt_of(fmt), number_only=True)
@@ -77,10 +127,18 @@ def list_(
     stage: Annotated[str | None, typer.Option("--stage", help="Only orders in this stage.")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's orders.")] = None,
     agreement: Annotated[str | None, typer.Option("--agreement", help="Only orders of this agreement.")] = None,
-    technician: Annotated[str | None, typer.Option("--technician", help="Only orders with this preferred technician.")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only orders in process (not posted, not canceled).")] = False,
-    date_from: Annotated[str | None, typer.Option("--from", help="Only orders with a service date on or after this date.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Only orders with a service date on or before this date.")] = None,
+    technician: Annotated[
+        str | None, typer.Option("--technician", help="Only orders with this preferred technician.")
+    ] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only orders in process (not posted, not canceled).")
+    ] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Only orders with a service date on or after this date.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Only orders with a service date on or before this date.")
+    ] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -95,11 +153,25 @@ def list_(
         lo = agreements.parse_day(s, date_from, "from") if date_from else None
         hi = agreements.parse_day(s, date_to, "to") if date_to else None
         return orders.list_orders(
-            s, stage=stage, customer=customer, agreement=agreement, technician=technician, open_only=open_only, date_from=lo, date_to=hi, limit=limit
+            s,
+            stage=stage,
+            customer=customer,
+            agreement=agreement,
+            technician=technician,
+            open_only=open_only,
+            date_from=lo,
+            date_to=hi,
+            limit=limit,
         )
 
     rows = run(work, write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, headers={"service_date": "date", "sla_status": "sla"}, empty="no service orders")
+    output.emit_rows(
+        rows,
+        fmt=fmt_of(fmt),
+        columns=LIST_COLUMNS,
+        headers={"service_date": "date", "sla_status": "sla"},
+        empty="no service orders",
+    )
 
 
 @app.command("show")
@@ -120,7 +192,9 @@ def update(
     technician: Annotated[str | None, typer.Option("--technician", help='Preferred technician ("" for none).')] = None,
     description: Annotated[str | None, typer.Option("--description", help="What is to be done.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Service address.")] = None,
-    preferred_at: Annotated[str | None, typer.Option("--preferred-at", help='Preferred service time ("" for none).')] = None,
+    preferred_at: Annotated[
+        str | None, typer.Option("--preferred-at", help='Preferred service time ("" for none).')
+    ] = None,
     obj: Annotated[list[str] | None, typer.Option("--object", help="Add a service object; repeatable.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -132,7 +206,14 @@ def update(
 
     record = run(
         lambda s: orders.update_order(
-            s, order, priority=priority, technician=technician, description=description, address=address, preferred_at=preferred_at, add_objects=obj or []
+            s,
+            order,
+            priority=priority,
+            technician=technician,
+            description=description,
+            address=address,
+            preferred_at=preferred_at,
+            add_objects=obj or [],
         )
     )
     _emit_order(record, fmt_of(fmt))
@@ -143,7 +224,9 @@ def move(
     order: OrderArg,
     stage: Annotated[str, typer.Argument(help="The stage to move to: a child of the current stage.", metavar="STAGE")],
     reason: Annotated[str | None, typer.Option("--reason", help="Reason code (required by some stages).")] = None,
-    back: Annotated[bool, typer.Option("--back", help="Move back to an earlier stage on the order's path (e.g. re-open).")] = False,
+    back: Annotated[
+        bool, typer.Option("--back", help="Move back to an earlier stage on the order's path (e.g. re-open).")
+    ] = False,
     note: Annotated[str | None, typer.Option("--note", help="A note kept in the stage history.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -164,7 +247,9 @@ def move(
 @app.command("sign-off")
 def sign_off(
     order: OrderArg,
-    line: Annotated[list[int] | None, typer.Option("--line", help="Sign off only this line; repeatable.", min=1)] = None,
+    line: Annotated[
+        list[int] | None, typer.Option("--line", help="Sign off only this line; repeatable.", min=1)
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Mark the work complete: the whole order, or single lines.
@@ -261,13 +346,21 @@ def post(order: OrderArg, fmt: FormatOpt = None) -> None:
 def line_add(
     order: OrderArg,
     type: Annotated[str, typer.Option("--type", help="hour, expense, item or fee.")],
-    worker: Annotated[str | None, typer.Option("--worker", help="Who worked (hour lines default to the order's technician).")] = None,
-    item: Annotated[str | None, typer.Option("--item", help="Item (required on item lines; gives the default price).")] = None,
+    worker: Annotated[
+        str | None, typer.Option("--worker", help="Who worked (hour lines default to the order's technician).")
+    ] = None,
+    item: Annotated[
+        str | None, typer.Option("--item", help="Item (required on item lines; gives the default price).")
+    ] = None,
     task: Annotated[str | None, typer.Option("--task", help="Service task (gives default hours and price).")] = None,
     obj: Annotated[str | None, typer.Option("--object", help="Service object the line is for.")] = None,
-    qty: Annotated[str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")] = None,
+    qty: Annotated[
+        str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")
+    ] = None,
     price: Annotated[str | None, typer.Option("--price", help="Unit price (default: from the item or task).")] = None,
-    description: Annotated[str | None, typer.Option("--description", help="Line text (default: item name or task description).")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="Line text (default: item name or task description).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a line to an order (only in a stage that allows changes).
@@ -278,7 +371,18 @@ def line_add(
     from custsvc.services import orders
 
     record = run(
-        lambda s: orders.add_line(s, order, type=type, worker=worker, item=item, task=task, obj=obj, quantity=qty, price=price, description=description)
+        lambda s: orders.add_line(
+            s,
+            order,
+            type=type,
+            worker=worker,
+            item=item,
+            task=task,
+            obj=obj,
+            quantity=qty,
+            price=price,
+            description=description,
+        )
     )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"{order} line {record['line']}")
 
@@ -319,7 +423,18 @@ FLAG_HELP = {
     "resolves": "Reaching this stage resolves the order (for the SLA).",
     "cancels": "`order cancel` moves orders to this stage (one stage at most).",
 }
-STAGE_COLUMNS = ["stage", "name", "can-cancel", "can-delete", "can-modify", "can-post", "stops-clock", "requires-reason", "resolves", "cancels"]
+STAGE_COLUMNS = [
+    "stage",
+    "name",
+    "can-cancel",
+    "can-delete",
+    "can-modify",
+    "can-post",
+    "stops-clock",
+    "requires-reason",
+    "resolves",
+    "cancels",
+]
 
 
 def _flag_option(name: str, toggle: bool) -> Any:
@@ -332,7 +447,9 @@ def _flag_option(name: str, toggle: bool) -> Any:
 def stage_add(
     stage: Annotated[str, typer.Argument(help="Stage id, e.g. in-progress.", metavar="STAGE")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
-    parent: Annotated[str | None, typer.Option("--parent", help="The stage before it (none: the initial stage).")] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="The stage before it (none: the initial stage).")
+    ] = None,
     can_cancel: Annotated[bool, _flag_option("can_cancel", False)] = False,
     can_delete: Annotated[bool, _flag_option("can_delete", False)] = False,
     can_modify: Annotated[bool, _flag_option("can_modify", False)] = False,
@@ -351,8 +468,14 @@ def stage_add(
     from custsvc.services import stages
 
     flags = dict(
-        can_cancel=can_cancel, can_delete=can_delete, can_modify=can_modify, can_post=can_post,
-        stops_clock=stops_clock, requires_reason=requires_reason, resolves=resolves, cancels=cancels,
+        can_cancel=can_cancel,
+        can_delete=can_delete,
+        can_modify=can_modify,
+        can_post=can_post,
+        stops_clock=stops_clock,
+        requires_reason=requires_reason,
+        resolves=resolves,
+        cancels=cancels,
     )
     output.emit_record(run(lambda s: stages.add(s, stage, name, parent, flags)), fmt=fmt_of(fmt), hide=("depth",))
 
@@ -379,8 +502,14 @@ def stage_update(
     from custsvc.services import stages
 
     flags = dict(
-        can_cancel=can_cancel, can_delete=can_delete, can_modify=can_modify, can_post=can_post,
-        stops_clock=stops_clock, requires_reason=requires_reason, resolves=resolves, cancels=cancels,
+        can_cancel=can_cancel,
+        can_delete=can_delete,
+        can_modify=can_modify,
+        can_post=can_post,
+        stops_clock=stops_clock,
+        requires_reason=requires_reason,
+        resolves=resolves,
+        cancels=cancels,
     )
     output.emit_record(run(lambda s: stages.update(s, stage, name, flags)), fmt=fmt_of(fmt), hide=("depth",))
 
@@ -407,7 +536,9 @@ def stage_list(fmt: FormatOpt = None) -> None:
 
 
 @stage_app.command("remove")
-def stage_remove(stage: Annotated[str, typer.Argument(help="Stage id.", metavar="STAGE")], fmt: FormatOpt = None) -> None:
+def stage_remove(
+    stage: Annotated[str, typer.Argument(help="Stage id.", metavar="STAGE")], fmt: FormatOpt = None
+) -> None:
     """Remove a stage that has no children and was never used.
 
     Example: custsvc order stage-def remove on-hold
@@ -442,11 +573,15 @@ def reason_list(fmt: FormatOpt = None) -> None:
     from custsvc import output
     from custsvc.services import stages
 
-    output.emit_rows(run(stages.reasons, write=False), fmt=fmt_of(fmt), columns=["code", "description"], empty="no reason codes")
+    output.emit_rows(
+        run(stages.reasons, write=False), fmt=fmt_of(fmt), columns=["code", "description"], empty="no reason codes"
+    )
 
 
 @reason_app.command("remove")
-def reason_remove(code: Annotated[str, typer.Argument(help="Reason code.", metavar="CODE")], fmt: FormatOpt = None) -> None:
+def reason_remove(
+    code: Annotated[str, typer.Argument(help="Reason code.", metavar="CODE")], fmt: FormatOpt = None
+) -> None:
     """Remove a reason code no stage change used.
 
     Example: custsvc order reason remove NO-ACCESS

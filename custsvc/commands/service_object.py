@@ -82,7 +82,9 @@ def update(
     from custsvc.services import master
 
     values = dict(customer=customer, item=item, serial=serial, description=description, group=group)
-    record = run(lambda s: master.update_record(s, "object", object_id, {k: v for k, v in values.items() if v is not None}))
+    record = run(
+        lambda s: master.update_record(s, "object", object_id, {k: v for k, v in values.items() if v is not None})
+    )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"object {object_id}")
 
 

@@ -15,8 +15,33 @@ app = typer.Typer(
 )
 SlaArg = Annotated[str, typer.Argument(help="SLA id, e.g. gold.", metavar="SLA")]
 OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
-LIST_COLUMNS = ["sla", "calendar", "response_high", "resolution_high", "response_normal", "resolution_normal", "response_low", "resolution_low", "applies_to", "suspended"]
-STATUS_FIELDS = ["order", "sla", "priority", "status", "response_due", "resolution_due", "responded_at", "resolved_at", "response_seconds", "resolution_seconds", "paused_seconds", "compliance_pct", "time_left"]
+LIST_COLUMNS = [
+    "sla",
+    "calendar",
+    "response_high",
+    "resolution_high",
+    "response_normal",
+    "resolution_normal",
+    "response_low",
+    "resolution_low",
+    "applies_to",
+    "suspended",
+]
+STATUS_FIELDS = [
+    "order",
+    "sla",
+    "priority",
+    "status",
+    "response_due",
+    "resolution_due",
+    "responded_at",
+    "resolved_at",
+    "response_seconds",
+    "resolution_seconds",
+    "paused_seconds",
+    "compliance_pct",
+    "time_left",
+]
 
 
 def _bar(pct: float | None, width: int = 20) -> Any:
@@ -40,8 +65,16 @@ def _duration(seconds: int | None) -> str:
 def add(
     sla: SlaArg,
     calendar: Annotated[str, typer.Option("--calendar", help="The working calendar the business time is counted in.")],
-    response: Annotated[list[str], typer.Option("--response", help="Response target: 4h, or per priority high=1h (repeatable; a bare value covers the rest).")],
-    resolution: Annotated[list[str], typer.Option("--resolution", help="Resolution target: 2d, or per priority high=4h (repeatable).")],
+    response: Annotated[
+        list[str],
+        typer.Option(
+            "--response",
+            help="Response target: 4h, or per priority high=1h (repeatable; a bare value covers the rest).",
+        ),
+    ],
+    resolution: Annotated[
+        list[str], typer.Option("--resolution", help="Resolution target: 2d, or per priority high=4h (repeatable).")
+    ],
     description: Annotated[str | None, typer.Option("--description", help="What the SLA promises.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -52,7 +85,9 @@ def add(
     from custsvc import output
     from custsvc.services import sla as slas
 
-    record = run(lambda s: slas.add(s, sla, calendar=calendar, response=response, resolution=resolution, description=description))
+    record = run(
+        lambda s: slas.add(s, sla, calendar=calendar, response=response, resolution=resolution, description=description)
+    )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"SLA {sla}", hide=("targets",))
 
 
@@ -106,7 +141,9 @@ def resume(sla: SlaArg, fmt: FormatOpt = None) -> None:
 
 
 def _scope(customer: str | None, tier: str | None, agreement: str | None, default: bool) -> tuple[str, str | None]:
-    chosen = [(name, value) for name, value in (("customer", customer), ("tier", tier), ("agreement", agreement)) if value] + ([("default", None)] if default else [])
+    chosen = [
+        (name, value) for name, value in (("customer", customer), ("tier", tier), ("agreement", agreement)) if value
+    ] + ([("default", None)] if default else [])
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --customer, --tier, --agreement or --default")
     return chosen[0]
@@ -153,7 +190,9 @@ def unapply(
 
     scope, key = _scope(customer, tier, agreement, default)
     result = run(lambda s: slas.unapply(s, scope, key))
-    done({**result, "removed": True}, fmt, f"SLA {result['sla']} no longer applies to {scope}{' ' + key if key else ''}")
+    done(
+        {**result, "removed": True}, fmt, f"SLA {result['sla']} no longer applies to {scope}{' ' + key if key else ''}"
+    )
 
 
 @app.command("assignments")
@@ -165,7 +204,12 @@ def assignments(fmt: FormatOpt = None) -> None:
     from custsvc import output
     from custsvc.services import sla as slas
 
-    output.emit_rows(run(slas.assignments, write=False), fmt=fmt_of(fmt), columns=["scope", "key", "sla"], empty="no SLA applies anywhere yet")
+    output.emit_rows(
+        run(slas.assignments, write=False),
+        fmt=fmt_of(fmt),
+        columns=["scope", "key", "sla"],
+        empty="no SLA applies anywhere yet",
+    )
 
 
 def _emit_status(record: dict[str, Any], fmt: str | None) -> None:
@@ -217,7 +261,11 @@ def explain(order: OrderArg, fmt: FormatOpt = None) -> None:
 
 
 @app.command("respond")
-def respond(order: OrderArg, note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None, fmt: FormatOpt = None) -> None:
+def respond(
+    order: OrderArg,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
     """Record the response to an order now (it is also recorded when the order first leaves the initial stage).
 
     Example: custsvc sla respond SO-000045
@@ -244,7 +292,11 @@ def stop(
 
 
 @app.command("start")
-def start(order: OrderArg, note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None, fmt: FormatOpt = None) -> None:
+def start(
+    order: OrderArg,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the SLA log.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
     """Start a stopped SLA clock again.
 
     Example: custsvc sla start SO-000045
@@ -270,21 +322,68 @@ def report(
     from custsvc.services import sla as slas
 
     with output.busy("computing the report ..."):
-        rows = run(lambda s: slas.report(s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by), write=False)
+        rows = run(
+            lambda s: slas.report(
+                s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by
+            ),
+            write=False,
+        )
     kind = output.resolve_format(fmt_of(fmt))
     if kind in ("json", "csv"):
         output.emit_rows(rows, fmt=kind)
         return
     shown = [
-        {**r, **{k: _duration(r[k]) for k in ("mean_response_seconds", "p90_response_seconds", "mean_resolution_seconds", "p90_resolution_seconds")}}
+        {
+            **r,
+            **{
+                k: _duration(r[k])
+                for k in (
+                    "mean_response_seconds",
+                    "p90_response_seconds",
+                    "mean_resolution_seconds",
+                    "p90_resolution_seconds",
+                )
+            },
+        }
         for r in rows
     ]
-    headers = {"mean_response_seconds": "mean response", "p90_response_seconds": "p90 response", "mean_resolution_seconds": "mean resolution", "p90_resolution_seconds": "p90 resolution", "compliance_pct": "compliance"}
-    columns = [by, "orders", "met", "breached", "open", "compliance_pct", "mean_response_seconds", "p90_response_seconds", "mean_resolution_seconds", "p90_resolution_seconds"]
-    cell = (lambda column, row: _bar(row["compliance_pct"], 12) if column == "compliance_pct" else None) if kind == "table" else None
+    headers = {
+        "mean_response_seconds": "mean response",
+        "p90_response_seconds": "p90 response",
+        "mean_resolution_seconds": "mean resolution",
+        "p90_resolution_seconds": "p90 resolution",
+        "compliance_pct": "compliance",
+    }
+    columns = [
+        by,
+        "orders",
+        "met",
+        "breached",
+        "open",
+        "compliance_pct",
+        "mean_response_seconds",
+        "p90_response_seconds",
+        "mean_resolution_seconds",
+        "p90_resolution_seconds",
+    ]
+    cell = (
+        (lambda column, row: _bar(row["compliance_pct"], 12) if column == "compliance_pct" else None)
+        if kind == "table"
+        else None
+    )
     if kind != "table":
-        shown = [{**r, "compliance_pct": "" if r["compliance_pct"] is None else f"{r['compliance_pct']:.1f}%"} for r in shown]
-    output.emit_rows(shown, fmt=kind, columns=columns, headers=headers, cell=cell, title=f"SLA compliance by {by}, {date_from} to {date_to}", empty="no orders with an SLA in that period")
+        shown = [
+            {**r, "compliance_pct": "" if r["compliance_pct"] is None else f"{r['compliance_pct']:.1f}%"} for r in shown
+        ]
+    output.emit_rows(
+        shown,
+        fmt=kind,
+        columns=columns,
+        headers=headers,
+        cell=cell,
+        title=f"SLA compliance by {by}, {date_from} to {date_to}",
+        empty="no orders with an SLA in that period",
+    )
 
 
 @app.command("breaches")
@@ -307,7 +406,10 @@ def breaches(
         return slas.breaches(s, lo, hi)
 
     output.emit_rows(
-        run(work, write=False), fmt=fmt_of(fmt), columns=["order", "customer", "priority", "sla", "target", "due", "done_at", "late", "technician"], empty="no breaches"
+        run(work, write=False),
+        fmt=fmt_of(fmt),
+        columns=["order", "customer", "priority", "sla", "target", "due", "done_at", "late", "technician"],
+        empty="no breaches",
     )
 
 
@@ -324,6 +426,8 @@ def at_risk(
     from custsvc.services import sla as slas
 
     output.emit_rows(
-        run(lambda s: slas.at_risk(s, within), write=False), fmt=fmt_of(fmt),
-        columns=["order", "customer", "priority", "target", "due", "time_left", "stage", "technician", "status"], empty="no orders at risk",
+        run(lambda s: slas.at_risk(s, within), write=False),
+        fmt=fmt_of(fmt),
+        columns=["order", "customer", "priority", "target", "due", "time_left", "stage", "technician", "status"],
+        empty="no orders at risk",
     )

@@ -13,12 +13,37 @@ app = typer.Typer(
     help=group_help("subscription"),
     no_args_is_help=True,
 )
-group_app = typer.Typer(help="Subscription groups: the invoicing period, alignment, proration and accrual policy.", no_args_is_help=True)
+group_app = typer.Typer(
+    help="Subscription groups: the invoicing period, alignment, proration and accrual policy.", no_args_is_help=True
+)
 app.add_typer(group_app, name="group")
 
 SubArg = Annotated[str, typer.Argument(help="Subscription id, e.g. SUB-1001.", metavar="SUB")]
-LIST_COLUMNS = ["subscription", "customer", "group", "fee", "currency", "index", "start", "end", "canceled_on", "status", "billed_through"]
-PERIOD_COLUMNS = ["period_start", "period_end", "fee", "index", "base", "reduction", "total", "state", "invoice", "credited"]
+LIST_COLUMNS = [
+    "subscription",
+    "customer",
+    "group",
+    "fee",
+    "currency",
+    "index",
+    "start",
+    "end",
+    "canceled_on",
+    "status",
+    "billed_through",
+]
+PERIOD_COLUMNS = [
+    "period_start",
+    "period_end",
+    "fee",
+    "index",
+    "base",
+    "reduction",
+    "total",
+    "state",
+    "invoice",
+    "credited",
+]
 
 
 def _day(s: Any, text: str, field: str) -> Any:
@@ -35,9 +60,15 @@ def _emit(record: dict[str, Any], fmt: str | None) -> None:
     for warning in record.get("warnings") or []:
         output.warn(warning)
     output.emit_record(
-        {k: v for k, v in record.items() if k not in ("credit_notes", "warnings")}, fmt=fmt, title=f"subscription {record['subscription']}",
+        {k: v for k, v in record.items() if k not in ("credit_notes", "warnings")},
+        fmt=fmt,
+        title=f"subscription {record['subscription']}",
         hide=("prices", "indexes", "reductions"),
-        sections={"prices": (record.get("prices", []), None), "indexes": (record.get("indexes", []), None), "reductions": (record.get("reductions", []), None)},
+        sections={
+            "prices": (record.get("prices", []), None),
+            "indexes": (record.get("indexes", []), None),
+            "reductions": (record.get("reductions", []), None),
+        },
     )
 
 
@@ -45,10 +76,24 @@ def _emit(record: dict[str, Any], fmt: str | None) -> None:
 def group_add(
     group: Annotated[str, typer.Argument(help="Group id, e.g. monthly-support.", metavar="GROUP")],
     period: Annotated[str, typer.Option("--period", help="Invoicing period: day, week, month, quarter or year.")],
-    every: Annotated[int, typer.Option("--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1)] = 1,
-    align: Annotated[str, typer.Option("--align", help="anniversary (periods from each subscription's start) or calendar (calendar months, quarters ...).")] = "anniversary",
-    proration: Annotated[str, typer.Option("--proration", help="Partial periods: full (whole fee), daily (pro rata per day) or none (free).")] = "daily",
-    accrue: Annotated[str | None, typer.Option("--accrue", help="Recognize revenue per day, month, quarter or year (no longer than the period).")] = None,
+    every: Annotated[
+        int, typer.Option("--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1)
+    ] = 1,
+    align: Annotated[
+        str,
+        typer.Option(
+            "--align",
+            help="anniversary (periods from each subscription's start) or calendar (calendar months, quarters ...).",
+        ),
+    ] = "anniversary",
+    proration: Annotated[
+        str,
+        typer.Option("--proration", help="Partial periods: full (whole fee), daily (pro rata per day) or none (free)."),
+    ] = "daily",
+    accrue: Annotated[
+        str | None,
+        typer.Option("--accrue", help="Recognize revenue per day, month, quarter or year (no longer than the period)."),
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="What the group is.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -59,7 +104,18 @@ def group_add(
     from custsvc import output
     from custsvc.services import subscriptions
 
-    record = run(lambda s: subscriptions.add_group(s, group, period=period, every=every, align=align, proration=proration, accrue=accrue, description=description))
+    record = run(
+        lambda s: subscriptions.add_group(
+            s,
+            group,
+            period=period,
+            every=every,
+            align=align,
+            proration=proration,
+            accrue=accrue,
+            description=description,
+        )
+    )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"subscription group {group}")
 
 
@@ -72,7 +128,12 @@ def group_list(fmt: FormatOpt = None) -> None:
     from custsvc import output
     from custsvc.services import subscriptions
 
-    output.emit_rows(run(subscriptions.list_groups, write=False), fmt=fmt_of(fmt), columns=["group", "period", "every", "align", "proration", "accrue", "subscriptions", "description"], empty="no subscription groups")
+    output.emit_rows(
+        run(subscriptions.list_groups, write=False),
+        fmt=fmt_of(fmt),
+        columns=["group", "period", "every", "align", "proration", "accrue", "subscriptions", "description"],
+        empty="no subscription groups",
+    )
 
 
 @app.command("create")
@@ -84,7 +145,9 @@ def create(
     start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD); nothing before it is ever invoiced.")],
     currency: Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (default: the shop's).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day, inclusive.")] = None,
-    index: Annotated[str | None, typer.Option("--index", help="Index in %, price = fee x index / 100 (default 100).")] = None,
+    index: Annotated[
+        str | None, typer.Option("--index", help="Index in %, price = fee x index / 100 (default 100).")
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="Text on the invoice lines.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -96,8 +159,16 @@ def create(
 
     record = run(
         lambda s: subscriptions.create(
-            s, subscription, customer=customer, group=group, fee=fee, start=_day(s, start, "start"), currency=currency,
-            end=_day(s, end, "end") if end else None, index=index, description=description,
+            s,
+            subscription,
+            customer=customer,
+            group=group,
+            fee=fee,
+            start=_day(s, start, "start"),
+            currency=currency,
+            end=_day(s, end, "end") if end else None,
+            index=index,
+            description=description,
         )
     )
     _emit(record, fmt_of(fmt))
@@ -117,8 +188,16 @@ def list_(
     from custsvc import output
     from custsvc.services import subscriptions
 
-    rows = run(lambda s: subscriptions.list_subscriptions(s, customer=customer, group=group, status_filter=status), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, headers={"canceled_on": "canceled", "billed_through": "billed through"}, empty="no subscriptions")
+    rows = run(
+        lambda s: subscriptions.list_subscriptions(s, customer=customer, group=group, status_filter=status), write=False
+    )
+    output.emit_rows(
+        rows,
+        fmt=fmt_of(fmt),
+        columns=LIST_COLUMNS,
+        headers={"canceled_on": "canceled", "billed_through": "billed through"},
+        empty="no subscriptions",
+    )
 
 
 @app.command("show")
@@ -136,7 +215,9 @@ def show(subscription: SubArg, fmt: FormatOpt = None) -> None:
 def price(
     subscription: SubArg,
     fee: Annotated[str, typer.Option("--fee", help="The new fee per period.")],
-    valid_from: Annotated[str, typer.Option("--from", help="From this day on (a period is priced by the fee in force on its first day).")],
+    valid_from: Annotated[
+        str, typer.Option("--from", help="From this day on (a period is priced by the fee in force on its first day).")
+    ],
     fmt: FormatOpt = None,
 ) -> None:
     """Change the fee from a date (not inside periods already billed).
@@ -152,7 +233,9 @@ def price(
 def index(
     subscription: Annotated[str | None, typer.Argument(help="One subscription (or --group).", metavar="[SUB]")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Every subscription of this group.")] = None,
-    percent: Annotated[str | None, typer.Option("--percent", help="Raise the index by this many percent, e.g. 3.5 (100 -> 103.5).")] = None,
+    percent: Annotated[
+        str | None, typer.Option("--percent", help="Raise the index by this many percent, e.g. 3.5 (100 -> 103.5).")
+    ] = None,
     value: Annotated[str | None, typer.Option("--value", help="Or set the index to this value, e.g. 110.")] = None,
     valid_from: Annotated[str, typer.Option("--from", help="From this day on.")] = "today",
     fmt: FormatOpt = None,
@@ -166,8 +249,17 @@ def index(
 
     if (subscription is None) == (group is None):
         raise typer.BadParameter("give a subscription or --group, not both")
-    rows = run(lambda s: subscriptions.set_index(s, subscription, group, percent=percent, value=value, valid_from=_day(s, valid_from, "from")))
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=["subscription", "from", "index_before", "index"], empty="no subscription runs on that date")
+    rows = run(
+        lambda s: subscriptions.set_index(
+            s, subscription, group, percent=percent, value=value, valid_from=_day(s, valid_from, "from")
+        )
+    )
+    output.emit_rows(
+        rows,
+        fmt=fmt_of(fmt),
+        columns=["subscription", "from", "index_before", "index"],
+        empty="no subscription runs on that date",
+    )
 
 
 @app.command("reduce")
@@ -185,14 +277,23 @@ def reduce(
     """
     from custsvc.services import subscriptions
 
-    _emit(run(lambda s: subscriptions.reduce(s, subscription, _day(s, first, "from"), _day(s, last, "to"), reason, credit=credit)), fmt_of(fmt))
+    _emit(
+        run(
+            lambda s: subscriptions.reduce(
+                s, subscription, _day(s, first, "from"), _day(s, last, "to"), reason, credit=credit
+            )
+        ),
+        fmt_of(fmt),
+    )
 
 
 @app.command("cancel")
 def cancel(
     subscription: SubArg,
     on: Annotated[str, typer.Option("--on", help="The last day of service; no period after it is invoiced.")],
-    credit: Annotated[bool, typer.Option("--credit", help="Credit the days after it that are already invoiced (pro rata per day).")] = False,
+    credit: Annotated[
+        bool, typer.Option("--credit", help="Credit the days after it that are already invoiced (pro rata per day).")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Cancel a subscription.
@@ -206,11 +307,17 @@ def cancel(
 
 @app.command("invoice")
 def invoice(
-    through: Annotated[str, typer.Option("--through", help="Invoice every period starting on or before this day (YYYY-MM-DD or today).")],
+    through: Annotated[
+        str,
+        typer.Option("--through", help="Invoice every period starting on or before this day (YYYY-MM-DD or today)."),
+    ],
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this group.")] = None,
     dry_run: DryRunOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Report progress on stderr as the run goes (also without a terminal).")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Report progress on stderr as the run goes (also without a terminal)."),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """The invoicing run (what cron calls): one line per period not yet invoiced, one invoice per customer and currency.
@@ -242,14 +349,19 @@ def invoice(
 
     try:
         with session() as s:
-            result = subscriptions.invoice_run(s, _day(s, through, "through"), customer=customer, group=group, progress=progress)
+            result = subscriptions.invoice_run(
+                s, _day(s, through, "through"), customer=customer, group=group, progress=progress
+            )
             if dry_run:
                 s.rollback()
     finally:
         if bar is not None and bar.tasks:
             bar.stop()
     for rejected in result["rejected"]:
-        print(f"error: {rejected['subscription']} ({rejected['customer']}) rejected: {rejected['reason']}", file=sys.stderr)
+        print(
+            f"error: {rejected['subscription']} ({rejected['customer']}) rejected: {rejected['reason']}",
+            file=sys.stderr,
+        )
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json({**result, "dry_run": dry_run})
@@ -262,7 +374,9 @@ def invoice(
 def _summary(result: dict[str, Any], dry_run: bool) -> str:
     verb = "would invoice" if dry_run else "invoiced"
     if not result["periods"]:
-        return f"nothing to invoice through {result['through']}" + (f" ({len(result['rejected'])} rejected)" if result["rejected"] else "")
+        return f"nothing to invoice through {result['through']}" + (
+            f" ({len(result['rejected'])} rejected)" if result["rejected"] else ""
+        )
     totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(result["totals"].items()))
     count, invoices = result["periods"], len(result["invoices"])
     return f"{verb} {count} period{'s' * (count != 1)} on {invoices} invoice{'s' * (invoices != 1)}, total {totals}"
@@ -281,7 +395,9 @@ def explain(
     from custsvc import output
     from custsvc.services import subscriptions
 
-    result = run(lambda s: subscriptions.explain(s, subscription, _day(s, through, "through") if through else None), write=False)
+    result = run(
+        lambda s: subscriptions.explain(s, subscription, _day(s, through, "through") if through else None), write=False
+    )
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json(result)
@@ -292,7 +408,8 @@ def explain(
     policy = result["policy"]
     output.echo(
         f"{result['subscription']}: {result['customer']}, group {result['group']} ({policy['every']} {policy['period']}, {policy['align']}, "
-        f"proration {policy['proration']}), {result['currency']}, from {result['start']}" + (f" to {result['end']}" if result["end"] else "")
+        f"proration {policy['proration']}), {result['currency']}, from {result['start']}"
+        + (f" to {result['end']}" if result["end"] else "")
         + (f", canceled on {result['canceled_on']}" if result["canceled_on"] else "")
     )
     output.emit_rows(result["periods"], fmt=kind, columns=PERIOD_COLUMNS, empty="no periods yet")
@@ -319,6 +436,11 @@ def accruals(
     if kind == "json":
         output.emit_json(result)
         return
-    output.emit_rows(result["months"], fmt=kind, columns=["month", "currency", "invoiced", "recognized", "deferred"], empty="nothing invoiced yet")
+    output.emit_rows(
+        result["months"],
+        fmt=kind,
+        columns=["month", "currency", "invoiced", "recognized", "deferred"],
+        empty="nothing invoiced yet",
+    )
     if post:
         output.message(f"posted {result['posted']} accrual part(s)")

@@ -14,7 +14,9 @@ app = typer.Typer(help=group_help("task"), no_args_is_help=True)
 
 TaskArg = Annotated[str, typer.Argument(help="Task id, e.g. BOILER-SERVICE.", metavar="TASK")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Default hours, e.g. 1.5 (default: 1).")]
-PriceOpt = Annotated[str | None, typer.Option("--price", help="Price per unit on order lines (per hour on hour lines), e.g. 65.00.")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="Price per unit on order lines (per hour on hour lines), e.g. 65.00.")
+]
 SkillOpt = Annotated[str | None, typer.Option("--skill", help="Skill a technician needs for this task, e.g. gas.")]
 COLUMNS = ["task", "description", "hours", "skill", "price"]
 
@@ -55,7 +57,9 @@ def list_(
     from custsvc import output
     from custsvc.services import master
 
-    rows = run(lambda s: master.list_records(s, "task", filters={"skill": skill}, search=search, limit=limit), write=False)
+    rows = run(
+        lambda s: master.list_records(s, "task", filters={"skill": skill}, search=search, limit=limit), write=False
+    )
     output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no service tasks")
 
 
@@ -75,7 +79,9 @@ def update(
     from custsvc import output
     from custsvc.services import master
 
-    values = {k: v for k, v in dict(description=description, hours=hours, skill=skill, price=price).items() if v is not None}
+    values = {
+        k: v for k, v in dict(description=description, hours=hours, skill=skill, price=price).items() if v is not None
+    }
     record = run(lambda s: master.update_record(s, "task", task, values))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"task {task}")
 

@@ -11,14 +11,18 @@ from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, done, fmt_o
 from custsvc.commands._master import add_common_commands
 
 app = typer.Typer(help=group_help("worker"), no_args_is_help=True)
-absence_app = typer.Typer(help="Absences of workers (holidays, sick leave, training): no assignments then.", no_args_is_help=True)
+absence_app = typer.Typer(
+    help="Absences of workers (holidays, sick leave, training): no assignments then.", no_args_is_help=True
+)
 app.add_typer(absence_app, name="absence")
 
 WorkerArg = Annotated[str, typer.Argument(help="Worker id, e.g. T-01.", metavar="WORKER_ID")]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="E-mail address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
 COLUMNS = ["worker", "name", "roles", "team", "skills", "calendar"]
-CalendarOpt = Annotated[str | None, typer.Option("--calendar", help='Working calendar (default: the shop\'s; "" for the shop\'s).')]
+CalendarOpt = Annotated[
+    str | None, typer.Option("--calendar", help="Working calendar (default: the shop's; \"\" for the shop's).")
+]
 
 
 @app.command("add")
@@ -40,7 +44,9 @@ def add(
     from custsvc import output
     from custsvc.services import master
 
-    values = dict(worker=worker, name=name, roles=role, skills=skill or [], team=team, email=email, phone=phone, calendar=calendar)
+    values = dict(
+        worker=worker, name=name, roles=role, skills=skill or [], team=team, email=email, phone=phone, calendar=calendar
+    )
     record = run(lambda s: master.add(s, "worker", {k: v for k, v in values.items() if v is not None}))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
 
@@ -73,7 +79,9 @@ def update(
     role: Annotated[list[str] | None, typer.Option("--role", help="Replace the roles; repeat for several.")] = None,
     skill: Annotated[list[str] | None, typer.Option("--skill", help="Replace the skills; repeat for several.")] = None,
     add_skill: Annotated[list[str] | None, typer.Option("--add-skill", help="Add a skill; repeatable.")] = None,
-    remove_skill: Annotated[list[str] | None, typer.Option("--remove-skill", help="Remove a skill; repeatable.")] = None,
+    remove_skill: Annotated[
+        list[str] | None, typer.Option("--remove-skill", help="Remove a skill; repeatable.")
+    ] = None,
     team: Annotated[str | None, typer.Option("--team", help='Move to this dispatch team ("" for none).')] = None,
     email: EmailOpt = None,
     phone: PhoneOpt = None,
@@ -115,7 +123,9 @@ def absence_add(
     from custsvc.services import dispatch, orders
 
     def work(s: Any) -> Any:
-        return dispatch.add_absence(s, worker, orders.parse_when(s, starts, "from"), orders.parse_when(s, ends, "to"), reason)
+        return dispatch.add_absence(
+            s, worker, orders.parse_when(s, starts, "from"), orders.parse_when(s, ends, "to"), reason
+        )
 
     record = run(work)
     for clash in record["clashing_assignments"]:
@@ -142,7 +152,10 @@ def absence_list(
 
 
 @absence_app.command("remove")
-def absence_remove(absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")], fmt: FormatOpt = None) -> None:
+def absence_remove(
+    absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")],
+    fmt: FormatOpt = None,
+) -> None:
     """Remove an absence.
 
     Example: custsvc worker absence remove 3

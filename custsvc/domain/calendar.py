@@ -46,7 +46,9 @@ def parse_hours(specs: Sequence[str], field_name: str = "hours") -> dict[int, li
             start = int(m.group(1)) * 60 + int(m.group(2))
             end = int(m.group(3)) * 60 + int(m.group(4))
             if int(m.group(2)) > 59 or int(m.group(4)) > 59 or start >= 1440 or end > 1440 or start >= end:
-                raise InvalidInput(field_name, spec, f"{part!r}: a window runs from 00:00 up to 24:00 and ends after it starts")
+                raise InvalidInput(
+                    field_name, spec, f"{part!r}: a window runs from 00:00 up to 24:00 and ends after it starts"
+                )
             windows.append((start, end))
         for day in days:
             weekly[day].extend(windows)
@@ -64,7 +66,9 @@ def _days(text: str, spec: str, field_name: str) -> list[int]:
         if "-" in part:
             first, _, last = part.partition("-")
             if first not in WEEKDAYS or last not in WEEKDAYS:
-                raise InvalidInput(field_name, spec, "days are mon, tue, wed, thu, fri, sat, sun (or a range like mon-fri)")
+                raise InvalidInput(
+                    field_name, spec, "days are mon, tue, wed, thu, fri, sat, sun (or a range like mon-fri)"
+                )
             a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
             days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
         elif part in WEEKDAYS:
@@ -136,7 +140,11 @@ class BusinessCalendar:
         if not self._open_days:
             return
         day = self.local_date(start) - timedelta(days=1)  # a window may run past local midnight in UTC terms
-        last_day = self.local_date(end) + timedelta(days=1) if end is not None else self.local_date(start) + timedelta(days=HORIZON_DAYS)
+        last_day = (
+            self.local_date(end) + timedelta(days=1)
+            if end is not None
+            else self.local_date(start) + timedelta(days=HORIZON_DAYS)
+        )
         while day <= last_day:
             for a, b in self.windows(day):
                 if b <= start:

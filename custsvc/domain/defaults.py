@@ -6,7 +6,16 @@ wiping, and a test keeps the two equal.
 
 from __future__ import annotations
 
-STAGE_FLAGS = ("can_cancel", "can_delete", "can_modify", "can_post", "stops_clock", "requires_reason", "resolves", "cancels")
+STAGE_FLAGS = (
+    "can_cancel",
+    "can_delete",
+    "can_modify",
+    "can_post",
+    "stops_clock",
+    "requires_reason",
+    "resolves",
+    "cancels",
+)
 
 #: (stage, name, parent, flags) in display order
 STAGES: list[tuple[str, str, str | None, tuple[str, ...]]] = [

@@ -104,7 +104,9 @@ def full_period(policy: Policy, anchor: date, k: int) -> tuple[date, date]:
     return start, shift(first, policy.unit, (k + 1) * policy.every) - ONE_DAY
 
 
-def periods(policy: Policy, start: date, last_day: date | None, through: date, *, after: date | None = None) -> list[Period]:
+def periods(
+    policy: Policy, start: date, last_day: date | None, through: date, *, after: date | None = None
+) -> list[Period]:
     """Periods starting on or before ``through`` (and after ``after``, when given), clipped to the
     subscription's days ``start``..``last_day`` (its end or cancellation)."""
     out: list[Period] = []
@@ -147,9 +149,13 @@ class Charge:
         return self.base + self.reduction
 
 
-def charge(policy: Policy, period: Period, fee: Decimal, index: Decimal, reductions: Sequence[tuple[date, date]] = ()) -> Charge:
+def charge(
+    policy: Policy, period: Period, fee: Decimal, index: Decimal, reductions: Sequence[tuple[date, date]] = ()
+) -> Charge:
     price = round_money(fee * index / 100)
-    why = [f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f} for {period.full_start} - {period.full_end} ({period.full_days} days)"]
+    why = [
+        f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f} for {period.full_start} - {period.full_end} ({period.full_days} days)"
+    ]
     free = False
     if not period.partial:
         base = price
@@ -158,7 +164,9 @@ def charge(policy: Policy, period: Period, fee: Decimal, index: Decimal, reducti
         why.append(f"partial period {period.start} - {period.end}: the whole fee (proration full)")
     elif policy.proration == "daily":
         base = round_money(price * period.days / period.full_days)
-        why.append(f"partial period {period.start} - {period.end}: {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)")
+        why.append(
+            f"partial period {period.start} - {period.end}: {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)"
+        )
     else:
         base, free = Decimal("0.00"), True
         why.append(f"partial period {period.start} - {period.end}: free (proration none)")

@@ -86,7 +86,9 @@ def parse_rrule(text: str, field: str = "rrule") -> str:
     if value.upper().startswith("RRULE:"):
         value = value[6:]
     if not value or "DTSTART" in value.upper() or "\n" in value:
-        raise InvalidInput(field, text, "expected a rule such as FREQ=WEEKLY;BYDAY=MO (the line's start is its DTSTART)")
+        raise InvalidInput(
+            field, text, "expected a rule such as FREQ=WEEKLY;BYDAY=MO (the line's start is its DTSTART)"
+        )
     try:
         rrulestr(value, dtstart=datetime(2000, 1, 1))
     except (ValueError, TypeError) as exc:
@@ -94,7 +96,9 @@ def parse_rrule(text: str, field: str = "rrule") -> str:
     return value
 
 
-def occurrences(start: date, lo: date, hi: date, *, every: Interval | None = None, rrule: str | None = None) -> list[date]:
+def occurrences(
+    start: date, lo: date, hi: date, *, every: Interval | None = None, rrule: str | None = None
+) -> list[date]:
     """The line's dates within ``[lo, hi]``.  No interval and no rule: the start date once."""
     if hi < lo:
         return []
@@ -187,7 +191,11 @@ def combine(visits: Sequence[Visit], existing: Sequence[tuple[Hashable, date, An
     joined: dict[tuple[Hashable, Any], Slot] = {}
     rest: list[Visit] = []
     for visit in visits:
-        candidates = [(abs((day - visit.day).days), day, order) for day, order in by_key.get(visit.key, []) if visit.lo <= day <= visit.hi]
+        candidates = [
+            (abs((day - visit.day).days), day, order)
+            for day, order in by_key.get(visit.key, [])
+            if visit.lo <= day <= visit.hi
+        ]
         if candidates:
             _distance, day, order = min(candidates, key=lambda c: (c[0], c[1]))
             slot = joined.setdefault((visit.key, order), Slot(visit.key, day, [], existing=order))

@@ -125,7 +125,11 @@ class Plan:
 
 
 def plan(
-    jobs: Sequence[Job], resources: Sequence[Resource], *, step: timedelta = timedelta(minutes=15), exact_limit: int = 10
+    jobs: Sequence[Job],
+    resources: Sequence[Resource],
+    *,
+    step: timedelta = timedelta(minutes=15),
+    exact_limit: int = 10,
 ) -> Plan:
     """Propose technician and start for every job (see the module docstring for the rules and methods)."""
     if step <= timedelta(0):
@@ -235,7 +239,9 @@ def _jobs(jobs: Sequence[Job], res: list[_Res]) -> list[_Job]:
 # --- free time ------------------------------------------------------------------------------------
 
 
-def _first_start(pieces: list[tuple[int, int]], lo: int, dur: int, tick: int, limit: int | None) -> tuple[int, int] | None:
+def _first_start(
+    pieces: list[tuple[int, int]], lo: int, dur: int, tick: int, limit: int | None
+) -> tuple[int, int] | None:
     """Earliest step-aligned start >= ``lo`` at which ``dur`` fits inside one piece, ending by ``limit``
     (when given).  Returns (start, begin of its piece) or None."""
     for i in range(bisect_left(pieces, lo + dur, key=_end), len(pieces)):
@@ -316,7 +322,11 @@ def _exact(board: _Board, jobs: list[_Job]) -> list[_Job]:
     scale = len(board.res) * horizon + 1  # so that early finishes only break ties
     tables = []
     for r in board.res:
-        cand = [(pos, j) for pos, j in enumerate(jobs) if r.index in j.fits and _first_start(r.spans, j.lo, j.dur, tick, j.deadline)]
+        cand = [
+            (pos, j)
+            for pos, j in enumerate(jobs)
+            if r.index in j.fits and _first_start(r.spans, j.lo, j.dur, tick, j.deadline)
+        ]
         for _pos, j in cand:
             j.alone_on_time = True
         if not cand:
@@ -409,7 +419,11 @@ def _heuristic(board: _Board, jobs: list[_Job]) -> list[_Job]:
             late.append(job)
         elif not _repair(board, job, budget):
             late.append(_swap_longer(board, job, budget) or job)
-    return [job for job in late if not (job.alone_on_time and (_place_on_time(board, job, exact=False) or _repair(board, job, budget)))]
+    return [
+        job
+        for job in late
+        if not (job.alone_on_time and (_place_on_time(board, job, exact=False) or _repair(board, job, budget)))
+    ]
 
 
 def _swap_longer(board: _Board, job: _Job, budget: list[int]) -> _Job | None:
@@ -457,8 +471,12 @@ def _repair(board: _Board, job: _Job, budget: list[int]) -> bool:
                 if opts:
                     end, _gap, r2, start2 = min(opts, key=lambda o: (o[0], o[1], o[2]))
                     board.put(other, r2, start2)
-                    board.reason[job.index] = f"on time after moving {other.key}; {format_span((job.deadline - hit[0] - job.dur) * _TICK)} to spare"
-                    board.reason[other.index] = f"moved to make room for {job.key}; {format_span((other.deadline - end) * _TICK)} to spare"
+                    board.reason[job.index] = (
+                        f"on time after moving {other.key}; {format_span((job.deadline - hit[0] - job.dur) * _TICK)} to spare"
+                    )
+                    board.reason[other.index] = (
+                        f"moved to make room for {job.key}; {format_span((other.deadline - end) * _TICK)} to spare"
+                    )
                     return True
                 board.lift(job)
             board.put(other, r, old)
@@ -535,9 +553,17 @@ def _on_time_reason(board: _Board, job: _Job, r: int, start: int, exact: bool) -
             alone = _first_start(pref.spans, job.lo, job.dur, board.tick, job.deadline)
             trouble = "is needed for other jobs" if alone else "cannot finish in time"
             return f"preferred technician {pref.key} {trouble}; {spare} to spare"
-        return "on time in the plan with the fewest missed deadlines; " + f"{spare} to spare" + _preferred_note(board, job, r, "")
+        return (
+            "on time in the plan with the fewest missed deadlines; "
+            + f"{spare} to spare"
+            + _preferred_note(board, job, r, "")
+        )
     count = len(job.fits)
-    how = "the only technician with the skills" if count == 1 else f"earliest finish among {count} technicians with the skills"
+    how = (
+        "the only technician with the skills"
+        if count == 1
+        else f"earliest finish among {count} technicians with the skills"
+    )
     if job.preferred is not None:
         how = f"preferred technician {board.res[job.preferred].key} cannot finish in time; " + how
     return f"{how}; {spare} to spare" + _preferred_note(board, job, r, "")
@@ -551,7 +577,9 @@ def _unplaced_reason(board: _Board, job: _Job) -> str:
     size = format_duration(job.dur * _TICK)
     if any(_first_start(board.res[r].spans, job.lo, job.dur, board.tick, None) for r in job.fits):
         return f"no free slot of {size} left after the other jobs"
-    if job.lo != _NO_BOUND and any(_first_start(board.res[r].spans, _NO_BOUND, job.dur, board.tick, None) for r in job.fits):
+    if job.lo != _NO_BOUND and any(
+        _first_start(board.res[r].spans, _NO_BOUND, job.dur, board.tick, None) for r in job.fits
+    ):
         return f"no free slot of {size} after its earliest start"
     return f"no free slot of {size} in the period"
 
@@ -570,6 +598,8 @@ def _result(board: _Board, jobs: list[_Job], exact: bool) -> Plan:
         end = start + job.dur
         late = job.deadline is not None and end > job.deadline
         missed += late
-        placements.append(Placement(job.key, board.res[r].key, _moment(start), _moment(end), late, board.reason[job.index]))
+        placements.append(
+            Placement(job.key, board.res[r].key, _moment(start), _moment(end), late, board.reason[job.index])
+        )
     placements.sort(key=lambda p: (p.start, p.resource))
     return Plan(placements, unplaced, missed, exact)

@@ -66,7 +66,9 @@ def clip(pauses: Sequence[Pause], until: datetime) -> list[Pause]:
     return result
 
 
-def _target(calendar: BusinessCalendar, clock: Clock, name: str, target: float, done_at: datetime | None, now: datetime) -> Target:
+def _target(
+    calendar: BusinessCalendar, clock: Clock, name: str, target: float, done_at: datetime | None, now: datetime
+) -> Target:
     until = done_at or clock.canceled_at or now
     pauses = clip(clock.pauses, until)
     due = calendar.add(clock.start, target, pauses)
@@ -91,9 +93,11 @@ def evaluate(calendar: BusinessCalendar, clock: Clock, now: datetime, at_risk: f
     responded = clock.responded_at or clock.resolved_at
     response = _target(calendar, clock, "response", clock.response_target, responded, now)
     resolution = _target(calendar, clock, "resolution", clock.resolution_target, clock.resolved_at, now)
-    open_pause = any(
-        start <= now and (end is None or end > now) for start, end in merge(clock.pauses)
-    ) and clock.resolved_at is None and clock.canceled_at is None
+    open_pause = (
+        any(start <= now and (end is None or end > now) for start, end in merge(clock.pauses))
+        and clock.resolved_at is None
+        and clock.canceled_at is None
+    )
     if clock.canceled_at is not None:
         status = "canceled"
     elif "breached" in (response.state, resolution.state):

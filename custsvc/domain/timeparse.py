@@ -77,7 +77,9 @@ def localize(naive: datetime, tz: tzinfo) -> datetime:
     return aware
 
 
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.I)
+_DURATION = re.compile(
+    r"(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.I
+)
 
 
 def parse_duration(text: str, field: str = "duration") -> timedelta:

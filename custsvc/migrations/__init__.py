@@ -48,9 +48,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
                 after = schema_revision(conn)
                 problems = sqlite_foreign_key_problems(conn)
                 if problems:
-                    raise CustSvcError(
-                        "the upgrade would break foreign keys; nothing was changed", details=problems
-                    )
+                    raise CustSvcError("the upgrade would break foreign keys; nothing was changed", details=problems)
         finally:
             sqlite_foreign_keys(conn, on=True)
     return before, after

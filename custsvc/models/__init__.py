@@ -24,6 +24,7 @@ from custsvc.models.orders import (
     ServiceOrder,
     Stage,
 )
+from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 from custsvc.models.subscriptions import (
     AccrualEntry,
     Subscription,
@@ -33,7 +34,6 @@ from custsvc.models.subscriptions import (
     SubscriptionPrice,
     SubscriptionReduction,
 )
-from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 
 __all__ = [
     "AccrualEntry",

@@ -12,7 +12,9 @@ from custsvc.models.base import Audited
 
 class Absence(Audited, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    worker: str = Field(sa_column=Column(String, ForeignKey("worker.worker", ondelete="CASCADE"), nullable=False, index=True))
+    worker: str = Field(
+        sa_column=Column(String, ForeignKey("worker.worker", ondelete="CASCADE"), nullable=False, index=True)
+    )
     starts_at: datetime
     ends_at: datetime
     reason: str | None = None
@@ -24,7 +26,9 @@ class Assignment(Audited, table=True):
     __table_args__ = (Index("ix_assignment_technician_start", "technician", "starts_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    order_number: str = Field(sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False, index=True))
+    order_number: str = Field(
+        sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False, index=True)
+    )
     line_no: int | None = None
     technician: str = Field(foreign_key="worker.worker")
     starts_at: datetime

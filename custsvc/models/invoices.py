@@ -12,7 +12,6 @@ from custsvc.models.base import Audited
 from custsvc.models.types import Money, Qty
 
 
-
 class Invoice(Audited, table=True):
     number: str = Field(primary_key=True)
     kind: str = "invoice"  # invoice | credit
@@ -41,7 +40,13 @@ class InvoiceLine(SQLModel, table=True):
     credited_line_id: int | None = Field(default=None, foreign_key="invoice_line.id", index=True)
     # for subscription lines: the subscription and the days the line bills (or credits)
     subscription: str | None = Field(
-        default=None, sa_column=Column(String, ForeignKey("subscription.subscription", name="fk_invoice_line_subscription"), nullable=True, index=True)
+        default=None,
+        sa_column=Column(
+            String,
+            ForeignKey("subscription.subscription", name="fk_invoice_line_subscription"),
+            nullable=True,
+            index=True,
+        ),
     )
     period_start: date | None = None
     period_end: date | None = None

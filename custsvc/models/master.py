@@ -43,7 +43,9 @@ class ServiceTask(Audited, table=True):
     hours: Decimal = Field(default=Decimal(1), sa_column=Column("hours_milli", Qty(), nullable=False))
     skill: str | None = Field(default=None, index=True)
     #: price per unit of an order line for this task (per hour on hour lines)
-    price: Decimal = Field(default=Decimal("0.00"), sa_column=Column("price_cents", Money(), nullable=False, server_default="0"))
+    price: Decimal = Field(
+        default=Decimal("0.00"), sa_column=Column("price_cents", Money(), nullable=False, server_default="0")
+    )
 
 
 class Team(Audited, table=True):
@@ -63,7 +65,8 @@ class Worker(Audited, table=True):
     phone: str | None = None
     #: working calendar (default: the shop's, see `config set calendar`)
     calendar: str | None = Field(
-        default=None, sa_column=Column(String, ForeignKey("calendar.calendar", name="fk_worker_calendar"), nullable=True)
+        default=None,
+        sa_column=Column(String, ForeignKey("calendar.calendar", name="fk_worker_calendar"), nullable=True),
     )
 
 

@@ -119,5 +119,3 @@ class OrderStageLog(SQLModel, table=True):
     actor: str
     reason: str | None = Field(default=None, foreign_key="reason_code.code")
     note: str | None = None
-
-

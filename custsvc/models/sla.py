@@ -23,7 +23,9 @@ class Calendar(Audited, table=True):
 class CalendarHoliday(Audited, table=True):
     __tablename__ = "calendar_holiday"
 
-    calendar: str = Field(sa_column=Column(String, ForeignKey("calendar.calendar", ondelete="CASCADE"), primary_key=True))
+    calendar: str = Field(
+        sa_column=Column(String, ForeignKey("calendar.calendar", ondelete="CASCADE"), primary_key=True)
+    )
     day: date = Field(primary_key=True)
     name: str | None = None
 
@@ -61,7 +63,9 @@ class OrderSla(SQLModel, table=True):
 
     __tablename__ = "order_sla"
 
-    order_number: str = Field(sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), primary_key=True))
+    order_number: str = Field(
+        sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), primary_key=True)
+    )
     sla: str = Field(foreign_key="sla.sla", index=True)
     calendar: str = Field(foreign_key="calendar.calendar")
     priority: str
@@ -88,7 +92,9 @@ class SlaLog(SQLModel, table=True):
     __tablename__ = "sla_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    order_number: str = Field(sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False, index=True))
+    order_number: str = Field(
+        sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False, index=True)
+    )
     at: datetime
     event: str  # start | stop | pause | resume | respond | resolve | reopen | cancel
     actor: str

@@ -41,7 +41,9 @@ class Subscription(Audited, table=True):
 class SubscriptionPrice(SQLModel, table=True):
     __tablename__ = "subscription_price"
 
-    subscription: str = Field(sa_column=Column(String, ForeignKey("subscription.subscription", ondelete="CASCADE"), primary_key=True))
+    subscription: str = Field(
+        sa_column=Column(String, ForeignKey("subscription.subscription", ondelete="CASCADE"), primary_key=True)
+    )
     valid_from: date = Field(primary_key=True)
     fee: Decimal = Field(sa_column=Column("fee_cents", Money(), nullable=False))
     created_at: datetime
@@ -51,7 +53,9 @@ class SubscriptionPrice(SQLModel, table=True):
 class SubscriptionIndex(SQLModel, table=True):
     __tablename__ = "subscription_index"
 
-    subscription: str = Field(sa_column=Column(String, ForeignKey("subscription.subscription", ondelete="CASCADE"), primary_key=True))
+    subscription: str = Field(
+        sa_column=Column(String, ForeignKey("subscription.subscription", ondelete="CASCADE"), primary_key=True)
+    )
     valid_from: date = Field(primary_key=True)
     index: Decimal = Field(sa_column=Column("index_milli", Qty(), nullable=False))
     created_at: datetime
@@ -62,7 +66,11 @@ class SubscriptionReduction(Audited, table=True):
     __tablename__ = "subscription_reduction"
 
     id: int | None = Field(default=None, primary_key=True)
-    subscription: str = Field(sa_column=Column(String, ForeignKey("subscription.subscription", ondelete="CASCADE"), nullable=False, index=True))
+    subscription: str = Field(
+        sa_column=Column(
+            String, ForeignKey("subscription.subscription", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
     first_day: date
     last_day: date
     reason: str | None = None

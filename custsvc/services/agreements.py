@@ -7,7 +7,6 @@ exists, adds only what is missing, and writes in bulk.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +19,17 @@ from sqlmodel import Session
 from custsvc.db import actor_of, now_of, zone_of
 from custsvc.domain import orders as rules
 from custsvc.domain.money import parse_money, parse_quantity
-from custsvc.domain.recurrence import Interval, Slot, Visit, Window, combine, occurrences, parse_every, parse_rrule, parse_window
+from custsvc.domain.recurrence import (
+    Interval,
+    Slot,
+    Visit,
+    Window,
+    combine,
+    occurrences,
+    parse_every,
+    parse_rrule,
+    parse_window,
+)
 from custsvc.domain.timeparse import parse_date
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import (
@@ -76,10 +85,14 @@ def _slas(session: Session) -> dict[str, str]:
     """Each agreement's SLA (``sla apply --agreement``)."""
     from custsvc.models import SlaAssignment
 
-    return dict(session.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all())
+    return dict(
+        session.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all()
+    )
 
 
-def record(session: Session, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None) -> dict[str, Any]:
+def record(
+    session: Session, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None
+) -> dict[str, Any]:
     sla = (slas if slas is not None else _slas(session)).get(agreement.agreement)
     return {
         "agreement": agreement.agreement,
@@ -184,7 +197,11 @@ def create(
 
 
 def _lines(session: Session, agreement: str) -> list[AgreementLine]:
-    return list(session.execute(select(AgreementLine).where(AgreementLine.agreement == agreement).order_by(AgreementLine.line_no)).scalars())
+    return list(
+        session.execute(
+            select(AgreementLine).where(AgreementLine.agreement == agreement).order_by(AgreementLine.line_no)
+        ).scalars()
+    )
 
 
 def show(session: Session, agreement: str) -> dict[str, Any]:
@@ -195,13 +212,17 @@ def show(session: Session, agreement: str) -> dict[str, Any]:
     return out
 
 
-def list_agreements(session: Session, *, customer: str | None = None, status_filter: str | None = None, group: str | None = None) -> list[dict[str, Any]]:
+def list_agreements(
+    session: Session, *, customer: str | None = None, status_filter: str | None = None, group: str | None = None
+) -> list[dict[str, Any]]:
     query = select(Agreement).order_by(Agreement.agreement)
     if customer:
         query = query.where(Agreement.customer == customer)
     if group:
         query = query.where(Agreement.agreement_group == group.lower())
-    counts = dict(session.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all())
+    counts = dict(
+        session.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all()
+    )
     slas = _slas(session)
     rows = [record(session, a, counts.get(a.agreement, 0), slas) for a in session.execute(query).scalars()]
     if status_filter:
@@ -220,7 +241,13 @@ def set_suspended(session: Session, agreement: str, suspended: bool) -> dict[str
 
 
 def copy(
-    session: Session, source: str, new: str, *, as_template: bool = False, customer: str | None = None, start: str | None = None
+    session: Session,
+    source: str,
+    new: str,
+    *,
+    as_template: bool = False,
+    customer: str | None = None,
+    start: str | None = None,
 ) -> dict[str, Any]:
     """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse)."""
     src = get(session, source)
@@ -249,12 +276,26 @@ def copy(
             obj = None
         rows.append(
             {
-                "agreement": created["agreement"], "line_no": line.line_no, "type": line.type, "object": obj, "task": line.task,
-                "worker": line.worker, "item": line.item, "quantity": line.quantity, "price": line.price,
-                "description": line.description, "every_count": line.every_count, "every_unit": line.every_unit,
-                "rrule": line.rrule, "window_kind": line.window_kind, "window_days": line.window_days,
-                "start": line.start + shift, "end": line.end + shift if line.end else None, "stopped": line.stopped,
-                "created_at": now_of(session), "created_by": actor_of(session),
+                "agreement": created["agreement"],
+                "line_no": line.line_no,
+                "type": line.type,
+                "object": obj,
+                "task": line.task,
+                "worker": line.worker,
+                "item": line.item,
+                "quantity": line.quantity,
+                "price": line.price,
+                "description": line.description,
+                "every_count": line.every_count,
+                "every_unit": line.every_unit,
+                "rrule": line.rrule,
+                "window_kind": line.window_kind,
+                "window_days": line.window_days,
+                "start": line.start + shift,
+                "end": line.end + shift if line.end else None,
+                "stopped": line.stopped,
+                "created_at": now_of(session),
+                "created_by": actor_of(session),
             }
         )
     if rows:
@@ -306,7 +347,9 @@ def add_line(
         if row is None:
             raise NotFound("service object", obj)
         if row.customer != agr.customer:
-            raise RuleViolation("object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {agr.customer}")
+            raise RuleViolation(
+                "object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {agr.customer}"
+            )
     if task and session.get(ServiceTask, task) is None:
         raise NotFound("service task", task)
     if worker and session.get(Worker, worker) is None:
@@ -318,7 +361,10 @@ def add_line(
         raise InvalidInput("item", "", "an item line needs --item")
     if price is None and item is None and task is None:
         raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
-    line_no = (session.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar() or 0) + 1
+    line_no = (
+        session.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar()
+        or 0
+    ) + 1
     line = AgreementLine(
         agreement=agreement,
         line_no=line_no,
@@ -380,7 +426,22 @@ class PlannedOrder:
             "date": self.day,
             "existing": self.existing,
             "lines": [
-                {k: line[k] for k in ("line", "agreement_line", "visit_date", "type", "description", "object", "task", "worker", "item", "quantity", "price")}
+                {
+                    k: line[k]
+                    for k in (
+                        "line",
+                        "agreement_line",
+                        "visit_date",
+                        "type",
+                        "description",
+                        "object",
+                        "task",
+                        "worker",
+                        "item",
+                        "quantity",
+                        "price",
+                    )
+                }
                 for line in self.lines
             ],
         }
@@ -394,9 +455,7 @@ def _window(line: AgreementLine) -> Window | None:
     return Window(line.window_kind, line.window_days or 0) if line.window_kind else None
 
 
-def generate(
-    session: Session, *, agreement: str | None, date_from: date, date_to: date
-) -> dict[str, Any]:
+def generate(session: Session, *, agreement: str | None, date_from: date, date_to: date) -> dict[str, Any]:
     """Create the service orders that agreements call for in ``[date_from, date_to]``.
 
     Returns the orders created (and lines added to existing orders) and warnings.
@@ -413,10 +472,17 @@ def generate(
         head = get(session, agreement)
         if head.template or head.suspended:
             what = "a template" if head.template else "suspended"
-            return {"orders": [], "warnings": [f"agreement {agreement} is {what}; it generates nothing"], "created_orders": 0, "created_lines": 0}
+            return {
+                "orders": [],
+                "warnings": [f"agreement {agreement} is {what}; it generates nothing"],
+                "created_orders": 0,
+                "created_lines": 0,
+            }
         query = query.where(Agreement.agreement == agreement)
     # lock the agreements: two runs at once queue here (PostgreSQL; SQLite's write lock already queues them)
-    agreements = {a.agreement: a for a in session.execute(query.order_by(Agreement.agreement).with_for_update()).scalars()}
+    agreements = {
+        a.agreement: a for a in session.execute(query.order_by(Agreement.agreement).with_for_update()).scalars()
+    }
     if not agreements:
         return {"orders": [], "warnings": [], "created_orders": 0, "created_lines": 0}
 
@@ -445,7 +511,9 @@ def generate(
         if hi < lo:
             continue
         window = _window(line)
-        key = rules.group_key(agr.combine, agreement=agr.agreement, task=line.task, worker=line.worker or agr.technician, obj=line.object)
+        key = rules.group_key(
+            agr.combine, agreement=agr.agreement, task=line.task, worker=line.worker or agr.technician, obj=line.object
+        )
         for day in occurrences(line.start, lo, hi, every=_interval(line), rrule=line.rrule):
             if (line.id, day) in done:  # type: ignore[operator]
                 continue
@@ -458,7 +526,9 @@ def generate(
     if not visits:
         return {"orders": [], "warnings": [], "created_orders": 0, "created_lines": 0}
 
-    joinable = _joinable_orders(session, list(agreements), date_from - timedelta(days=widest), date_to + timedelta(days=widest))
+    joinable = _joinable_orders(
+        session, list(agreements), date_from - timedelta(days=widest), date_to + timedelta(days=widest)
+    )
     slots = combine(visits, joinable)
     return _write(session, agreements, slots)
 
@@ -466,12 +536,16 @@ def generate(
 def _joinable_orders(session: Session, agreement_ids: Sequence[str], lo: date, hi: date) -> list[tuple[Any, date, str]]:
     """Generated orders still open to new lines: (group key, date, order number)."""
     modifiable = select(Stage.stage).where(Stage.can_modify.is_(True), Stage.cancels.is_(False))
-    query = select(ServiceOrder.agreement, ServiceOrder.group_key, ServiceOrder.service_date, ServiceOrder.number).where(
+    query = select(
+        ServiceOrder.agreement, ServiceOrder.group_key, ServiceOrder.service_date, ServiceOrder.number
+    ).where(
         ServiceOrder.group_key.is_not(None),
         ServiceOrder.service_date >= lo,
         ServiceOrder.service_date <= hi,
         ServiceOrder.stage.in_(modifiable),
-        ~select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "posted").exists(),
+        ~select(OrderLine.id)
+        .where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "posted")
+        .exists(),
     )
     wanted = set(agreement_ids)
     return [((agr, key), day, number) for agr, key, day, number in session.execute(query) if agr in wanted]
@@ -481,7 +555,12 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
     now, actor = now_of(session), actor_of(session)
     items = {i.item: i for i in session.execute(select(Item)).scalars()}
     tasks = {t.task: t for t in session.execute(select(ServiceTask)).scalars()}
-    customers = {c.account: c for c in session.execute(select(Customer).where(Customer.account.in_({a.customer for a in agreements.values()}))).scalars()}
+    customers = {
+        c.account: c
+        for c in session.execute(
+            select(Customer).where(Customer.account.in_({a.customer for a in agreements.values()}))
+        ).scalars()
+    }
     new_slots = [s for s in slots if s.existing is None]
     numbers = iter(sequences.take(session, "order", len(new_slots)))
     initial = stages.initial(session).stage
@@ -494,13 +573,20 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
     for start in range(0, len(existing_numbers), IN_CHUNK):
         chunk = existing_numbers[start : start + IN_CHUNK]
         for number, top in session.execute(
-            select(OrderLine.order_number, func.max(OrderLine.line_no)).where(OrderLine.order_number.in_(chunk)).group_by(OrderLine.order_number)
+            select(OrderLine.order_number, func.max(OrderLine.line_no))
+            .where(OrderLine.order_number.in_(chunk))
+            .group_by(OrderLine.order_number)
         ):
             next_line_no[number] = top
     existing_objects: set[tuple[str, str]] = set()
     for start in range(0, len(existing_numbers), IN_CHUNK):
         chunk = existing_numbers[start : start + IN_CHUNK]
-        existing_objects.update((n, o) for n, o in session.execute(select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(chunk))))
+        existing_objects.update(
+            (n, o)
+            for n, o in session.execute(
+                select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(chunk))
+            )
+        )
 
     order_rows: list[dict[str, Any]] = []
     line_rows: list[dict[str, Any]] = []
@@ -517,12 +603,24 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
             technician = agr.technician or (next(iter(workers)) if len(workers) == 1 else None)
             order_rows.append(
                 {
-                    "number": number, "customer": agr.customer, "agreement": agr.agreement, "priority": "normal",
-                    "stage": initial, "technician": technician, "description": agr.description or f"Agreement {agr.agreement}",
-                    "address": customers[agr.customer].address if agr.customer in customers else None, "preferred_at": None,
-                    "service_date": slot.day, "group_key": key, "requires_sign_off": requires_sign_off,
-                    "signed_off_at": None, "signed_off_by": None, "created_at": now, "created_by": actor,
-                    "updated_at": None, "updated_by": None,
+                    "number": number,
+                    "customer": agr.customer,
+                    "agreement": agr.agreement,
+                    "priority": "normal",
+                    "stage": initial,
+                    "technician": technician,
+                    "description": agr.description or f"Agreement {agr.agreement}",
+                    "address": customers[agr.customer].address if agr.customer in customers else None,
+                    "preferred_at": None,
+                    "service_date": slot.day,
+                    "group_key": key,
+                    "requires_sign_off": requires_sign_off,
+                    "signed_off_at": None,
+                    "signed_off_by": None,
+                    "created_at": now,
+                    "created_by": actor,
+                    "updated_at": None,
+                    "updated_by": None,
                 }
             )
             if slot.day.weekday() not in workdays:
@@ -534,15 +632,32 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
             task = tasks.get(line.task) if line.task else None
             item = items.get(line.item) if line.item else None
             qty = line.quantity or (task.hours if task is not None and line.type == "hour" else Decimal(1))
-            price = line.price if line.price is not None else (item.price if item else task.price if task else Decimal("0.00"))
+            price = (
+                line.price
+                if line.price is not None
+                else (item.price if item else task.price if task else Decimal("0.00"))
+            )
             text = line.description or (item.name if item else task.description if task else line.type)
             row = {
-                "order_number": number, "line_no": line_no, "type": line.type,
+                "order_number": number,
+                "line_no": line_no,
+                "type": line.type,
                 "worker": line.worker or (agr.technician if line.type == "hour" else None),
-                "item": line.item, "task": line.task, "object": line.object, "quantity": qty, "price": price,
-                "description": text, "status": "created", "signed_off_at": None, "signed_off_by": None,
-                "agreement_line_id": line.id, "visit_date": visit.day, "created_at": now, "created_by": actor,
-                "updated_at": None, "updated_by": None,
+                "item": line.item,
+                "task": line.task,
+                "object": line.object,
+                "quantity": qty,
+                "price": price,
+                "description": text,
+                "status": "created",
+                "signed_off_at": None,
+                "signed_off_by": None,
+                "agreement_line_id": line.id,
+                "visit_date": visit.day,
+                "created_at": now,
+                "created_by": actor,
+                "updated_at": None,
+                "updated_by": None,
             }
             line_rows.append(row)
             plan.lines.append({**row, "line": line_no, "agreement_line": f"{agr.agreement}/{line.line_no}"})

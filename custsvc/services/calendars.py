@@ -78,7 +78,9 @@ def _forget(session: Session, code: str) -> None:
 
 
 def record(session: Session, row: Calendar) -> dict[str, Any]:
-    holidays = session.execute(select(func.count()).select_from(CalendarHoliday).where(CalendarHoliday.calendar == row.calendar)).scalar_one()
+    holidays = session.execute(
+        select(func.count()).select_from(CalendarHoliday).where(CalendarHoliday.calendar == row.calendar)
+    ).scalar_one()
     return {
         "calendar": row.calendar,
         "timezone": row.timezone,
@@ -221,7 +223,11 @@ def add_holiday(session: Session, code: str, day: date, name: str | None) -> dic
     if session.get(CalendarHoliday, (code, day)) is not None:
         raise Duplicate("holiday", f"{code} {day.isoformat()}")
     row = CalendarHoliday(
-        calendar=code, day=day, name=check_text(name, "name") if name else None, created_at=now_of(session), created_by=actor_of(session)
+        calendar=code,
+        day=day,
+        name=check_text(name, "name") if name else None,
+        created_at=now_of(session),
+        created_by=actor_of(session),
     )
     session.add(row)
     session.flush()
@@ -249,7 +255,12 @@ def list_holidays(session: Session, code: str, year: int | None) -> list[dict[st
     if row.holidays_country:
         for y in sorted(years):
             for day, name in public_holidays(row.holidays_country, row.holidays_subdivision, y).items():
-                out[day] = {"date": day, "name": name, "source": f"public {row.holidays_country}" + (f"-{row.holidays_subdivision}" if row.holidays_subdivision else "")}
+                out[day] = {
+                    "date": day,
+                    "name": name,
+                    "source": f"public {row.holidays_country}"
+                    + (f"-{row.holidays_subdivision}" if row.holidays_subdivision else ""),
+                }
     for day, name in explicit.items():
         if year is None or day.year == year:
             out[day] = {"date": day, "name": name, "source": "explicit"}

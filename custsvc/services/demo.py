@@ -11,18 +11,28 @@ from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, SQLModel
 
 import custsvc
 from custsvc import clock
-from custsvc.errors import CustSvcError
-from custsvc.files import read_rows
 from custsvc.db import actor_of, now_of
 from custsvc.domain import defaults
 from custsvc.domain.timeparse import localize, parse_duration
-from custsvc.models import Agreement, Customer, Invoice, NumberSequence, ServiceObject, ServiceOrder, Stage, Subscription, Worker, WorkerRole
+from custsvc.errors import CustSvcError
+from custsvc.files import read_rows
+from custsvc.models import (
+    Agreement,
+    Customer,
+    Invoice,
+    NumberSequence,
+    ServiceObject,
+    ServiceOrder,
+    Stage,
+    Subscription,
+    Worker,
+    WorkerRole,
+)
 from custsvc.services import master, settings
 
 #: (what, file) in load order: teams need their owner, technicians their team
@@ -79,7 +89,8 @@ def seed_defaults(session: Session) -> None:
     now, actor = now_of(session), actor_of(session)
     session.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
     session.execute(
-        insert(NumberSequence), [{"name": n, "prefix": p, "width": w, "next_value": 1} for n, p, w in defaults.SEQUENCES]
+        insert(NumberSequence),
+        [{"name": n, "prefix": p, "width": w, "next_value": 1} for n, p, w in defaults.SEQUENCES],
     )
 
 
@@ -117,7 +128,9 @@ def overview(session: Session) -> dict[str, Any]:
     roles = Counter(session.execute(select(WorkerRole.role)).scalars())
     teams = Counter(
         session.execute(
-            select(Worker.team).join(WorkerRole, WorkerRole.worker == Worker.worker).where(WorkerRole.role == "technician")
+            select(Worker.team)
+            .join(WorkerRole, WorkerRole.worker == Worker.worker)
+            .where(WorkerRole.role == "technician")
         ).scalars()
     )
     counts = {
@@ -193,16 +206,32 @@ def load_orders(session: Session, folder: Path) -> None:
         created = relative_time(spec["start"] + " 08:00", today, tz) - timedelta(days=14)
         with at(session, created):
             agreements.create(
-                session, spec["agreement"], customer=spec["customer"], start=relative_day(spec["start"], today).isoformat(),
-                end=relative_day(spec["end"], today).isoformat() if spec.get("end") else None, group=spec.get("group"),
-                technician=spec.get("technician"), combine_rule=spec.get("combine", "agreement"),
-                description=spec.get("description"), template=bool(spec.get("template")), sla=spec.get("sla"),
+                session,
+                spec["agreement"],
+                customer=spec["customer"],
+                start=relative_day(spec["start"], today).isoformat(),
+                end=relative_day(spec["end"], today).isoformat() if spec.get("end") else None,
+                group=spec.get("group"),
+                technician=spec.get("technician"),
+                combine_rule=spec.get("combine", "agreement"),
+                description=spec.get("description"),
+                template=bool(spec.get("template")),
+                sla=spec.get("sla"),
             )
             for line in spec["lines"]:
                 agreements.add_line(
-                    session, spec["agreement"], type=line["type"], start=relative_day(line["start"], today).isoformat(),
-                    obj=line.get("object"), task=line.get("task"), item=line.get("item"), quantity=line.get("qty"),
-                    price=line.get("price"), every=line.get("every"), window=line.get("window"), description=line.get("description"),
+                    session,
+                    spec["agreement"],
+                    type=line["type"],
+                    start=relative_day(line["start"], today).isoformat(),
+                    obj=line.get("object"),
+                    task=line.get("task"),
+                    item=line.get("item"),
+                    quantity=line.get("qty"),
+                    price=line.get("price"),
+                    every=line.get("every"),
+                    window=line.get("window"),
+                    description=line.get("description"),
                 )
 
     # generation as a monthly cron job would have run it: a few days before each month
@@ -218,13 +247,25 @@ def load_orders(session: Session, folder: Path) -> None:
         created = relative_time(spec["created"], today, tz)
         with at(session, created):
             order = orders.create(
-                session, customer=spec["customer"], objects=spec.get("objects", []), priority=spec.get("priority", "normal"),
-                technician=spec.get("technician"), description=spec.get("description"), sla=spec.get("sla"),
+                session,
+                customer=spec["customer"],
+                objects=spec.get("objects", []),
+                priority=spec.get("priority", "normal"),
+                technician=spec.get("technician"),
+                description=spec.get("description"),
+                sla=spec.get("sla"),
             )["order"]
             for line in spec.get("lines", []):
                 orders.add_line(
-                    session, order, type=line["type"], worker=line.get("worker"), item=line.get("item"), task=line.get("task"),
-                    quantity=line.get("qty"), price=line.get("price"), description=line.get("description"),
+                    session,
+                    order,
+                    type=line["type"],
+                    worker=line.get("worker"),
+                    item=line.get("item"),
+                    task=line.get("task"),
+                    quantity=line.get("qty"),
+                    price=line.get("price"),
+                    description=line.get("description"),
                 )
         step = created
         for entry in spec.get("path", []):
@@ -257,29 +298,69 @@ def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> 
     with at(session, relative_time("-15m 09:00", today, tz)):
         for group in spec["groups"]:
             subscriptions.add_group(
-                session, group["group"], period=group["period"], align=group["align"], proration=group["proration"],
-                accrue=group.get("accrue"), description=group.get("description"),
+                session,
+                group["group"],
+                period=group["period"],
+                align=group["align"],
+                proration=group["proration"],
+                accrue=group.get("accrue"),
+                description=group.get("description"),
             )
     runs = sorted(relative_day(r, today).replace(day=1) for r in spec["runs"])
     events: list[tuple[date, Any]] = []
     for sub in spec["subscriptions"]:
         start = relative_day(sub["start"], today)
-        events.append((min(start, today), lambda sub=sub, start=start: subscriptions.create(
-            session, sub["subscription"], customer=sub["customer"], group=sub["group"], fee=sub["fee"], start=start, description=sub.get("description"))))
+        events.append(
+            (
+                min(start, today),
+                lambda sub=sub, start=start: subscriptions.create(
+                    session,
+                    sub["subscription"],
+                    customer=sub["customer"],
+                    group=sub["group"],
+                    fee=sub["fee"],
+                    start=start,
+                    description=sub.get("description"),
+                ),
+            )
+        )
         for valid_from, fee in sub.get("price", []):
             day = relative_day(valid_from, today)
-            events.append((min(day, today), lambda sub=sub, fee=fee, day=day: subscriptions.set_price(session, sub["subscription"], fee, day)))
+            events.append(
+                (
+                    min(day, today),
+                    lambda sub=sub, fee=fee, day=day: subscriptions.set_price(session, sub["subscription"], fee, day),
+                )
+            )
         for first, last, reason in sub.get("reduce", []):
             a, b = relative_day(first, today), relative_day(last, today)
-            events.append((a, lambda sub=sub, a=a, b=b, reason=reason: subscriptions.reduce(session, sub["subscription"], a, b, reason, credit=True)))
+            events.append(
+                (
+                    a,
+                    lambda sub=sub, a=a, b=b, reason=reason: subscriptions.reduce(
+                        session, sub["subscription"], a, b, reason, credit=True
+                    ),
+                )
+            )
         if sub.get("cancel"):
             day = relative_day(sub["cancel"], today)
-            events.append((day, lambda sub=sub, day=day: subscriptions.cancel(session, sub["subscription"], day, credit=True)))
+            events.append(
+                (day, lambda sub=sub, day=day: subscriptions.cancel(session, sub["subscription"], day, credit=True))
+            )
     index = spec["index"]
     index_day = relative_day(index["from"], today).replace(day=1)
-    events.append((index_day - timedelta(days=20), lambda: subscriptions.set_index(session, None, index["group"], percent=index["percent"], value=None, valid_from=index_day)))
+    events.append(
+        (
+            index_day - timedelta(days=20),
+            lambda: subscriptions.set_index(
+                session, None, index["group"], percent=index["percent"], value=None, valid_from=index_day
+            ),
+        )
+    )
     for run in runs:
-        events.append((run, lambda run=run: subscriptions.invoice_run(session, run + relativedelta(months=1) - timedelta(days=1))))
+        events.append(
+            (run, lambda run=run: subscriptions.invoice_run(session, run + relativedelta(months=1) - timedelta(days=1)))
+        )
     # what happened, in the order it happened (creations before runs on the same day)
     for day, action in sorted(events, key=lambda e: e[0]):
         with at(session, localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)):
@@ -298,14 +379,22 @@ def load_dispatch(session: Session, folder: Path, today: date, tz: Any) -> None:
         master.update_record(session, "worker", worker, {"calendar": calendar})
     for absence in spec["absences"]:
         dispatch.add_absence(
-            session, absence["worker"], relative_time(absence["from"], today, tz), relative_time(absence["to"], today, tz), absence.get("reason")
+            session,
+            absence["worker"],
+            relative_time(absence["from"], today, tz),
+            relative_time(absence["to"], today, tz),
+            absence.get("reason"),
         )
     days = int(spec["dispatch_days"])
     cutoff = session.info["now"] - timedelta(hours=4)  # calls newer than this wait in the queue
-    rows = session.execute(select(ServiceOrder.number, ServiceOrder.agreement, ServiceOrder.service_date, ServiceOrder.created_at)).all()
+    rows = session.execute(
+        select(ServiceOrder.number, ServiceOrder.agreement, ServiceOrder.service_date, ServiceOrder.created_at)
+    ).all()
     chosen = {
-        number for number, agreement, day, created in rows
-        if (agreement is not None and day is not None and day <= today + timedelta(days=days)) or (agreement is None and created < cutoff)
+        number
+        for number, agreement, day, created in rows
+        if (agreement is not None and day is not None and day <= today + timedelta(days=days))
+        or (agreement is None and created < cutoff)
     }
     dispatch.suggest(session, today, days, apply=True, only=chosen)
 
@@ -316,11 +405,23 @@ def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:
     with at(session, relative_time("-11m 09:00", today, tz)):
         for spec in read_rows(folder / "calendars.json")[0]:
             calendars.add(
-                session, spec["calendar"], timezone=spec["timezone"], hours=spec["hours"], country=spec.get("holidays_country"),
-                subdivision=spec.get("holidays_subdivision"), description=spec.get("description"),
+                session,
+                spec["calendar"],
+                timezone=spec["timezone"],
+                hours=spec["hours"],
+                country=spec.get("holidays_country"),
+                subdivision=spec.get("holidays_subdivision"),
+                description=spec.get("description"),
             )
         for spec in read_rows(folder / "slas.json")[0]:
-            sla.add(session, spec["sla"], calendar=spec["calendar"], response=spec["response"], resolution=spec["resolution"], description=spec.get("description"))
+            sla.add(
+                session,
+                spec["sla"],
+                calendar=spec["calendar"],
+                response=spec["response"],
+                resolution=spec["resolution"],
+                description=spec.get("description"),
+            )
             for scope, key in spec.get("apply", []):
                 sla.apply(session, spec["sla"], scope, key)
 
@@ -331,7 +432,9 @@ def _work_generated_orders(session: Session, today: date, tz: Any) -> None:
     from custsvc.services import orders
 
     generated = session.execute(
-        select(ServiceOrder.number, ServiceOrder.service_date).where(ServiceOrder.agreement.is_not(None)).order_by(ServiceOrder.service_date, ServiceOrder.number)
+        select(ServiceOrder.number, ServiceOrder.service_date)
+        .where(ServiceOrder.agreement.is_not(None))
+        .order_by(ServiceOrder.service_date, ServiceOrder.number)
     ).all()
     for index, (number, day) in enumerate(generated):
         start = localize(datetime.combine(day, time(8, 30 + (index % 4) * 5)), tz).astimezone(UTC)

@@ -49,7 +49,12 @@ def technician(session: Session, worker: str) -> Worker:
 
 
 def is_technician(session: Session, worker: str) -> bool:
-    return session.execute(select(WorkerRole.worker).where(WorkerRole.worker == worker, WorkerRole.role == "technician")).first() is not None
+    return (
+        session.execute(
+            select(WorkerRole.worker).where(WorkerRole.worker == worker, WorkerRole.role == "technician")
+        ).first()
+        is not None
+    )
 
 
 def working_calendar(session: Session, worker: Worker) -> BusinessCalendar:
@@ -65,8 +70,13 @@ def working_calendar(session: Session, worker: Worker) -> BusinessCalendar:
 
 def absence_record(row: Absence) -> dict[str, Any]:
     return {
-        "id": row.id, "worker": row.worker, "from": row.starts_at, "to": row.ends_at, "reason": row.reason,
-        "created_at": row.created_at, "created_by": row.created_by,
+        "id": row.id,
+        "worker": row.worker,
+        "from": row.starts_at,
+        "to": row.ends_at,
+        "reason": row.reason,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
     }
 
 
@@ -74,7 +84,14 @@ def add_absence(session: Session, worker: str, starts: datetime, ends: datetime,
     technician(session, worker)
     if ends <= starts:
         raise InvalidInput("to", ends.isoformat(), "must be after --from")
-    row = Absence(worker=worker, starts_at=starts, ends_at=ends, reason=check_text(reason, "reason") if reason else None, created_at=now_of(session), created_by=actor_of(session))
+    row = Absence(
+        worker=worker,
+        starts_at=starts,
+        ends_at=ends,
+        reason=check_text(reason, "reason") if reason else None,
+        created_at=now_of(session),
+        created_by=actor_of(session),
+    )
     session.add(row)
     session.flush()
     clashes = _assignments_between(session, worker, starts, ends)
@@ -104,11 +121,19 @@ def remove_absence(session: Session, absence_id: int) -> dict[str, Any]:
 
 
 def _absences_between(session: Session, worker: str, start: datetime, end: datetime) -> list[Absence]:
-    return list(session.execute(select(Absence).where(Absence.worker == worker, Absence.starts_at < end, Absence.ends_at > start)).scalars())
+    return list(
+        session.execute(
+            select(Absence).where(Absence.worker == worker, Absence.starts_at < end, Absence.ends_at > start)
+        ).scalars()
+    )
 
 
-def _assignments_between(session: Session, worker: str, start: datetime, end: datetime, exclude: Sequence[int] = ()) -> list[Assignment]:
-    query = select(Assignment).where(Assignment.technician == worker, Assignment.starts_at < end, Assignment.ends_at > start)
+def _assignments_between(
+    session: Session, worker: str, start: datetime, end: datetime, exclude: Sequence[int] = ()
+) -> list[Assignment]:
+    query = select(Assignment).where(
+        Assignment.technician == worker, Assignment.starts_at < end, Assignment.ends_at > start
+    )
     if exclude:
         query = query.where(Assignment.id.not_in(list(exclude)))
     return list(session.execute(query.order_by(Assignment.starts_at)).scalars())
@@ -129,8 +154,10 @@ def _lines_of(session: Session, numbers: Sequence[str]) -> dict[str, list[tuple[
     out: dict[str, list[tuple[OrderLine, ServiceTask | None]]] = defaultdict(list)
     wanted = sorted(set(numbers))
     for start in range(0, len(wanted), 900):
-        query = select(OrderLine, ServiceTask).outerjoin(ServiceTask, ServiceTask.task == OrderLine.task).where(
-            OrderLine.order_number.in_(wanted[start : start + 900]), OrderLine.status == "created"
+        query = (
+            select(OrderLine, ServiceTask)
+            .outerjoin(ServiceTask, ServiceTask.task == OrderLine.task)
+            .where(OrderLine.order_number.in_(wanted[start : start + 900]), OrderLine.status == "created")
         )
         for line, task in session.execute(query).all():
             out[line.order_number].append((line, task))
@@ -152,7 +179,11 @@ def needs_of(session: Session, keys: Sequence[tuple[str, int | None]]) -> dict[t
     default = parse_duration(settings.get(session, "visit_duration"))
     out: dict[tuple[str, int | None], Needs | None] = {}
     for number, line_no in keys:
-        rows = lines[number] if line_no is None else [(line, task) for line, task in lines[number] if line.line_no == line_no]
+        rows = (
+            lines[number]
+            if line_no is None
+            else [(line, task) for line, task in lines[number] if line.line_no == line_no]
+        )
         out[(number, line_no)] = _needs(rows, default) if rows or line_no is None else None
     return out
 
@@ -174,7 +205,13 @@ def skills_of(session: Session, worker: str) -> set[str]:
 
 
 def problems(
-    session: Session, number: str, worker: Worker, start: datetime, end: datetime, need: Needs, exclude: Sequence[int] = ()
+    session: Session,
+    number: str,
+    worker: Worker,
+    start: datetime,
+    end: datetime,
+    need: Needs,
+    exclude: Sequence[int] = (),
 ) -> tuple[list[str], list[str]]:
     """(overlaps, overridable problems) of putting the order on ``worker`` from ``start`` to ``end``."""
     overlaps = [
@@ -187,7 +224,10 @@ def problems(
     if working < (end - start).total_seconds():
         others.append(f"{_hm(session, start)}-{_hm(session, end)} is partly outside {worker.worker}'s working time")
     for absence in _absences_between(session, worker.worker, start, end):
-        others.append(f"{worker.worker} is absent {_hm(session, absence.starts_at)} to {_hm(session, absence.ends_at)}" + (f" ({absence.reason})" if absence.reason else ""))
+        others.append(
+            f"{worker.worker} is absent {_hm(session, absence.starts_at)} to {_hm(session, absence.ends_at)}"
+            + (f" ({absence.reason})" if absence.reason else "")
+        )
     missing = need.skills - skills_of(session, worker.worker)
     if missing:
         others.append(f"{worker.worker} lacks the skill {', '.join(sorted(missing))} a task on {number} needs")
@@ -209,7 +249,14 @@ def _open_order(session: Session, number: str) -> ServiceOrder:
 
 
 def check(
-    session: Session, number: str, worker_key: str, start: datetime, duration: timedelta | None, line_no: int | None, force: bool, exclude: Sequence[int] = ()
+    session: Session,
+    number: str,
+    worker_key: str,
+    start: datetime,
+    duration: timedelta | None,
+    line_no: int | None,
+    force: bool,
+    exclude: Sequence[int] = (),
 ) -> tuple[datetime, datetime, list[str]]:
     """Refuse what cannot be assigned; returns (start, end, overridden problems)."""
     _open_order(session, number)
@@ -223,7 +270,9 @@ def check(
     end = start + length
     overlaps, others = problems(session, number, worker, start, end, need, exclude)
     if overlaps:
-        raise RuleViolation("no-double-booking", f"refused: {overlaps[0]}" + (" (--force never overrides an overlap)" if force else ""))
+        raise RuleViolation(
+            "no-double-booking", f"refused: {overlaps[0]}" + (" (--force never overrides an overlap)" if force else "")
+        )
     if others and not force:
         rule = "technician-skills" if "lacks the skill" in others[0] else "working-time"
         raise RuleViolation(rule, f"refused: {'; '.join(others)} (--force overrides this)")
@@ -243,12 +292,20 @@ def assign(
 ) -> dict[str, Any]:
     """Put an order (or line) on a technician.  ``checked``: the caller checked a moment ago that the
     slot was free, so finding it taken now means another dispatcher was faster (a conflict, exit 3)."""
-    session.execute(select(Worker.worker).where(Worker.worker == worker_key).with_for_update())  # one writer per technician
+    session.execute(
+        select(Worker.worker).where(Worker.worker == worker_key).with_for_update()
+    )  # one writer per technician
     with _taken_is_a_conflict(checked):
         start, end, overridden = check(session, number, worker_key, start, duration, line_no, force)
     row = Assignment(
-        order_number=number, line_no=line_no, technician=worker_key, starts_at=start, ends_at=end,
-        overridden="; ".join(overridden) or None, created_at=now_of(session), created_by=actor_of(session),
+        order_number=number,
+        line_no=line_no,
+        technician=worker_key,
+        starts_at=start,
+        ends_at=end,
+        overridden="; ".join(overridden) or None,
+        created_at=now_of(session),
+        created_by=actor_of(session),
     )
     session.add(row)
     session.flush()
@@ -263,7 +320,12 @@ def _plan_order(session: Session, number: str) -> None:
     order = session.get(ServiceOrder, number)
     planned = settings.get(session, "planned_stage")
     target = session.get(Stage, planned) if planned else None
-    if order is not None and target is not None and target.parent == order.stage and order.stage == stages.initial(session).stage:
+    if (
+        order is not None
+        and target is not None
+        and target.parent == order.stage
+        and order.stage == stages.initial(session).stage
+    ):
         orders.move(session, number, planned, note="dispatched")
 
 
@@ -289,28 +351,50 @@ def _movable(session: Session, number: str, line_no: int | None) -> Assignment:
     if not rows:
         raise NotFound("assignment", number if line_no is None else f"{number}/{line_no}")
     if len(rows) > 1:
-        listed = ", ".join(f"{r.technician} {_hm(session, r.starts_at)}" + (f" line {r.line_no}" if r.line_no else "") for r in rows)
-        raise RuleViolation("one-assignment-to-move", f"{number} has {len(rows)} assignments ({listed}); unassign and assign again, or use --line")
+        listed = ", ".join(
+            f"{r.technician} {_hm(session, r.starts_at)}" + (f" line {r.line_no}" if r.line_no else "") for r in rows
+        )
+        raise RuleViolation(
+            "one-assignment-to-move",
+            f"{number} has {len(rows)} assignments ({listed}); unassign and assign again, or use --line",
+        )
     return rows[0]
 
 
 def check_move(
-    session: Session, number: str, start: datetime, *, worker_key: str | None = None, line_no: int | None = None, force: bool = False
+    session: Session,
+    number: str,
+    start: datetime,
+    *,
+    worker_key: str | None = None,
+    line_no: int | None = None,
+    force: bool = False,
 ) -> tuple[Assignment, str, datetime, datetime, list[str]]:
     """Refuse a move that cannot be made; returns (assignment, technician, start, end, overridden problems)."""
     row = _movable(session, number, line_no)
     target = worker_key or row.technician
-    new_start, new_end, overridden = check(session, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id])  # type: ignore[list-item]
+    new_start, new_end, overridden = check(
+        session, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id]
+    )  # type: ignore[list-item]
     return row, target, new_start, new_end, overridden
 
 
 def move(
-    session: Session, number: str, start: datetime, *, worker_key: str | None = None, line_no: int | None = None, force: bool = False, checked: bool = False
+    session: Session,
+    number: str,
+    start: datetime,
+    *,
+    worker_key: str | None = None,
+    line_no: int | None = None,
+    force: bool = False,
+    checked: bool = False,
 ) -> dict[str, Any]:
     target = worker_key or _movable(session, number, line_no).technician
     session.execute(select(Worker.worker).where(Worker.worker == target).with_for_update())
     with _taken_is_a_conflict(checked):
-        row, target, new_start, new_end, overridden = check_move(session, number, start, worker_key=target, line_no=line_no, force=force)
+        row, target, new_start, new_end, overridden = check_move(
+            session, number, start, worker_key=target, line_no=line_no, force=force
+        )
     row.technician, row.starts_at, row.ends_at = target, new_start, new_end
     row.overridden = "; ".join(overridden) or None
     row.updated_at, row.updated_by = now_of(session), actor_of(session)
@@ -325,7 +409,9 @@ def _taken_is_a_conflict(checked: bool) -> Iterator[None]:
         yield
     except RuleViolation as exc:
         if checked and exc.rule == "no-double-booking":
-            raise Conflict(f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)") from None
+            raise Conflict(
+                f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)"
+            ) from None
         raise
 
 
@@ -354,15 +440,26 @@ def assignment_record(session: Session, row: Assignment) -> dict[str, Any]:
 def open_orders(session: Session) -> list[ServiceOrder]:
     """Orders still to be worked on: not canceled, not resolved, with an open line or no lines at all."""
     closed = select(Stage.stage).where((Stage.cancels.is_(True)) | (Stage.resolves.is_(True)))
-    query = select(ServiceOrder).where(ServiceOrder.stage.not_in(closed)).where(
-        ~select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number).exists()
-        | select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "created").exists()
+    query = (
+        select(ServiceOrder)
+        .where(ServiceOrder.stage.not_in(closed))
+        .where(
+            ~select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number).exists()
+            | select(OrderLine.id)
+            .where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "created")
+            .exists()
+        )
     )
     return list(session.execute(query).scalars())
 
 
 def _team_members(session: Session, team: str | None) -> list[Worker]:
-    query = select(Worker).join(WorkerRole, WorkerRole.worker == Worker.worker).where(WorkerRole.role == "technician").order_by(Worker.team, Worker.worker)
+    query = (
+        select(Worker)
+        .join(WorkerRole, WorkerRole.worker == Worker.worker)
+        .where(WorkerRole.role == "technician")
+        .order_by(Worker.team, Worker.worker)
+    )
     if team:
         if session.get(Team, team) is None:
             raise NotFound("team", team)
@@ -384,7 +481,9 @@ def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
     member_skills = [skills_of(session, m.worker) for m in members]
     clocks = sla.summaries(session, [o.number for o in waiting])
     objects: dict[str, list[str]] = defaultdict(list)
-    for number, obj in session.execute(select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)):
+    for number, obj in session.execute(
+        select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)
+    ):
         objects[number].append(obj)
     all_needs = needs_of(session, [(o.number, None) for o in waiting])
     out = []
@@ -422,10 +521,14 @@ def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
 
 def _local_day(session: Session, day: date) -> tuple[datetime, datetime]:
     tz = zone_of(session)
-    return localize(datetime.combine(day, time()), tz).astimezone(UTC), localize(datetime.combine(day + timedelta(days=1), time()), tz).astimezone(UTC)
+    return localize(datetime.combine(day, time()), tz).astimezone(UTC), localize(
+        datetime.combine(day + timedelta(days=1), time()), tz
+    ).astimezone(UTC)
 
 
-def schedule_rows(session: Session, first: date, days: int, *, team: str | None = None, worker: str | None = None) -> list[dict[str, Any]]:
+def schedule_rows(
+    session: Session, first: date, days: int, *, team: str | None = None, worker: str | None = None
+) -> list[dict[str, Any]]:
     """Assignments in the days, one row each (technician, order, start, end, priority, sla_status ...)."""
     from custsvc.services import sla
 
@@ -448,7 +551,9 @@ def schedule_rows(session: Session, first: date, days: int, *, team: str | None 
     objects: dict[str, list[str]] = defaultdict(list)
     numbers = sorted({o.number for _a, o, _w, _c in rows})
     if numbers:
-        for number, obj in session.execute(select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(numbers))):
+        for number, obj in session.execute(
+            select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(numbers))
+        ):
             objects[number].append(obj)
     all_needs = needs_of(session, [(o.number, a.line_no) for a, o, _w, _c in rows])
     out = []
@@ -496,9 +601,21 @@ def board(session: Session, first: date, days: int, team: str | None = None) -> 
             calendar = working_calendar(session, member)
             windows = list(calendar.intervals(lo, hi))
             opens.extend([a for a, _b in windows] + [b for _a, b in windows])
-            absences = [(max(a.starts_at, lo), min(a.ends_at, hi), a.reason) for a in _absences_between(session, member.worker, lo, hi)]
+            absences = [
+                (max(a.starts_at, lo), min(a.ends_at, hi), a.reason)
+                for a in _absences_between(session, member.worker, lo, hi)
+            ]
             bars = [r for r in rows if r["technician"] == member.worker and r["start"] < hi and r["end"] > lo]
-            lanes.append({"worker": member.worker, "name": member.name, "team": member.team, "windows": windows, "absences": absences, "bars": bars})
+            lanes.append(
+                {
+                    "worker": member.worker,
+                    "name": member.name,
+                    "team": member.team,
+                    "windows": windows,
+                    "absences": absences,
+                    "bars": bars,
+                }
+            )
         if opens:
             start = min(opens).astimezone(tz).replace(minute=0, second=0, microsecond=0)
             end = max(opens).astimezone(tz)
@@ -528,8 +645,13 @@ def ics(rows: Sequence[dict[str, Any]], worker: str) -> bytes:
         event.add("summary", f"{row['order']} {row['customer_name']}")
         if row["address"]:
             event.add("location", row["address"])
-        notes = [row["description"] or "", f"Priority: {row['priority']}", f"Objects: {', '.join(row['objects']) or '-'}",
-                 f"Tasks: {', '.join(row['tasks']) or '-'}", f"Phone: {row['phone'] or '-'}"]
+        notes = [
+            row["description"] or "",
+            f"Priority: {row['priority']}",
+            f"Objects: {', '.join(row['objects']) or '-'}",
+            f"Tasks: {', '.join(row['tasks']) or '-'}",
+            f"Phone: {row['phone'] or '-'}",
+        ]
         event.add("description", "\n".join(n for n in notes if n))
         cal.add_component(event)
     return cal.to_ical()
@@ -539,7 +661,13 @@ def ics(rows: Sequence[dict[str, Any]], worker: str) -> bytes:
 
 
 def suggest(
-    session: Session, first: date, days: int, *, team: str | None = None, apply: bool = False, only: set[str] | None = None
+    session: Session,
+    first: date,
+    days: int,
+    *,
+    team: str | None = None,
+    apply: bool = False,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Propose technician and start for every order still to dispatch (see README: how suggest works).
     ``only``: just these orders (the demo uses it to leave part of the queue)."""
@@ -556,7 +684,13 @@ def suggest(
         calendar = working_calendar(session, member)
         busy = [(a.starts_at, a.ends_at) for a in _assignments_between(session, member.worker, lo, hi)]
         busy += [(a.starts_at, a.ends_at) for a in _absences_between(session, member.worker, lo, hi)]
-        resources.append(Resource(member.worker, frozenset(skills_of(session, member.worker)), tuple(_subtract(list(calendar.intervals(lo, hi)), busy))))
+        resources.append(
+            Resource(
+                member.worker,
+                frozenset(skills_of(session, member.worker)),
+                tuple(_subtract(list(calendar.intervals(lo, hi)), busy)),
+            )
+        )
     # visits planned for a later day than the period are left for a later run, not counted as missed
     earliest = {row["order"]: _not_before(session, row, lo) for row in waiting}
     later = [row["order"] for row in waiting if earliest[row["order"]] >= hi]
@@ -565,8 +699,13 @@ def suggest(
     for row in waiting:
         jobs.append(
             Job(
-                key=row["order"], duration=timedelta(seconds=row["duration_seconds"]), deadline=row["resolution_due"], skills=frozenset(row["skills"]),
-                preferred=row["technician"], priority=PRIORITY_RANK.get(row["priority"], 1), earliest=earliest[row["order"]],
+                key=row["order"],
+                duration=timedelta(seconds=row["duration_seconds"]),
+                deadline=row["resolution_due"],
+                skills=frozenset(row["skills"]),
+                preferred=row["technician"],
+                priority=PRIORITY_RANK.get(row["priority"], 1),
+                earliest=earliest[row["order"]],
             )
         )
     result = plan(jobs, resources)
@@ -576,18 +715,34 @@ def suggest(
         row = by_key[placement.job]
         proposals.append(
             {
-                "order": placement.job, "technician": placement.resource, "start": placement.start, "end": placement.end,
-                "priority": row["priority"], "customer": row["customer"], "deadline": row["resolution_due"], "late": placement.late,
-                "preferred": row["technician"], "reason": placement.reason,
+                "order": placement.job,
+                "technician": placement.resource,
+                "start": placement.start,
+                "end": placement.end,
+                "priority": row["priority"],
+                "customer": row["customer"],
+                "deadline": row["resolution_due"],
+                "late": placement.late,
+                "preferred": row["technician"],
+                "reason": placement.reason,
             }
         )
     if apply:
         for proposal in proposals:
-            assign(session, proposal["order"], proposal["technician"], proposal["start"], proposal["end"] - proposal["start"])
+            assign(
+                session,
+                proposal["order"],
+                proposal["technician"],
+                proposal["start"],
+                proposal["end"] - proposal["start"],
+            )
     missed = [p["order"] for p in proposals if p["late"]]
     return {
         "proposals": proposals,
-        "unplaced": [{"order": key, "reason": reason, "priority": by_key[key]["priority"], "customer": by_key[key]["customer"]} for key, reason in result.unplaced],
+        "unplaced": [
+            {"order": key, "reason": reason, "priority": by_key[key]["priority"], "customer": by_key[key]["customer"]}
+            for key, reason in result.unplaced
+        ],
         "missed_deadlines": result.missed,
         "late": missed,
         "exact": result.exact,
@@ -609,7 +764,9 @@ def _not_before(session: Session, row: dict[str, Any], lo: datetime) -> datetime
     return earliest
 
 
-def _subtract(windows: list[tuple[datetime, datetime]], busy: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+def _subtract(
+    windows: list[tuple[datetime, datetime]], busy: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
     """Working windows minus busy intervals (assignments, absences)."""
     busy = sorted(busy)
     free: list[tuple[datetime, datetime]] = []

@@ -52,7 +52,9 @@ def create_invoice(
     if not lines:
         raise RuleViolation("invoice-has-lines", "an invoice needs at least one line")
     number = sequences.next_number(session, "invoice")
-    amounts = [line.amount if line.amount is not None else line_amount(line.quantity, line.unit_price) for line in lines]
+    amounts = [
+        line.amount if line.amount is not None else line_amount(line.quantity, line.unit_price) for line in lines
+    ]
     total = sum(amounts, Decimal("0.00"))
     session.add(
         Invoice(
@@ -142,24 +144,43 @@ def _credited_amounts(session: Session, line_ids: Sequence[int]) -> dict[int, De
     if not line_ids:
         return {}
     rows = session.execute(
-        select(InvoiceLine.credited_line_id, func.sum(InvoiceLine.amount)).where(InvoiceLine.credited_line_id.in_(list(line_ids))).group_by(InvoiceLine.credited_line_id)
+        select(InvoiceLine.credited_line_id, func.sum(InvoiceLine.amount))
+        .where(InvoiceLine.credited_line_id.in_(list(line_ids)))
+        .group_by(InvoiceLine.credited_line_id)
     )
     return {line_id: -total for line_id, total in rows}
 
 
 def show(session: Session, number: str) -> dict[str, Any]:
     invoice = get(session, number)
-    lines = list(session.execute(select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)).scalars())
+    lines = list(
+        session.execute(
+            select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)
+        ).scalars()
+    )
     credited = _credited_amounts(session, [line.id for line in lines]) if invoice.kind == "invoice" else {}
     record = _record(invoice, len(lines))
-    record["line_items"] = [line_record(invoice, line, credited.get(line.id, Decimal("0.00")) if invoice.kind == "invoice" else None) for line in lines]
-    credit_notes = session.execute(select(Invoice.number).where(Invoice.credits == number).order_by(Invoice.number)).scalars().all()
+    record["line_items"] = [
+        line_record(invoice, line, credited.get(line.id, Decimal("0.00")) if invoice.kind == "invoice" else None)
+        for line in lines
+    ]
+    credit_notes = (
+        session.execute(select(Invoice.number).where(Invoice.credits == number).order_by(Invoice.number))
+        .scalars()
+        .all()
+    )
     record["credit_notes"] = list(credit_notes)
     return record
 
 
 def list_invoices(
-    session: Session, *, customer: str | None = None, date_from: date | None = None, date_to: date | None = None, kind: str | None = None, limit: int | None = None
+    session: Session,
+    *,
+    customer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     query = select(Invoice)
     if customer:
@@ -183,7 +204,9 @@ def list_invoices(
     return [_record(i, counts[i.number]) for i in invoices]
 
 
-def export_lines(session: Session, *, date_from: date, date_to: date, customer: str | None = None) -> list[dict[str, Any]]:
+def export_lines(
+    session: Session, *, date_from: date, date_to: date, customer: str | None = None
+) -> list[dict[str, Any]]:
     """One row per invoice line in the period, ready for an accounting import."""
     if date_to < date_from:
         raise InvalidInput("to", date_to.isoformat(), "is before --from")
@@ -198,14 +221,20 @@ def export_lines(session: Session, *, date_from: date, date_to: date, customer: 
     return [line_record(invoice, line) for invoice, line in session.execute(query)]
 
 
-def credit(session: Session, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None) -> dict[str, Any]:
+def credit(
+    session: Session, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None
+) -> dict[str, Any]:
     """A credit note reversing lines of an invoice (all that are not yet credited, or the given ones).
 
     With ``reopen`` what the lines billed becomes billable again (order lines go back to created)."""
     invoice = get(session, number)
     if invoice.kind != "invoice":
         raise RuleViolation("credit-invoices-only", f"{number} is a credit note; credit notes are not credited")
-    lines = list(session.execute(select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)).scalars())
+    lines = list(
+        session.execute(
+            select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)
+        ).scalars()
+    )
     by_no = {line.line_no: line for line in lines}
     for n in line_nos:
         if n not in by_no:
@@ -239,7 +268,13 @@ def credit(session: Session, number: str, *, line_nos: Sequence[int] = (), reope
         raise RuleViolation("credit-once", f"every line of {number} is already credited")
     note_text = note or f"Credit note for {number}"
     result = create_invoice(
-        session, customer=invoice.customer, currency=invoice.currency, kind="credit", credits=number, note=note_text, lines=new_lines
+        session,
+        customer=invoice.customer,
+        currency=invoice.currency,
+        kind="credit",
+        credits=number,
+        note=note_text,
+        lines=new_lines,
     )
     if reopen:
         reopen_sources(session, [line for line in chosen if line.id in {n.credited_line_id for n in new_lines}])
@@ -261,4 +296,3 @@ def reopen_sources(session: Session, lines: Sequence[InvoiceLine]) -> None:
             .values(status="created", updated_at=now_of(session), updated_by=actor_of(session))
         )
     session.flush()
-

@@ -313,7 +313,9 @@ def _existing_keys(session: Session, kind: Kind, keys: Iterable[str]) -> set[str
     return found
 
 
-def _missing_references(session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], set[str]]:
+def _missing_references(
+    session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, str], set[str]]:
     """For each ref field, the referenced keys that do not exist."""
     missing: dict[tuple[str, str], set[str]] = {}
     for spec in kind.specs:
@@ -468,9 +470,7 @@ def remove(session: Session, kind_name: str, key: str) -> dict[str, Any]:
     refs = references_to(session, kind.model.__table__, key)  # type: ignore[attr-defined]
     if refs:
         listed = ", ".join(f"{count} {where}" for where, count in refs)
-        raise RuleViolation(
-            "referenced-records-stay", f"{label(kind_name)} {key!r} is still referred to by {listed}"
-        )
+        raise RuleViolation("referenced-records-stay", f"{label(kind_name)} {key!r} is still referred to by {listed}")
     record = records(session, kind_name, [obj])[0]
     for name, (model, _column) in kind.children.items():
         session.execute(delete(model).where(getattr(model, kind.key) == key))
@@ -492,7 +492,9 @@ def _check_unique_serials(session: Session, rows: Sequence[Mapping[str, Any]]) -
         if row.get("item") and row.get("serial"):
             pair = (row["item"], row["serial"])
             if pair in claimed and claimed[pair] != row["object"]:
-                raise Duplicate("serial number", f"{pair[0]}/{pair[1]}", f"is given to both {claimed[pair]} and {row['object']}")
+                raise Duplicate(
+                    "serial number", f"{pair[0]}/{pair[1]}", f"is given to both {claimed[pair]} and {row['object']}"
+                )
             claimed[pair] = row["object"]
     items = sorted({item for item, _serial in claimed})
     for start in range(0, len(items), IN_CHUNK):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from custsvc.db import actor_of, now_of, zone_of
@@ -78,15 +78,25 @@ def _check_objects(session: Session, customer: str, objects: Sequence[str]) -> l
         if row is None:
             raise NotFound("service object", obj)
         if row.customer != customer:
-            raise RuleViolation("object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {customer}")
+            raise RuleViolation(
+                "object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {customer}"
+            )
         result.append(obj)
     return result
 
 
-def _log(session: Session, number: str, from_stage: str | None, to_stage: str, reason: str | None, note: str | None = None) -> None:
+def _log(
+    session: Session, number: str, from_stage: str | None, to_stage: str, reason: str | None, note: str | None = None
+) -> None:
     session.add(
         OrderStageLog(
-            order_number=number, from_stage=from_stage, to_stage=to_stage, at=now_of(session), actor=actor_of(session), reason=reason, note=note
+            order_number=number,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            at=now_of(session),
+            actor=actor_of(session),
+            reason=reason,
+            note=note,
         )
     )
 
@@ -122,7 +132,9 @@ def create(
         if agr is None:
             raise NotFound("agreement", agreement)
         if agr.customer != customer:
-            raise RuleViolation("agreement-of-customer", f"agreement {agreement!r} belongs to {agr.customer}, not {customer}")
+            raise RuleViolation(
+                "agreement-of-customer", f"agreement {agreement!r} belongs to {agr.customer}, not {customer}"
+            )
         if agr.template:
             raise RuleViolation("templates-make-no-orders", f"agreement {agreement!r} is a template")
     now, tz = now_of(session), zone_of(session)
@@ -243,7 +255,9 @@ def add_line(
     else:
         raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
     text = check_text(description, "description") if description else _default_text(kind, item_row, task_row)
-    line_no = (session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == number)).scalar() or 0) + 1
+    line_no = (
+        session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == number)).scalar() or 0
+    ) + 1
     line = OrderLine(
         order_number=number,
         line_no=line_no,
@@ -284,7 +298,9 @@ def _line(session: Session, number: str, line_no: int) -> OrderLine:
     return line
 
 
-def _change_line_status(session: Session, number: str, line_no: int, *, before: str, after: str, rule: str, doing: str) -> dict[str, Any]:
+def _change_line_status(
+    session: Session, number: str, line_no: int, *, before: str, after: str, rule: str, doing: str
+) -> dict[str, Any]:
     order = get(session, number, lock=True)
     _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", number)
     line = _line(session, number, line_no)
@@ -298,12 +314,16 @@ def _change_line_status(session: Session, number: str, line_no: int, *, before: 
 
 
 def cancel_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
-    return _change_line_status(session, number, line_no, before="created", after="canceled", rule="only-open-lines", doing="canceled")
+    return _change_line_status(
+        session, number, line_no, before="created", after="canceled", rule="only-open-lines", doing="canceled"
+    )
 
 
 def revoke_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
     """Undo a line's cancellation: it becomes a created line again."""
-    return _change_line_status(session, number, line_no, before="canceled", after="created", rule="revoke-canceled-lines", doing="revoked")
+    return _change_line_status(
+        session, number, line_no, before="canceled", after="created", rule="revoke-canceled-lines", doing="revoked"
+    )
 
 
 def move_lines(session: Session, source: str, target: str, line_nos: Sequence[int]) -> dict[str, Any]:
@@ -325,8 +345,12 @@ def move_lines(session: Session, source: str, target: str, line_nos: Sequence[in
     lines = [_line(session, source, n) for n in dict.fromkeys(line_nos)]
     for line in lines:
         if line.status != "created":
-            raise RuleViolation("only-open-lines", f"line {line.line_no} of {source} is {line.status}; only created lines move")
-    next_no = (session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == target)).scalar() or 0) + 1
+            raise RuleViolation(
+                "only-open-lines", f"line {line.line_no} of {source} is {line.status}; only created lines move"
+            )
+    next_no = (
+        session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == target)).scalar() or 0
+    ) + 1
     moved = []
     have = set(session.execute(select(OrderObject.object).where(OrderObject.order_number == target)).scalars())
     for offset, line in enumerate(lines):
@@ -345,7 +369,9 @@ def move_lines(session: Session, source: str, target: str, line_nos: Sequence[in
 # --- stages -----------------------------------------------------------------------------------
 
 
-def move(session: Session, number: str, stage: str, *, reason: str | None = None, back: bool = False, note: str | None = None) -> dict[str, Any]:
+def move(
+    session: Session, number: str, stage: str, *, reason: str | None = None, back: bool = False, note: str | None = None
+) -> dict[str, Any]:
     """Move an order to a child of its stage (or, with ``back``, to an earlier stage on its path)."""
     order = get(session, number, lock=True)
     current = _stage(session, order)
@@ -379,7 +405,9 @@ def move(session: Session, number: str, stage: str, *, reason: str | None = None
     return show(session, number)
 
 
-def cancel(session: Session, number: str, *, reason: str | None, note: str | None = None, _target: Stage | None = None) -> dict[str, Any]:
+def cancel(
+    session: Session, number: str, *, reason: str | None, note: str | None = None, _target: Stage | None = None
+) -> dict[str, Any]:
     order = get(session, number, lock=True)
     current = _stage(session, order)
     _require(current, "can_cancel", "stage-allows-cancel", "canceling", number)
@@ -388,7 +416,9 @@ def cancel(session: Session, number: str, *, reason: str | None, note: str | Non
         raise RuleViolation("stage-requires-reason", "canceling an order needs a reason code (--reason)")
     stages.reason(session, reason)
     posted = session.execute(
-        select(func.count()).select_from(OrderLine).where(OrderLine.order_number == number, OrderLine.status == "posted")
+        select(func.count())
+        .select_from(OrderLine)
+        .where(OrderLine.order_number == number, OrderLine.status == "posted")
     ).scalar_one()
     if posted:
         raise RuleViolation("posted-lines-stay", f"{number} has {posted} posted line(s); credit the invoice instead")
@@ -411,7 +441,9 @@ def delete_order(session: Session, number: str) -> dict[str, Any]:
     order = get(session, number, lock=True)
     _require(_stage(session, order), "can_delete", "stage-allows-delete", "deleting", number)
     posted = session.execute(
-        select(func.count()).select_from(OrderLine).where(OrderLine.order_number == number, OrderLine.status == "posted")
+        select(func.count())
+        .select_from(OrderLine)
+        .where(OrderLine.order_number == number, OrderLine.status == "posted")
     ).scalar_one()
     if posted:
         raise RuleViolation("posted-lines-stay", f"{number} has posted lines and cannot be deleted")
@@ -440,9 +472,9 @@ def sign_off(session: Session, number: str, line_nos: Sequence[int] = ()) -> dic
                 line.signed_off_at, line.signed_off_by = now, actor
         session.flush()
         unsigned = session.execute(
-            select(func.count()).select_from(OrderLine).where(
-                OrderLine.order_number == number, OrderLine.status != "canceled", OrderLine.signed_off_at.is_(None)
-            )
+            select(func.count())
+            .select_from(OrderLine)
+            .where(OrderLine.order_number == number, OrderLine.status != "canceled", OrderLine.signed_off_at.is_(None))
         ).scalar_one()
         if unsigned == 0 and order.signed_off_at is None:
             order.signed_off_at, order.signed_off_by = now, actor
@@ -473,7 +505,9 @@ def post(session: Session, number: str) -> dict[str, Any]:
     _require(_stage(session, order), "can_post", "stage-allows-post", "posting", number)
     lines = list(
         session.execute(
-            select(OrderLine).where(OrderLine.order_number == number, OrderLine.status == "created").order_by(OrderLine.line_no)
+            select(OrderLine)
+            .where(OrderLine.order_number == number, OrderLine.status == "created")
+            .order_by(OrderLine.line_no)
         ).scalars()
     )
     if not lines:
@@ -482,7 +516,8 @@ def post(session: Session, number: str) -> dict[str, Any]:
         unsigned = [str(line.line_no) for line in lines if line.signed_off_at is None]
         if unsigned:
             raise RuleViolation(
-                "signed-off-before-post", f"{number} must be signed off before posting (unsigned lines: {', '.join(unsigned)})"
+                "signed-off-before-post",
+                f"{number} must be signed off before posting (unsigned lines: {', '.join(unsigned)})",
             )
     invoice = invoices.create_invoice(
         session,
@@ -542,7 +577,9 @@ def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dic
     if numbers is not None and len(numbers) <= 900:
         query = query.where(OrderLine.order_number.in_(list(numbers)))
         objects_query = objects_query.where(OrderObject.order_number.in_(list(numbers)))
-    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []})
+    out: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []}
+    )
     for number, status, qty, price in session.execute(query):
         summary = out[number]
         summary["statuses"].append(status)
@@ -556,7 +593,9 @@ def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dic
     return out
 
 
-def _record(order: ServiceOrder, summary: dict[str, Any], canceled_stages: set[str], sla: dict[str, Any] | None = None) -> dict[str, Any]:
+def _record(
+    order: ServiceOrder, summary: dict[str, Any], canceled_stages: set[str], sla: dict[str, Any] | None = None
+) -> dict[str, Any]:
     sla = sla or {}
     return {
         "order": order.number,
@@ -622,7 +661,9 @@ def list_orders(
     if open_only:
         query = query.where(ServiceOrder.stage.not_in(canceled)).where(
             ~select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number).exists()
-            | select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "created").exists()
+            | select(OrderLine.id)
+            .where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "created")
+            .exists()
         )
     query = query.order_by(ServiceOrder.number)
     if limit:
@@ -640,13 +681,38 @@ def show(session: Session, number: str) -> dict[str, Any]:
     from custsvc.services import sla as slas
 
     order = get(session, number)
-    record = _record(order, _summaries(session, [number])[number], _canceled_stages(session), slas.summaries(session, [number]).get(number))
-    lines = session.execute(select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)).scalars()
+    record = _record(
+        order,
+        _summaries(session, [number])[number],
+        _canceled_stages(session),
+        slas.summaries(session, [number]).get(number),
+    )
+    lines = session.execute(
+        select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
+    ).scalars()
     record["line_items"] = [line_record(line) for line in lines]
-    history = [{"at": order.created_at, "from_stage": None, "to_stage": stages.initial(session).stage, "actor": order.created_by, "reason": None, "note": "created"}]
-    for entry in session.execute(select(OrderStageLog).where(OrderStageLog.order_number == number).order_by(OrderStageLog.id)).scalars():
+    history = [
+        {
+            "at": order.created_at,
+            "from_stage": None,
+            "to_stage": stages.initial(session).stage,
+            "actor": order.created_by,
+            "reason": None,
+            "note": "created",
+        }
+    ]
+    for entry in session.execute(
+        select(OrderStageLog).where(OrderStageLog.order_number == number).order_by(OrderStageLog.id)
+    ).scalars():
         history.append(
-            {"at": entry.at, "from_stage": entry.from_stage, "to_stage": entry.to_stage, "actor": entry.actor, "reason": entry.reason, "note": entry.note}
+            {
+                "at": entry.at,
+                "from_stage": entry.from_stage,
+                "to_stage": entry.to_stage,
+                "actor": entry.actor,
+                "reason": entry.reason,
+                "note": entry.note,
+            }
         )
     record["history"] = history
     return record

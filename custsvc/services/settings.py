@@ -82,8 +82,16 @@ KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "currency": ("EUR", _currency, "the currency of prices and invoices (ISO 4217)"),
     "sign_off_required": ("yes", _yes_no, "new service orders must be signed off before they are posted"),
     "workdays": ("mon-fri", _workdays, "the shop's working days; generated orders on other days get a warning"),
-    "sla_at_risk_pct": ("25", _percent, "an open SLA target is at risk when at most this share of its business time is left"),
-    "calendar": ("", str.strip, "the shop's working calendar, for technicians without their own (empty: mon-fri 08:00-17:00)"),
+    "sla_at_risk_pct": (
+        "25",
+        _percent,
+        "an open SLA target is at risk when at most this share of its business time is left",
+    ),
+    "calendar": (
+        "",
+        str.strip,
+        "the shop's working calendar, for technicians without their own (empty: mon-fri 08:00-17:00)",
+    ),
     "planned_stage": ("planned", str.strip, "the stage an order moves to from the initial stage when it is dispatched"),
     "visit_duration": ("2h", _duration, "how long a visit takes when the order's lines name no hours or tasks"),
 }

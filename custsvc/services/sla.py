@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlmodel import Session
 
 from custsvc.db import actor_of, now_of, zone_of
@@ -58,7 +58,11 @@ def parse_targets(values: Sequence[str], field: str) -> dict[str, int]:
         out[key] = seconds
     for priority in PRIORITIES:
         if priority not in out and "*" not in out:
-            raise InvalidInput(field, " ".join(values) or "", f"no target for priority {priority}: add {priority}=DURATION or a bare DURATION")
+            raise InvalidInput(
+                field,
+                " ".join(values) or "",
+                f"no target for priority {priority}: add {priority}=DURATION or a bare DURATION",
+            )
     return out
 
 
@@ -80,7 +84,11 @@ def target_for(table: dict[str, tuple[int, int]], priority: str) -> tuple[int, i
 
 def record(session: Session, row: Sla) -> dict[str, Any]:
     table = targets(session, row.sla)
-    applies = session.execute(select(SlaAssignment.scope, SlaAssignment.key).where(SlaAssignment.sla == row.sla).order_by(SlaAssignment.scope, SlaAssignment.key))
+    applies = session.execute(
+        select(SlaAssignment.scope, SlaAssignment.key)
+        .where(SlaAssignment.sla == row.sla)
+        .order_by(SlaAssignment.scope, SlaAssignment.key)
+    )
     return {
         "sla": row.sla,
         "calendar": row.calendar,
@@ -88,14 +96,25 @@ def record(session: Session, row: Sla) -> dict[str, Any]:
         "suspended": row.suspended,
         **{f"response_{p}": format_duration(target_for(table, p)[0]) for p in PRIORITIES},
         **{f"resolution_{p}": format_duration(target_for(table, p)[1]) for p in PRIORITIES},
-        "targets": {p: {"response_seconds": target_for(table, p)[0], "resolution_seconds": target_for(table, p)[1]} for p in PRIORITIES},
+        "targets": {
+            p: {"response_seconds": target_for(table, p)[0], "resolution_seconds": target_for(table, p)[1]}
+            for p in PRIORITIES
+        },
         "applies_to": [scope if scope == "default" else f"{scope} {key}" for scope, key in applies],
         "created_at": row.created_at,
         "created_by": row.created_by,
     }
 
 
-def add(session: Session, code: str, *, calendar: str, response: Sequence[str], resolution: Sequence[str], description: str | None = None) -> dict[str, Any]:
+def add(
+    session: Session,
+    code: str,
+    *,
+    calendar: str,
+    response: Sequence[str],
+    resolution: Sequence[str],
+    description: str | None = None,
+) -> dict[str, Any]:
     key = check_key(code, "sla")
     if session.get(Sla, key) is not None:
         raise Duplicate("SLA", key)
@@ -110,9 +129,21 @@ def add(session: Session, code: str, *, calendar: str, response: Sequence[str], 
         if resp is None or resol is None:  # pragma: no cover - parse_targets covers every priority
             continue
         if resp > resol:
-            raise InvalidInput("response", format_duration(resp), f"is longer than the resolution target {format_duration(resol)} ({priority})")
+            raise InvalidInput(
+                "response",
+                format_duration(resp),
+                f"is longer than the resolution target {format_duration(resol)} ({priority})",
+            )
         rows.append({"sla": key, "priority": priority, "response_seconds": resp, "resolution_seconds": resol})
-    session.add(Sla(sla=key, calendar=calendar, description=check_text(description, "description") if description else None, created_at=now_of(session), created_by=actor_of(session)))
+    session.add(
+        Sla(
+            sla=key,
+            calendar=calendar,
+            description=check_text(description, "description") if description else None,
+            created_at=now_of(session),
+            created_by=actor_of(session),
+        )
+    )
     session.flush()
     session.execute(insert(SlaTarget), rows)
     session.flush()
@@ -148,7 +179,9 @@ def apply(session: Session, code: str, scope: str, key: str | None) -> dict[str,
         key = check_tag(key, "tier")
     row = session.get(SlaAssignment, (scope, key))
     if row is None:
-        session.add(SlaAssignment(scope=scope, key=key, sla=code, created_at=now_of(session), created_by=actor_of(session)))
+        session.add(
+            SlaAssignment(scope=scope, key=key, sla=code, created_at=now_of(session), created_by=actor_of(session))
+        )
     else:
         row.sla, row.updated_at, row.updated_by = code, now_of(session), actor_of(session)
     session.flush()
@@ -167,7 +200,10 @@ def unapply(session: Session, scope: str, key: str | None) -> dict[str, Any]:
 
 def assignments(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(select(SlaAssignment).order_by(SlaAssignment.scope, SlaAssignment.key)).scalars()
-    return [{"scope": r.scope, "key": r.key or None, "sla": r.sla, "created_at": r.created_at, "created_by": r.created_by} for r in rows]
+    return [
+        {"scope": r.scope, "key": r.key or None, "sla": r.sla, "created_at": r.created_at, "created_by": r.created_by}
+        for r in rows
+    ]
 
 
 def resolve(session: Session, *, customer: str, agreement: str | None, explicit: str | None = None) -> str | None:
@@ -182,7 +218,11 @@ def resolve(session: Session, *, customer: str, agreement: str | None, explicit:
     wanted = [("agreement", agreement), ("customer", customer), ("tier", tier), ("default", "")]
     found = {
         (a.scope, a.key): a.sla
-        for a in session.execute(select(SlaAssignment).where(or_(*(and_(SlaAssignment.scope == s, SlaAssignment.key == k) for s, k in wanted if k is not None)))).scalars()
+        for a in session.execute(
+            select(SlaAssignment).where(
+                or_(*(and_(SlaAssignment.scope == s, SlaAssignment.key == k) for s, k in wanted if k is not None))
+            )
+        ).scalars()
     }
     suspended = set(session.execute(select(Sla.sla).where(Sla.suspended.is_(True))).scalars())
     for scope, key in wanted:
@@ -202,14 +242,23 @@ def attach(session: Session, order: ServiceOrder, explicit: str | None = None) -
         return
     sla_row = get(session, code)
     response, resolution = target_for(targets(session, code), order.priority)
-    started = clock_start(session, sla_row.calendar, order.created_at, order.service_date if order.agreement and order.group_key else None)
+    started = clock_start(
+        session, sla_row.calendar, order.created_at, order.service_date if order.agreement and order.group_key else None
+    )
     session.add(
         OrderSla(
-            order_number=order.number, sla=code, calendar=sla_row.calendar, priority=order.priority, started_at=started,
-            response_target=response, resolution_target=resolution,
+            order_number=order.number,
+            sla=code,
+            calendar=sla_row.calendar,
+            priority=order.priority,
+            started_at=started,
+            response_target=response,
+            resolution_target=resolution,
         )
     )
-    session.add(SlaLog(order_number=order.number, at=started, event="start", actor=actor_of(session), note=f"SLA {code}"))
+    session.add(
+        SlaLog(order_number=order.number, at=started, event="start", actor=actor_of(session), note=f"SLA {code}")
+    )
     session.flush()
     refresh(session, order.number)
 
@@ -218,7 +267,9 @@ def clock_start(session: Session, calendar: str, created: datetime, visit: date 
     """Creation; for an order generated ahead of its visit, the start of the visit's day (calendar zone)."""
     if visit is None:
         return created
-    day_start = localize(datetime.combine(visit, time()), calendars.business_calendar(session, calendar).tz).astimezone(UTC)
+    day_start = localize(datetime.combine(visit, time()), calendars.business_calendar(session, calendar).tz).astimezone(
+        UTC
+    )
     return max(created, day_start)
 
 
@@ -244,10 +295,21 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
         calendar, response, resolution = cache[(code, order["priority"])]
         started = clock_start(session, calendar, now, order["service_date"])
         sla_rows.append(
-            {"order_number": order["number"], "sla": code, "calendar": calendar, "priority": order["priority"], "started_at": started,
-             "response_target": response, "resolution_target": resolution, "paused_seconds": 0, "outcome": "open"}
+            {
+                "order_number": order["number"],
+                "sla": code,
+                "calendar": calendar,
+                "priority": order["priority"],
+                "started_at": started,
+                "response_target": response,
+                "resolution_target": resolution,
+                "paused_seconds": 0,
+                "outcome": "open",
+            }
         )
-        log_rows.append({"order_number": order["number"], "at": started, "event": "start", "actor": actor, "note": f"SLA {code}"})
+        log_rows.append(
+            {"order_number": order["number"], "at": started, "event": "start", "actor": actor, "note": f"SLA {code}"}
+        )
     if not sla_rows:
         return
     session.execute(insert(OrderSla), sla_rows)
@@ -266,15 +328,25 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
 
     table = OrderSla.__table__  # type: ignore[attr-defined]
     session.connection().execute(
-        update(table).where(table.c.order_number == bindparam("number")).values(response_due=bindparam("rdue"), resolution_due=bindparam("sdue")),
-        [{"number": r["order_number"], "rdue": computed[(r["sla"], r["priority"], r["started_at"])]["response_due"],
-          "sdue": computed[(r["sla"], r["priority"], r["started_at"])]["resolution_due"]} for r in sla_rows],
+        update(table)
+        .where(table.c.order_number == bindparam("number"))
+        .values(response_due=bindparam("rdue"), resolution_due=bindparam("sdue")),
+        [
+            {
+                "number": r["order_number"],
+                "rdue": computed[(r["sla"], r["priority"], r["started_at"])]["response_due"],
+                "sdue": computed[(r["sla"], r["priority"], r["started_at"])]["resolution_due"],
+            }
+            for r in sla_rows
+        ],
     )
     session.flush()
 
 
 def _log(session: Session, number: str, event: str, reason: str | None = None, note: str | None = None) -> None:
-    session.add(SlaLog(order_number=number, at=now_of(session), event=event, actor=actor_of(session), reason=reason, note=note))
+    session.add(
+        SlaLog(order_number=number, at=now_of(session), event=event, actor=actor_of(session), reason=reason, note=note)
+    )
     session.flush()
 
 
@@ -284,7 +356,9 @@ def _order_sla(session: Session, number: str) -> OrderSla | None:
 
 def _clock(session: Session, row: OrderSla, events: Sequence[tuple[datetime, str]] | None = None) -> Clock:
     if events is None:
-        events = session.execute(select(SlaLog.at, SlaLog.event).where(SlaLog.order_number == row.order_number).order_by(SlaLog.id)).all()
+        events = session.execute(
+            select(SlaLog.at, SlaLog.event).where(SlaLog.order_number == row.order_number).order_by(SlaLog.id)
+        ).all()
     return Clock(
         start=row.started_at,
         response_target=row.response_target,
@@ -300,7 +374,9 @@ def at_risk_share(session: Session) -> float:
     return int(settings.get(session, "sla_at_risk_pct")) / 100
 
 
-def state_of(session: Session, row: OrderSla, now: datetime | None = None, events: Sequence[tuple[datetime, str]] | None = None) -> ClockState:
+def state_of(
+    session: Session, row: OrderSla, now: datetime | None = None, events: Sequence[tuple[datetime, str]] | None = None
+) -> ClockState:
     calendar = calendars.business_calendar(session, row.calendar)
     return evaluate(calendar, _clock(session, row, events), now or now_of(session), at_risk_share(session))
 
@@ -328,7 +404,9 @@ def refresh(session: Session, number: str) -> None:
     session.flush()
 
 
-def on_stage_change(session: Session, order: ServiceOrder, before: Stage, after: Stage, reason: str | None, *, initial: str) -> None:
+def on_stage_change(
+    session: Session, order: ServiceOrder, before: Stage, after: Stage, reason: str | None, *, initial: str
+) -> None:
     """What a stage change means for the clock: response, pause / resume, resolution, re-opening, cancel."""
     row = _order_sla(session, order.number)
     if row is None:
@@ -407,7 +485,14 @@ def stop(session: Session, number: str, reason: str, note: str | None = None) ->
     if row.resolved_at is not None or row.canceled_at is not None:
         raise RuleViolation("clock-running", f"the clock of {number} has ended")
     stages.reason(session, reason)
-    events = [e for (e,) in session.execute(select(SlaLog.event).where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"])).order_by(SlaLog.id))]
+    events = [
+        e
+        for (e,) in session.execute(
+            select(SlaLog.event)
+            .where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"]))
+            .order_by(SlaLog.id)
+        )
+    ]
     if events and events[-1] == "stop":
         raise RuleViolation("clock-running", f"the clock of {number} is already stopped")
     _log(session, number, "stop", reason, note)
@@ -417,7 +502,14 @@ def stop(session: Session, number: str, reason: str, note: str | None = None) ->
 
 def start(session: Session, number: str, note: str | None = None) -> dict[str, Any]:
     _require(session, number)
-    events = [e for (e,) in session.execute(select(SlaLog.event).where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"])).order_by(SlaLog.id))]
+    events = [
+        e
+        for (e,) in session.execute(
+            select(SlaLog.event)
+            .where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"]))
+            .order_by(SlaLog.id)
+        )
+    ]
     if not events or events[-1] != "stop":
         raise RuleViolation("clock-stopped", f"the clock of {number} is not stopped (use `sla stop` first)")
     _log(session, number, "start", note=note or "manual")
@@ -479,7 +571,9 @@ def states_of(session: Session, rows: Sequence[OrderSla]) -> dict[str, ClockStat
     wanted = [row.order_number for row in rows]
     for start in range(0, len(wanted), 900):
         for number, at, event in session.execute(
-            select(SlaLog.order_number, SlaLog.at, SlaLog.event).where(SlaLog.order_number.in_(wanted[start : start + 900])).order_by(SlaLog.id)
+            select(SlaLog.order_number, SlaLog.at, SlaLog.event)
+            .where(SlaLog.order_number.in_(wanted[start : start + 900]))
+            .order_by(SlaLog.id)
         ):
             events[number].append((at, event))
     return {row.order_number: state_of(session, row, events=events[row.order_number]) for row in rows}
@@ -490,12 +584,19 @@ def summaries(session: Session, numbers: Sequence[str]) -> dict[str, dict[str, A
     rows: list[OrderSla] = []
     wanted = list(numbers)
     for start in range(0, len(wanted), 900):
-        rows.extend(session.execute(select(OrderSla).where(OrderSla.order_number.in_(wanted[start : start + 900]))).scalars())
+        rows.extend(
+            session.execute(select(OrderSla).where(OrderSla.order_number.in_(wanted[start : start + 900]))).scalars()
+        )
     states = states_of(session, rows)
     out = {}
     for row in rows:
         record = status_record(row.order_number, row, states[row.order_number])
-        out[row.order_number] = {"sla": row.sla, "sla_status": record["status"], "time_left": record["time_left"], "resolution_due": record["resolution_due"]}
+        out[row.order_number] = {
+            "sla": row.sla,
+            "sla_status": record["status"],
+            "time_left": record["time_left"],
+            "resolution_due": record["resolution_due"],
+        }
     return out
 
 
@@ -506,12 +607,26 @@ def explain(session: Session, number: str) -> dict[str, Any]:
     calendar = calendars.business_calendar(session, row.calendar)
     now = now_of(session)
     end = row.resolved_at or row.canceled_at or now
-    points = sorted({row.started_at, end, *(p for a, b in state.pauses for p in (a, b) if p is not None and row.started_at < p < end)})
+    points = sorted(
+        {
+            row.started_at,
+            end,
+            *(p for a, b in state.pauses for p in (a, b) if p is not None and row.started_at < p < end),
+        }
+    )
     intervals = []
     for a, b in zip(points, points[1:], strict=False):
         paused = any(pa <= a and (pb is None or b <= pb) for pa, pb in state.pauses)
         seconds = calendar.seconds(a, b)
-        intervals.append({"from": a, "to": b, "clock": "paused" if paused else "counted", "business_seconds": round(seconds), "business_time": format_duration(seconds)})
+        intervals.append(
+            {
+                "from": a,
+                "to": b,
+                "clock": "paused" if paused else "counted",
+                "business_seconds": round(seconds),
+                "business_time": format_duration(seconds),
+            }
+        )
     lines = []
     for target in (state.response, state.resolution):
         paused = target.paused_seconds
@@ -591,8 +706,14 @@ def report(session: Session, first: date, last: date, by: str) -> list[dict[str,
     now = now_of(session)
     query = (
         select(
-            columns[by], OrderSla.outcome, OrderSla.paused_since, OrderSla.response_due, OrderSla.resolution_due,
-            OrderSla.responded_at, OrderSla.response_seconds, OrderSla.resolution_seconds,
+            columns[by],
+            OrderSla.outcome,
+            OrderSla.paused_since,
+            OrderSla.response_due,
+            OrderSla.resolution_due,
+            OrderSla.responded_at,
+            OrderSla.response_seconds,
+            OrderSla.resolution_seconds,
         )
         .join(ServiceOrder, ServiceOrder.number == OrderSla.order_number)
         .where(ServiceOrder.created_at >= lo, ServiceOrder.created_at < hi)
@@ -638,12 +759,18 @@ def _round(value: float | None) -> int | None:
 def breaches(session: Session, first: date | None, last: date | None) -> list[dict[str, Any]]:
     """Orders that missed a target (created in the period, if given), latest breach first."""
     now = now_of(session)
-    query = select(OrderSla, ServiceOrder.customer, ServiceOrder.technician).join(ServiceOrder, ServiceOrder.number == OrderSla.order_number)
+    query = select(OrderSla, ServiceOrder.customer, ServiceOrder.technician).join(
+        ServiceOrder, ServiceOrder.number == OrderSla.order_number
+    )
     query = query.where(OrderSla.outcome.in_(["breached", "open"]))
     if first or last:
         lo, hi = _period(session, first or date(1970, 1, 1), last or date(9999, 12, 30))
         query = query.where(ServiceOrder.created_at >= lo, ServiceOrder.created_at < hi)
-    found = [(row, customer, technician) for row, customer, technician in session.execute(query) if outcome_now(row, now) == "breached"]
+    found = [
+        (row, customer, technician)
+        for row, customer, technician in session.execute(query)
+        if outcome_now(row, now) == "breached"
+    ]
     states = states_of(session, [row for row, _c, _t in found])
     out = []
     for row, customer, technician in found:
@@ -654,9 +781,17 @@ def breaches(session: Session, first: date | None, last: date | None) -> list[di
             late = target.seconds - target.target  # business time beyond the target, to the event or to now
             out.append(
                 {
-                    "order": row.order_number, "customer": customer, "technician": technician, "priority": row.priority, "sla": row.sla,
-                    "target": target.name, "due": target.due, "done_at": target.done_at,
-                    "late_seconds": round(late), "late": format_duration(late), "still_open": target.done_at is None,
+                    "order": row.order_number,
+                    "customer": customer,
+                    "technician": technician,
+                    "priority": row.priority,
+                    "sla": row.sla,
+                    "target": target.name,
+                    "due": target.due,
+                    "done_at": target.done_at,
+                    "late_seconds": round(late),
+                    "late": format_duration(late),
+                    "still_open": target.done_at is None,
                 }
             )
     out.sort(key=lambda r: r["due"] or now, reverse=True)
@@ -681,12 +816,19 @@ def at_risk(session: Session, within: str) -> list[dict[str, Any]]:
             if target.state == "pending" and target.remaining is not None and target.remaining <= limit:
                 out.append(
                     {
-                        "order": row.order_number, "customer": customer, "technician": technician, "stage": stage, "priority": row.priority,
-                        "sla": row.sla, "target": target.name, "due": target.due, "time_left_seconds": round(target.remaining),
-                        "time_left": format_duration(target.remaining), "status": state.status,
+                        "order": row.order_number,
+                        "customer": customer,
+                        "technician": technician,
+                        "stage": stage,
+                        "priority": row.priority,
+                        "sla": row.sla,
+                        "target": target.name,
+                        "due": target.due,
+                        "time_left_seconds": round(target.remaining),
+                        "time_left": format_duration(target.remaining),
+                        "status": state.status,
                     }
                 )
                 break
     out.sort(key=lambda r: (r["due"], r["order"]))
     return out
-

@@ -28,7 +28,9 @@ def all_stages(session: Session) -> list[Stage]:
 def initial(session: Session) -> Stage:
     roots = list(session.execute(select(Stage).where(Stage.parent.is_(None))).scalars())
     if len(roots) != 1:
-        raise RuleViolation("one-initial-stage", f"the stage tree has {len(roots)} initial stages; it needs exactly one")
+        raise RuleViolation(
+            "one-initial-stage", f"the stage tree has {len(roots)} initial stages; it needs exactly one"
+        )
     return roots[0]
 
 
@@ -124,9 +126,13 @@ def remove(session: Session, stage: str) -> dict[str, Any]:
     row = get(session, stage)
     if session.execute(select(Stage.stage).where(Stage.parent == stage)).first():
         raise RuleViolation("stage-without-children", f"stage {stage!r} has child stages; remove them first")
-    used = session.execute(select(func.count()).select_from(ServiceOrder).where(ServiceOrder.stage == stage)).scalar_one()
+    used = session.execute(
+        select(func.count()).select_from(ServiceOrder).where(ServiceOrder.stage == stage)
+    ).scalar_one()
     logged = session.execute(
-        select(func.count()).select_from(OrderStageLog).where((OrderStageLog.to_stage == stage) | (OrderStageLog.from_stage == stage))
+        select(func.count())
+        .select_from(OrderStageLog)
+        .where((OrderStageLog.to_stage == stage) | (OrderStageLog.from_stage == stage))
     ).scalar_one()
     if used or logged:
         raise RuleViolation("stage-unused", f"stage {stage!r} is used by {used} order(s) and {logged} history entries")
@@ -149,7 +155,12 @@ def reason(session: Session, code: str) -> ReasonCode:
 
 
 def reason_record(row: ReasonCode) -> dict[str, Any]:
-    return {"code": row.code, "description": row.description, "created_at": row.created_at, "created_by": row.created_by}
+    return {
+        "code": row.code,
+        "description": row.description,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+    }
 
 
 def add_reason(session: Session, code: str, description: str) -> dict[str, Any]:
@@ -158,7 +169,12 @@ def add_reason(session: Session, code: str, description: str) -> dict[str, Any]:
         raise Duplicate("reason code", key)
     if not description.strip():
         raise InvalidInput("description", description, "is required")
-    row = ReasonCode(code=key, description=check_text(description, "description"), created_at=now_of(session), created_by=actor_of(session))
+    row = ReasonCode(
+        code=key,
+        description=check_text(description, "description"),
+        created_at=now_of(session),
+        created_by=actor_of(session),
+    )
     session.add(row)
     session.flush()
     return reason_record(row)
@@ -170,7 +186,9 @@ def reasons(session: Session) -> list[dict[str, Any]]:
 
 def remove_reason(session: Session, code: str) -> dict[str, Any]:
     row = reason(session, code)
-    used = session.execute(select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)).scalar_one()
+    used = session.execute(
+        select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)
+    ).scalar_one()
     if used:
         raise RuleViolation("reason-unused", f"reason code {code!r} is used in {used} stage change(s)")
     out = reason_record(row)

@@ -25,7 +25,18 @@ from sqlmodel import Session
 
 from custsvc.db import actor_of, now_of, zone_of
 from custsvc.domain.money import normalize_qty, parse_money, parse_quantity, round_money
-from custsvc.domain.periods import ALIGNS, PRORATIONS, UNITS, Charge, Period, Policy, accrual_parts, charge, in_force, periods
+from custsvc.domain.periods import (
+    ALIGNS,
+    PRORATIONS,
+    UNITS,
+    Charge,
+    Period,
+    Policy,
+    accrual_parts,
+    charge,
+    in_force,
+    periods,
+)
 from custsvc.errors import CustSvcError, Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import (
     AccrualEntry,
@@ -69,15 +80,29 @@ def policy_of(group: SubscriptionGroup) -> Policy:
 
 def group_record(row: SubscriptionGroup, count: int | None = None) -> dict[str, Any]:
     return {
-        "group": row.group, "period": row.period, "every": row.every, "align": row.align, "proration": row.proration,
-        "accrue": row.accrue, "description": row.description, "subscriptions": count,
-        "created_at": row.created_at, "created_by": row.created_by,
+        "group": row.group,
+        "period": row.period,
+        "every": row.every,
+        "align": row.align,
+        "proration": row.proration,
+        "accrue": row.accrue,
+        "description": row.description,
+        "subscriptions": count,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
     }
 
 
 def add_group(
-    session: Session, group: str, *, period: str, every: int = 1, align: str = "anniversary", proration: str = "daily",
-    accrue: str | None = None, description: str | None = None,
+    session: Session,
+    group: str,
+    *,
+    period: str,
+    every: int = 1,
+    align: str = "anniversary",
+    proration: str = "daily",
+    accrue: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(group, "group")
     if session.get(SubscriptionGroup, key) is not None:
@@ -89,9 +114,15 @@ def add_group(
     if accrual is not None and UNITS.index(accrual) > UNITS.index(unit):  # type: ignore[arg-type]
         raise InvalidInput("accrue", accrue, f"an accrual period is no longer than the invoicing period ({unit})")
     row = SubscriptionGroup(
-        group=key, period=unit, every=every, align=_choice(align, ALIGNS, "align"), proration=_choice(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
-        accrue=accrual, description=check_text(description, "description") if description else None,
-        created_at=now_of(session), created_by=actor_of(session),
+        group=key,
+        period=unit,
+        every=every,
+        align=_choice(align, ALIGNS, "align"),
+        proration=_choice(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
+        accrue=accrual,
+        description=check_text(description, "description") if description else None,
+        created_at=now_of(session),
+        created_by=actor_of(session),
     )
     session.add(row)
     session.flush()
@@ -107,7 +138,10 @@ def get_group(session: Session, group: str) -> SubscriptionGroup:
 
 def list_groups(session: Session) -> list[dict[str, Any]]:
     counts = dict(session.execute(select(Subscription.group, func.count()).group_by(Subscription.group)).all())
-    return [group_record(r, counts.get(r.group, 0)) for r in session.execute(select(SubscriptionGroup).order_by(SubscriptionGroup.group)).scalars()]
+    return [
+        group_record(r, counts.get(r.group, 0))
+        for r in session.execute(select(SubscriptionGroup).order_by(SubscriptionGroup.group)).scalars()
+    ]
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -127,7 +161,11 @@ def last_day(row: Subscription) -> date | None:
 
 
 def _history(session: Session, model: Any, subscription: str, column: str) -> list[tuple[date, Decimal]]:
-    rows = session.execute(select(model.valid_from, getattr(model, column)).where(model.subscription == subscription).order_by(model.valid_from))
+    rows = session.execute(
+        select(model.valid_from, getattr(model, column))
+        .where(model.subscription == subscription)
+        .order_by(model.valid_from)
+    )
     return [(a, b) for a, b in rows]
 
 
@@ -167,8 +205,17 @@ def record(session: Session, row: Subscription) -> dict[str, Any]:
 
 
 def create(
-    session: Session, subscription: str, *, customer: str, group: str, fee: str, start: date, currency: str | None = None,
-    end: date | None = None, index: str | None = None, description: str | None = None,
+    session: Session,
+    subscription: str,
+    *,
+    customer: str,
+    group: str,
+    fee: str,
+    start: date,
+    currency: str | None = None,
+    end: date | None = None,
+    index: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(subscription, "subscription")
     if session.get(Subscription, key) is not None:
@@ -184,8 +231,15 @@ def create(
     now, actor = now_of(session), actor_of(session)
     session.add(
         Subscription(
-            subscription=key, customer=customer, group=group, currency=code, start=start, end=end,
-            description=check_text(description, "description") if description else None, created_at=now, created_by=actor,
+            subscription=key,
+            customer=customer,
+            group=group,
+            currency=code,
+            start=start,
+            end=end,
+            description=check_text(description, "description") if description else None,
+            created_at=now,
+            created_by=actor,
         )
     )
     session.flush()
@@ -209,12 +263,18 @@ def show(session: Session, subscription: str) -> dict[str, Any]:
     out["indexes"] = [{"from": a, "index": b} for a, b in _history(session, SubscriptionIndex, subscription, "index")]
     out["reductions"] = [
         {"id": r.id, "from": r.first_day, "to": r.last_day, "reason": r.reason}
-        for r in session.execute(select(SubscriptionReduction).where(SubscriptionReduction.subscription == subscription).order_by(SubscriptionReduction.first_day)).scalars()
+        for r in session.execute(
+            select(SubscriptionReduction)
+            .where(SubscriptionReduction.subscription == subscription)
+            .order_by(SubscriptionReduction.first_day)
+        ).scalars()
     ]
     return out
 
 
-def list_subscriptions(session: Session, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None) -> list[dict[str, Any]]:
+def list_subscriptions(
+    session: Session, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None
+) -> list[dict[str, Any]]:
     query = select(Subscription).order_by(Subscription.subscription)
     if customer:
         query = query.where(Subscription.customer == customer)
@@ -230,14 +290,30 @@ def set_price(session: Session, subscription: str, fee: str, valid_from: date) -
     _refuse_billed(session, row, valid_from, "a price")
     existing = session.get(SubscriptionPrice, (subscription, valid_from))
     if existing is None:
-        session.add(SubscriptionPrice(subscription=subscription, valid_from=valid_from, fee=amount, created_at=now_of(session), created_by=actor_of(session)))
+        session.add(
+            SubscriptionPrice(
+                subscription=subscription,
+                valid_from=valid_from,
+                fee=amount,
+                created_at=now_of(session),
+                created_by=actor_of(session),
+            )
+        )
     else:
         existing.fee = amount
     _touch(session, row)
     return show(session, subscription)
 
 
-def set_index(session: Session, subscription: str | None, group: str | None, *, percent: str | None, value: str | None, valid_from: date) -> list[dict[str, Any]]:
+def set_index(
+    session: Session,
+    subscription: str | None,
+    group: str | None,
+    *,
+    percent: str | None,
+    value: str | None,
+    valid_from: date,
+) -> list[dict[str, Any]]:
     """Raise (``percent``) or set (``value``) the index from a date, for one subscription or a group."""
     if (percent is None) == (value is None):
         raise InvalidInput("percent", percent or "", "give either --percent or --value")
@@ -245,7 +321,11 @@ def set_index(session: Session, subscription: str | None, group: str | None, *, 
         rows = [get(session, subscription)]
     else:
         get_group(session, group or "")
-        rows = list(session.execute(select(Subscription).where(Subscription.group == group).order_by(Subscription.subscription)).scalars())
+        rows = list(
+            session.execute(
+                select(Subscription).where(Subscription.group == group).order_by(Subscription.subscription)
+            ).scalars()
+        )
     out = []
     for row in rows:
         end = last_day(row)
@@ -264,7 +344,15 @@ def set_index(session: Session, subscription: str | None, group: str | None, *, 
             new = _index_value(value)
         existing = session.get(SubscriptionIndex, (row.subscription, valid_from))
         if existing is None:
-            session.add(SubscriptionIndex(subscription=row.subscription, valid_from=valid_from, index=new, created_at=now_of(session), created_by=actor_of(session)))
+            session.add(
+                SubscriptionIndex(
+                    subscription=row.subscription,
+                    valid_from=valid_from,
+                    index=new,
+                    created_at=now_of(session),
+                    created_by=actor_of(session),
+                )
+            )
         else:
             existing.index = new
         _touch(session, row)
@@ -281,30 +369,51 @@ def _touch(session: Session, row: Subscription) -> None:
 def _refuse_billed(session: Session, row: Subscription, day: date, what: str) -> None:
     """Prices and indexes apply from a period's first day on: a change inside billed time would rewrite invoices."""
     billed = session.execute(
-        select(SubscriptionBilling.period_start).where(SubscriptionBilling.subscription == row.subscription, SubscriptionBilling.period_end >= day)
+        select(SubscriptionBilling.period_start).where(
+            SubscriptionBilling.subscription == row.subscription, SubscriptionBilling.period_end >= day
+        )
     ).first()
     if billed:
-        raise RuleViolation("billed-periods-stay", f"{row.subscription} is billed for a period from {billed[0]}; {what} from {day} would change it (credit the invoice first)")
+        raise RuleViolation(
+            "billed-periods-stay",
+            f"{row.subscription} is billed for a period from {billed[0]}; {what} from {day} would change it (credit the invoice first)",
+        )
 
 
-def reduce(session: Session, subscription: str, first: date, last: date, reason: str | None, *, credit: bool = False) -> dict[str, Any]:
+def reduce(
+    session: Session, subscription: str, first: date, last: date, reason: str | None, *, credit: bool = False
+) -> dict[str, Any]:
     """Reduction days lower their period's fee pro rata per day. Days already billed are credited when asked."""
     row = get(session, subscription)
     if last < first:
         raise InvalidInput("to", last.isoformat(), f"is before --from {first.isoformat()}")
     if first < row.start or (last_day(row) is not None and last > last_day(row)):  # type: ignore[operator]
         raise InvalidInput("from", first.isoformat(), "reduction days must lie within the subscription")
-    billed = list(session.execute(
-        select(SubscriptionBilling).where(
-            SubscriptionBilling.subscription == subscription, SubscriptionBilling.period_start <= last, SubscriptionBilling.period_end >= first,
-            SubscriptionBilling.invoice_line_id.is_not(None),
-        )
-    ).scalars())
+    billed = list(
+        session.execute(
+            select(SubscriptionBilling).where(
+                SubscriptionBilling.subscription == subscription,
+                SubscriptionBilling.period_start <= last,
+                SubscriptionBilling.period_end >= first,
+                SubscriptionBilling.invoice_line_id.is_not(None),
+            )
+        ).scalars()
+    )
     if billed and not credit:
         raise RuleViolation(
-            "billed-periods-stay", f"{subscription} is already billed for {billed[0].period_start} - {billed[0].period_end}; add --credit to credit the reduced days"
+            "billed-periods-stay",
+            f"{subscription} is already billed for {billed[0].period_start} - {billed[0].period_end}; add --credit to credit the reduced days",
         )
-    session.add(SubscriptionReduction(subscription=subscription, first_day=first, last_day=last, reason=check_text(reason, "reason") if reason else None, created_at=now_of(session), created_by=actor_of(session)))
+    session.add(
+        SubscriptionReduction(
+            subscription=subscription,
+            first_day=first,
+            last_day=last,
+            reason=check_text(reason, "reason") if reason else None,
+            created_at=now_of(session),
+            created_by=actor_of(session),
+        )
+    )
     session.flush()
     notes = []
     if billed:
@@ -316,8 +425,13 @@ def reduce(session: Session, subscription: str, first: date, last: date, reason:
             amount = round_money(round_money(fee * index / 100) * days / period.full_days)
             notes.append(
                 _credit_days(
-                    session, row, bill, amount, f"Reduction {max(first, bill.period_start)} - {min(last, bill.period_end)} ({days} day(s))",
-                    max(first, bill.period_start), min(last, bill.period_end),
+                    session,
+                    row,
+                    bill,
+                    amount,
+                    f"Reduction {max(first, bill.period_start)} - {min(last, bill.period_end)} ({days} day(s))",
+                    max(first, bill.period_start),
+                    min(last, bill.period_end),
                 )
             )
     out = show(session, subscription)
@@ -334,7 +448,9 @@ def _price_on(session: Session, row: Subscription, day: date) -> tuple[Decimal, 
     fee = in_force(_history(session, SubscriptionPrice, row.subscription, "fee"), day)
     index = in_force(_history(session, SubscriptionIndex, row.subscription, "index"), day) or Decimal(100)
     if fee is None:
-        raise RuleViolation("price-in-force", f"{row.subscription} has no price in force on {day} (set one with `subscription price`)")
+        raise RuleViolation(
+            "price-in-force", f"{row.subscription} has no price in force on {day} (set one with `subscription price`)"
+        )
     return fee, index
 
 
@@ -343,30 +459,57 @@ def _billed_period(policy: Policy, row: Subscription, bill: SubscriptionBilling)
     for period in periods(policy, row.start, None, bill.period_start, after=bill.period_start - ONE_DAY):
         if period.start == bill.period_start:
             return Period(bill.period_start, bill.period_end, period.full_start, period.full_end)
-    return Period(bill.period_start, bill.period_end, bill.period_start, bill.period_end)  # pragma: no cover - a changed group
+    return Period(
+        bill.period_start, bill.period_end, bill.period_start, bill.period_end
+    )  # pragma: no cover - a changed group
 
 
-def _net_billed(session: Session, row: Subscription, bill: SubscriptionBilling) -> tuple[Decimal, int | None, str | None]:
+def _net_billed(
+    session: Session, row: Subscription, bill: SubscriptionBilling
+) -> tuple[Decimal, int | None, str | None]:
     """(net amount still billed for the period, its base invoice line id, that line's invoice)."""
-    lines = list(session.execute(
-        select(InvoiceLine).where(InvoiceLine.subscription == row.subscription, InvoiceLine.period_start >= bill.period_start, InvoiceLine.period_start <= bill.period_end)
-    ).scalars())
+    lines = list(
+        session.execute(
+            select(InvoiceLine).where(
+                InvoiceLine.subscription == row.subscription,
+                InvoiceLine.period_start >= bill.period_start,
+                InvoiceLine.period_start <= bill.period_end,
+            )
+        ).scalars()
+    )
     net = sum((line.amount for line in lines), Decimal("0.00"))
     base = session.get(InvoiceLine, bill.invoice_line_id) if bill.invoice_line_id else None
     return net, base.id if base else None, base.invoice if base else None
 
 
-def _credit_days(session: Session, row: Subscription, bill: SubscriptionBilling, amount: Decimal, text: str, first: date, last: date) -> str | None:
+def _credit_days(
+    session: Session, row: Subscription, bill: SubscriptionBilling, amount: Decimal, text: str, first: date, last: date
+) -> str | None:
     net, base_id, invoice = _net_billed(session, row, bill)
     amount = min(amount, net)
     if amount <= 0 or base_id is None or invoice is None:
         return None
     credit = invoices.create_invoice(
-        session, customer=row.customer, currency=row.currency, kind="credit", credits=invoice, note=f"{text}, {row.subscription}",
-        lines=[invoices.NewLine(
-            description=f"Credit: {text}", quantity=Decimal(-1), unit_price=amount, amount=-amount, source_type="subscription",
-            source=row.subscription, credited_line_id=base_id, subscription=row.subscription, period_start=first, period_end=last,
-        )],
+        session,
+        customer=row.customer,
+        currency=row.currency,
+        kind="credit",
+        credits=invoice,
+        note=f"{text}, {row.subscription}",
+        lines=[
+            invoices.NewLine(
+                description=f"Credit: {text}",
+                quantity=Decimal(-1),
+                unit_price=amount,
+                amount=-amount,
+                source_type="subscription",
+                source=row.subscription,
+                credited_line_id=base_id,
+                subscription=row.subscription,
+                period_start=first,
+                period_end=last,
+            )
+        ],
     )
     return credit["invoice"]
 
@@ -381,10 +524,17 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
     row.canceled_on = on
     _touch(session, row)
     notes: list[str] = []
-    later = list(session.execute(
-        select(SubscriptionBilling).where(SubscriptionBilling.subscription == subscription, SubscriptionBilling.period_end > on, SubscriptionBilling.invoice_line_id.is_not(None))
-        .order_by(SubscriptionBilling.period_start)
-    ).scalars())
+    later = list(
+        session.execute(
+            select(SubscriptionBilling)
+            .where(
+                SubscriptionBilling.subscription == subscription,
+                SubscriptionBilling.period_end > on,
+                SubscriptionBilling.invoice_line_id.is_not(None),
+            )
+            .order_by(SubscriptionBilling.period_start)
+        ).scalars()
+    )
     if credit:
         for bill in later:
             # the days after `on`, pro rata per day of what the period was billed
@@ -393,12 +543,24 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
             net, _base, _invoice = _net_billed(session, row, bill)
             billed_days = (bill.period_end - bill.period_start).days + 1
             amount = round_money(net * days / billed_days)
-            note = _credit_days(session, row, bill, amount, f"Cancellation: {first} - {bill.period_end} ({days} day(s))", first, bill.period_end)
+            note = _credit_days(
+                session,
+                row,
+                bill,
+                amount,
+                f"Cancellation: {first} - {bill.period_end} ({days} day(s))",
+                first,
+                bill.period_end,
+            )
             if note:
                 notes.append(note)
     out = show(session, subscription)
     out["credit_notes"] = notes
-    out["warnings"] = [] if credit or not later else [f"{subscription} is billed up to {later[-1].period_end}; add --credit to credit the days after {on}"]
+    out["warnings"] = (
+        []
+        if credit or not later
+        else [f"{subscription} is billed up to {later[-1].period_end}; add --credit to credit the days after {on}"]
+    )
     return out
 
 
@@ -434,7 +596,11 @@ def _candidates(session: Session, through: date, customer: str | None, group: st
 def _by_subscription(session: Session, model: Any, keys: Sequence[str], *columns: Any) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = defaultdict(list)
     query = select(model.subscription, *columns)
-    rows = session.execute(query.where(model.subscription.in_(list(keys)))) if len(keys) <= IN_CHUNK else session.execute(query)
+    rows = (
+        session.execute(query.where(model.subscription.in_(list(keys))))
+        if len(keys) <= IN_CHUNK
+        else session.execute(query)
+    )
     wanted = set(keys)
     for key, *values in rows:
         if key in wanted:
@@ -443,7 +609,11 @@ def _by_subscription(session: Session, model: Any, keys: Sequence[str], *columns
 
 
 def invoice_run(
-    session: Session, through: date, *, customer: str | None = None, group: str | None = None,
+    session: Session,
+    through: date,
+    *,
+    customer: str | None = None,
+    group: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Bill every period that starts on or before ``through`` and is not billed yet, oldest first, on one
@@ -456,14 +626,26 @@ def invoice_run(
     groups = {g.group: policy_of(g) for g in session.execute(select(SubscriptionGroup)).scalars()}
     prices = _by_subscription(session, SubscriptionPrice, keys, SubscriptionPrice.valid_from, SubscriptionPrice.fee)
     indexes = _by_subscription(session, SubscriptionIndex, keys, SubscriptionIndex.valid_from, SubscriptionIndex.index)
-    cuts = _by_subscription(session, SubscriptionReduction, keys, SubscriptionReduction.first_day, SubscriptionReduction.last_day)
-    billed = _by_subscription(session, SubscriptionBilling, keys, SubscriptionBilling.period_start, SubscriptionBilling.period_end)
+    cuts = _by_subscription(
+        session, SubscriptionReduction, keys, SubscriptionReduction.first_day, SubscriptionReduction.last_day
+    )
+    billed = _by_subscription(
+        session, SubscriptionBilling, keys, SubscriptionBilling.period_start, SubscriptionBilling.period_end
+    )
 
     work: list[_Work] = []
     rejected: list[dict[str, str]] = []
     for number, row in enumerate(candidates, start=1):
         try:
-            item = _plan(row, groups[row.group], through, prices[row.subscription], indexes[row.subscription], cuts[row.subscription], billed[row.subscription])
+            item = _plan(
+                row,
+                groups[row.group],
+                through,
+                prices[row.subscription],
+                indexes[row.subscription],
+                cuts[row.subscription],
+                billed[row.subscription],
+            )
         except CustSvcError as exc:
             rejected.append({"subscription": row.subscription, "customer": row.customer, "reason": exc.message})
         else:
@@ -477,8 +659,15 @@ def invoice_run(
     return result
 
 
-def _plan(row: Subscription, policy: Policy, through: date, prices: list[tuple[date, Decimal]], indexes: list[tuple[date, Decimal]],
-          cuts: list[tuple[date, date]], billed: list[tuple[date, date]]) -> _Work:
+def _plan(
+    row: Subscription,
+    policy: Policy,
+    through: date,
+    prices: list[tuple[date, Decimal]],
+    indexes: list[tuple[date, Decimal]],
+    cuts: list[tuple[date, date]],
+    billed: list[tuple[date, date]],
+) -> _Work:
     done = {start for start, _end in billed}
     item = _Work(row)
     for period in periods(policy, row.start, last_day(row), through, after=row.billed_through):
@@ -486,13 +675,17 @@ def _plan(row: Subscription, policy: Policy, through: date, prices: list[tuple[d
             continue
         fee = in_force(prices, period.start)
         if fee is None:
-            raise RuleViolation("price-in-force", f"no price in force on {period.start} (set one with `subscription price`)")
+            raise RuleViolation(
+                "price-in-force", f"no price in force on {period.start} (set one with `subscription price`)"
+            )
         index = in_force(indexes, period.start) or Decimal(100)
         if index <= 0:
             raise RuleViolation("index-positive", f"index {index} in force on {period.start} is not positive")
         result = charge(policy, period, fee, index, cuts)
         if result.total < 0:  # pragma: no cover - reductions are capped at the period's amount
-            raise RuleViolation("no-negative-periods", f"period {period.start} - {period.end} would cost {result.total}")
+            raise RuleViolation(
+                "no-negative-periods", f"period {period.start} - {period.end} would cost {result.total}"
+            )
         if result.free:
             item.free.append(period)
         else:
@@ -518,17 +711,51 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
             text = f"{label}, {result.period.start} - {result.period.end}"
             lines.append((item, result, text, Decimal(1), result.base, result.base, "base"))
             if result.reduction:
-                lines.append((item, result, f"Reduction, {result.reduction_days} day(s) of {result.period.start} - {result.period.end}", Decimal(1), result.reduction, result.reduction, "reduction"))
+                lines.append(
+                    (
+                        item,
+                        result,
+                        f"Reduction, {result.reduction_days} day(s) of {result.period.start} - {result.period.end}",
+                        Decimal(1),
+                        result.reduction,
+                        result.reduction,
+                        "reduction",
+                    )
+                )
         total = sum((amount for *_rest, amount, _kind in lines), Decimal("0.00"))
         invoice_rows.append(
-            {"number": number, "kind": "invoice", "customer": customer, "currency": currency, "invoice_date": today, "credits": None,
-             "total_cents": total, "note": f"Subscriptions through {through}", "created_at": now, "created_by": actor, "updated_at": None, "updated_by": None}
+            {
+                "number": number,
+                "kind": "invoice",
+                "customer": customer,
+                "currency": currency,
+                "invoice_date": today,
+                "credits": None,
+                "total_cents": total,
+                "note": f"Subscriptions through {through}",
+                "created_at": now,
+                "created_by": actor,
+                "updated_at": None,
+                "updated_by": None,
+            }
         )
         for line_no, (item, result, text, qty, price, amount, kind) in enumerate(lines, start=1):
             line_rows.append(
-                {"invoice": number, "line_no": line_no, "description": text, "quantity_milli": qty, "unit_price_cents": price, "amount_cents": amount,
-                 "source_type": "subscription", "source": item.row.subscription, "order_line_id": None, "credited_line_id": None,
-                 "subscription": item.row.subscription, "period_start": result.period.start, "period_end": result.period.end}
+                {
+                    "invoice": number,
+                    "line_no": line_no,
+                    "description": text,
+                    "quantity_milli": qty,
+                    "unit_price_cents": price,
+                    "amount_cents": amount,
+                    "source_type": "subscription",
+                    "source": item.row.subscription,
+                    "order_line_id": None,
+                    "credited_line_id": None,
+                    "subscription": item.row.subscription,
+                    "period_start": result.period.start,
+                    "period_end": result.period.end,
+                }
             )
             line_meta.append((item, result, kind))
         summary.append({"invoice": number, "customer": customer, "currency": currency, "total": total, "lines": lines})
@@ -542,18 +769,36 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
     new_numbers = [row["number"] for row in invoice_rows]
     for start in range(0, len(new_numbers), IN_CHUNK):
         chunk = new_numbers[start : start + IN_CHUNK]
-        for line_id, number, line_no in connection.execute(select(InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.line_no).where(InvoiceLine.invoice.in_(chunk))):
+        for line_id, number, line_no in connection.execute(
+            select(InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.line_no).where(InvoiceLine.invoice.in_(chunk))
+        ):
             ids_by_key[(number, line_no)] = line_id
     ids = [ids_by_key[(row["invoice"], row["line_no"])] for row in line_rows]
     billing = []
     for (item, result, kind), line_id in zip(line_meta, ids, strict=True):
         if kind == "base":
-            billing.append({"subscription": item.row.subscription, "period_start": result.period.start, "period_end": result.period.end,
-                            "invoice_line_id": line_id, "billed_at": now, "billed_by": actor})
+            billing.append(
+                {
+                    "subscription": item.row.subscription,
+                    "period_start": result.period.start,
+                    "period_end": result.period.end,
+                    "invoice_line_id": line_id,
+                    "billed_at": now,
+                    "billed_by": actor,
+                }
+            )
     for item in work:
         for period in item.free:
-            billing.append({"subscription": item.row.subscription, "period_start": period.start, "period_end": period.end,
-                            "invoice_line_id": None, "billed_at": now, "billed_by": actor})
+            billing.append(
+                {
+                    "subscription": item.row.subscription,
+                    "period_start": period.start,
+                    "period_end": period.end,
+                    "invoice_line_id": None,
+                    "billed_at": now,
+                    "billed_by": actor,
+                }
+            )
     if billing:
         connection.execute(insert(SubscriptionBilling.__table__), billing)  # type: ignore[attr-defined]
     _advance_billed_through(session, [item.row.subscription for item in work])
@@ -565,9 +810,23 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
         "periods": periods_billed,
         "free_periods": sum(len(item.free) for item in work),
         "invoices": [
-            {"invoice": e["invoice"], "customer": e["customer"], "currency": e["currency"], "total": e["total"],
-             "lines": [{"subscription": i.row.subscription, "description": text, "period_start": r.period.start, "period_end": r.period.end, "amount": amount, "kind": kind}
-                       for i, r, text, _q, _p, amount, kind in e["lines"]]}
+            {
+                "invoice": e["invoice"],
+                "customer": e["customer"],
+                "currency": e["currency"],
+                "total": e["total"],
+                "lines": [
+                    {
+                        "subscription": i.row.subscription,
+                        "description": text,
+                        "period_start": r.period.start,
+                        "period_end": r.period.end,
+                        "amount": amount,
+                        "kind": kind,
+                    }
+                    for i, r, text, _q, _p, amount, kind in e["lines"]
+                ],
+            }
             for e in summary
         ],
         "totals": dict(totals),
@@ -579,9 +838,17 @@ def _advance_billed_through(session: Session, keys: Sequence[str]) -> None:
     from its start without a gap."""
     if not keys:
         return
-    rows = _by_subscription(session, SubscriptionBilling, list(keys), SubscriptionBilling.period_start, SubscriptionBilling.period_end)
-    starts = dict(session.execute(select(Subscription.subscription, Subscription.start).where(Subscription.subscription.in_(list(keys)))).all()) if len(keys) <= IN_CHUNK else dict(
-        session.execute(select(Subscription.subscription, Subscription.start)).all()
+    rows = _by_subscription(
+        session, SubscriptionBilling, list(keys), SubscriptionBilling.period_start, SubscriptionBilling.period_end
+    )
+    starts = (
+        dict(
+            session.execute(
+                select(Subscription.subscription, Subscription.start).where(Subscription.subscription.in_(list(keys)))
+            ).all()
+        )
+        if len(keys) <= IN_CHUNK
+        else dict(session.execute(select(Subscription.subscription, Subscription.start)).all())
     )
     updates = []
     for key in keys:
@@ -593,7 +860,10 @@ def _advance_billed_through(session: Session, keys: Sequence[str]) -> None:
             reached, expected = last, last + ONE_DAY
         updates.append({"key": key, "through": reached})
     table = Subscription.__table__  # type: ignore[attr-defined]
-    session.connection().execute(update(table).where(table.c.subscription == bindparam("key")).values(billed_through=bindparam("through")), updates)
+    session.connection().execute(
+        update(table).where(table.c.subscription == bindparam("key")).values(billed_through=bindparam("through")),
+        updates,
+    )
 
 
 def reopen(session: Session, lines: Sequence[InvoiceLine]) -> None:
@@ -603,14 +873,20 @@ def reopen(session: Session, lines: Sequence[InvoiceLine]) -> None:
         if line.subscription is None or line.period_start is None:
             continue
         bill = session.execute(
-            select(SubscriptionBilling).where(SubscriptionBilling.subscription == line.subscription, SubscriptionBilling.period_start == line.period_start)
+            select(SubscriptionBilling).where(
+                SubscriptionBilling.subscription == line.subscription,
+                SubscriptionBilling.period_start == line.period_start,
+            )
         ).scalar_one_or_none()
         if bill is None:
             continue
         row = get(session, line.subscription)
         net, _base, _invoice = _net_billed(session, row, bill)
         if net != 0:
-            raise RuleViolation("reopen-whole-periods", f"{line.subscription} {bill.period_start} - {bill.period_end} is not wholly credited; credit all its lines to reopen it")
+            raise RuleViolation(
+                "reopen-whole-periods",
+                f"{line.subscription} {bill.period_start} - {bill.period_end} is not wholly credited; credit all its lines to reopen it",
+            )
         session.execute(delete(SubscriptionBilling).where(SubscriptionBilling.id == bill.id))
         touched.add(line.subscription)
     session.flush()
@@ -627,9 +903,25 @@ def explain(session: Session, subscription: str, through: date | None = None) ->
     until = through or _today(session)
     prices = _history(session, SubscriptionPrice, subscription, "fee")
     indexes = _history(session, SubscriptionIndex, subscription, "index")
-    cuts = [(r.first_day, r.last_day) for r in session.execute(select(SubscriptionReduction).where(SubscriptionReduction.subscription == subscription)).scalars()]
-    bills = {b.period_start: b for b in session.execute(select(SubscriptionBilling).where(SubscriptionBilling.subscription == subscription)).scalars()}
-    lines = list(session.execute(select(InvoiceLine, Invoice.kind).join(Invoice, Invoice.number == InvoiceLine.invoice).where(InvoiceLine.subscription == subscription)))
+    cuts = [
+        (r.first_day, r.last_day)
+        for r in session.execute(
+            select(SubscriptionReduction).where(SubscriptionReduction.subscription == subscription)
+        ).scalars()
+    ]
+    bills = {
+        b.period_start: b
+        for b in session.execute(
+            select(SubscriptionBilling).where(SubscriptionBilling.subscription == subscription)
+        ).scalars()
+    }
+    lines = list(
+        session.execute(
+            select(InvoiceLine, Invoice.kind)
+            .join(Invoice, Invoice.number == InvoiceLine.invoice)
+            .where(InvoiceLine.subscription == subscription)
+        )
+    )
     out = []
     for period in periods(policy, row.start, last_day(row), until):
         bill = bills.get(period.start)
@@ -638,24 +930,55 @@ def explain(session: Session, subscription: str, through: date | None = None) ->
             period = Period(bill.period_start, bill.period_end, period.full_start, period.full_end)
         fee = in_force(prices, period.start)
         index = in_force(indexes, period.start) or Decimal(100)
-        entry: dict[str, Any] = {"period_start": period.start, "period_end": period.end, "days": period.days, "full_days": period.full_days}
+        entry: dict[str, Any] = {
+            "period_start": period.start,
+            "period_end": period.end,
+            "days": period.days,
+            "full_days": period.full_days,
+        }
         if fee is None:
-            entry.update({"fee": None, "total": None, "arithmetic": "no price in force", "invoice": None, "credited": None})
+            entry.update(
+                {"fee": None, "total": None, "arithmetic": "no price in force", "invoice": None, "credited": None}
+            )
             out.append(entry)
             continue
         result = charge(policy, period, fee, index, cuts)
-        billed_lines = [(line, kind) for line, kind in lines if line.period_start is not None and period.start <= line.period_start <= period.end]
+        billed_lines = [
+            (line, kind)
+            for line, kind in lines
+            if line.period_start is not None and period.start <= line.period_start <= period.end
+        ]
         invoice_numbers = sorted({line.invoice for line, kind in billed_lines if kind == "invoice"})
         credits = sorted({line.invoice for line, kind in billed_lines if kind == "credit"})
-        state = "free" if result.free else ("billed" if bill is not None else ("credited, open again" if credits else "not billed yet"))
+        state = (
+            "free"
+            if result.free
+            else ("billed" if bill is not None else ("credited, open again" if credits else "not billed yet"))
+        )
         entry.update(
-            {"fee": fee, "index": index, "price": result.price, "base": result.base, "reduction_days": result.reduction_days,
-             "reduction": result.reduction, "total": result.total, "state": state, "invoice": ", ".join(invoice_numbers) or None,
-             "credited": ", ".join(credits) or None, "arithmetic": "; ".join(result.explanation)}
+            {
+                "fee": fee,
+                "index": index,
+                "price": result.price,
+                "base": result.base,
+                "reduction_days": result.reduction_days,
+                "reduction": result.reduction,
+                "total": result.total,
+                "state": state,
+                "invoice": ", ".join(invoice_numbers) or None,
+                "credited": ", ".join(credits) or None,
+                "arithmetic": "; ".join(result.explanation),
+            }
         )
         out.append(entry)
     head = record(session, row)
-    head["policy"] = {"period": policy.unit, "every": policy.every, "align": policy.align, "proration": policy.proration, "accrue": policy.accrue}
+    head["policy"] = {
+        "period": policy.unit,
+        "every": policy.every,
+        "align": policy.align,
+        "proration": policy.proration,
+        "accrue": policy.accrue,
+    }
     head["through"] = until
     head["periods"] = out
     return head
@@ -676,7 +999,9 @@ def accruals(session: Session, through: date, *, post: bool = False) -> dict[str
         .where(InvoiceLine.subscription.is_not(None))
     ).all()
     posted = {(a, b) for a, b in session.execute(select(AccrualEntry.invoice_line_id, AccrualEntry.part_start))}
-    months: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: {"invoiced": Decimal("0.00"), "recognized": Decimal("0.00")})
+    months: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
+        lambda: {"invoiced": Decimal("0.00"), "recognized": Decimal("0.00")}
+    )
     new_entries = []
     deferred: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for line, invoice_date, currency, group in rows:
@@ -686,15 +1011,32 @@ def accruals(session: Session, through: date, *, post: bool = False) -> dict[str
             if first <= through:
                 months[(first.strftime("%Y-%m"), currency)]["recognized"] += amount
                 if post and (line.id, first) not in posted:
-                    new_entries.append({"invoice_line_id": line.id, "part_start": first, "part_end": last, "amount_cents": amount, "posted_at": now_of(session), "posted_by": actor_of(session)})
+                    new_entries.append(
+                        {
+                            "invoice_line_id": line.id,
+                            "part_start": first,
+                            "part_end": last,
+                            "amount_cents": amount,
+                            "posted_at": now_of(session),
+                            "posted_by": actor_of(session),
+                        }
+                    )
             else:
                 deferred[currency] += amount
     if new_entries:
         session.connection().execute(insert(AccrualEntry.__table__), new_entries)  # type: ignore[attr-defined]
     table = []
     running: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for (month, currency) in sorted(months):
+    for month, currency in sorted(months):
         values = months[(month, currency)]
         running[currency] += values["invoiced"] - values["recognized"]
-        table.append({"month": month, "currency": currency, "invoiced": values["invoiced"], "recognized": values["recognized"], "deferred": running[currency]})
+        table.append(
+            {
+                "month": month,
+                "currency": currency,
+                "invoiced": values["invoiced"],
+                "recognized": values["recognized"],
+                "deferred": running[currency],
+            }
+        )
     return {"through": through, "months": table, "deferred": dict(deferred), "posted": len(new_entries)}

@@ -15,7 +15,9 @@ from custsvc.services import master
 def list_teams(session: Session, *, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     rows = master.list_records(session, "team", search=search, limit=limit)
     members: dict[str, list[str]] = defaultdict(list)
-    for worker, team in session.execute(select(Worker.worker, Worker.team).where(Worker.team.is_not(None)).order_by(Worker.worker)):
+    for worker, team in session.execute(
+        select(Worker.worker, Worker.team).where(Worker.team.is_not(None)).order_by(Worker.worker)
+    ):
         members[team].append(worker)
     for row in rows:
         row["members"] = members.get(row["team"], [])

@@ -46,6 +46,8 @@ def update_worker(
         from custsvc.db import actor_of, now_of
 
         session.execute(
-            update(Worker).where(Worker.worker == worker).values(updated_at=now_of(session), updated_by=actor_of(session))
+            update(Worker)
+            .where(Worker.worker == worker)
+            .values(updated_at=now_of(session), updated_by=actor_of(session))
         )
     return master.show(session, "worker", worker)

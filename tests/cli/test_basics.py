@@ -6,12 +6,24 @@ import subprocess
 import sys
 
 import pytest
-from typer.main import get_command
 
-from custsvc.cli import app
-
-GROUPS = ["agreement", "order", "return", "repair", "bom", "dispatch", "subscription", "sla",
-          "customer", "object", "item", "task", "worker", "db", "demo"]
+GROUPS = [
+    "agreement",
+    "order",
+    "return",
+    "repair",
+    "bom",
+    "dispatch",
+    "subscription",
+    "sla",
+    "customer",
+    "object",
+    "item",
+    "task",
+    "worker",
+    "db",
+    "demo",
+]
 
 
 def test_help_lists_every_group(cli):
@@ -74,7 +86,9 @@ def test_python_dash_m_works_the_same(db_url):
     assert result.returncode == 0 and result.stdout.startswith("custsvc ")
     result = subprocess.run(
         [sys.executable, "-m", "custsvc", "--format", "json", "customer", "list"],
-        capture_output=True, text=True, env={**os.environ, "CUSTSVC_DB": db_url},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CUSTSVC_DB": db_url},
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
@@ -133,14 +147,21 @@ def test_times_are_shown_in_the_shops_zone(cli):
 def test_unknown_acting_worker_is_refused(cli):
     cli("worker", "add", "M-1", "--name", "Mara", "--role", "manager")
     result = cli("--as", "ghost", "customer", "add", "C-1", "--name", "x", code=1)
-    assert result.stderr == "error: --as / CUSTSVC_USER: no worker 'ghost'; add the worker first or act as an existing one\n"
+    assert (
+        result.stderr
+        == "error: --as / CUSTSVC_USER: no worker 'ghost'; add the worker first or act as an existing one\n"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
         (["customer", "add", "C 1", "--name", "x"], 1, "error: invalid account 'C 1'"),
-        (["customer", "add", "C-1", "--name", "x", "--timezone", "Mars/Base"], 1, "error: invalid timezone 'Mars/Base'"),
+        (
+            ["customer", "add", "C-1", "--name", "x", "--timezone", "Mars/Base"],
+            1,
+            "error: invalid timezone 'Mars/Base'",
+        ),
         (["item", "add", "I-1", "--name", "x", "--price", "12.345"], 1, "error: invalid price '12.345'"),
         (["item", "add", "I-1", "--name", "x", "--price", "ten"], 1, "error: invalid price 'ten'"),
         (["customer", "show", "C-404"], 1, "error: no customer 'C-404'"),
@@ -190,9 +211,13 @@ def test_unexpected_errors_have_no_traceback_unless_debugging(cli, monkeypatch):
 def test_a_real_process_reports_errors_in_one_line(db_url):
     env = {**os.environ, "CUSTSVC_DB": db_url}
     env.pop("CUSTSVC_DEBUG", None)
-    result = subprocess.run([sys.executable, "-m", "custsvc", "customer", "show", "nope"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "custsvc", "customer", "show", "nope"], capture_output=True, text=True, env=env
+    )
     assert (result.returncode, result.stderr) == (1, "error: no customer 'nope'\n")
-    result = subprocess.run([sys.executable, "-m", "custsvc", "customer", "add"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "custsvc", "customer", "add"], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 2 and result.stderr.startswith("error: Missing argument")
     assert result.stderr.count("\n") == 1
 
@@ -217,7 +242,11 @@ def test_readme_mentions_every_group():
 def test_every_command_takes_format():
     from custsvc.cli import iter_commands
 
-    lacking = [" ".join(path) for path, command in iter_commands() if not hasattr(command, "commands") and not any(p.name == "fmt" for p in command.params)]
+    lacking = [
+        " ".join(path)
+        for path, command in iter_commands()
+        if not hasattr(command, "commands") and not any(p.name == "fmt" for p in command.params)
+    ]
     assert lacking == []
 
 

@@ -1,10 +1,7 @@
 """custsvc demo and custsvc db: creating, checking and upgrading the database."""
 
-import json
-import sqlite3
-import subprocess
-import sys
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -100,7 +97,7 @@ def test_sqlite_connections_use_the_pragmas(db_url):
 
 
 def test_head_constant_matches_the_migration_scripts():
-    assert migrations.HEAD == migrations.script_head()
+    assert migrations.script_head() == migrations.HEAD
 
 
 def test_models_and_migrations_agree(db_url):
@@ -133,11 +130,23 @@ def test_upgrade_from_every_revision_keeps_rows(blank_db, start):
     engine = db.get_engine()
     migrations.upgrade(engine, start)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO customer (account, name, created_at, created_by) VALUES ('C-1', 'Bakery', '2026-01-01 00:00:00', 't')"))
-        conn.execute(text("INSERT INTO worker (worker, name, created_at, created_by) VALUES ('T-1', 'Anna', '2026-01-01 00:00:00', 't')"))
+        conn.execute(
+            text(
+                "INSERT INTO customer (account, name, created_at, created_by) VALUES ('C-1', 'Bakery', '2026-01-01 00:00:00', 't')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO worker (worker, name, created_at, created_by) VALUES ('T-1', 'Anna', '2026-01-01 00:00:00', 't')"
+            )
+        )
         conn.execute(text("INSERT INTO worker_role (worker, role) VALUES ('T-1', 'technician')"))
         conn.execute(text("INSERT INTO worker_skill (worker, skill) VALUES ('T-1', 'gas')"))
-        conn.execute(text("INSERT INTO service_task (task, description, hours_milli, skill, created_at, created_by) VALUES ('BOIL', 'Boiler', 1500, 'gas', '2026-01-01 00:00:00', 't')"))
+        conn.execute(
+            text(
+                "INSERT INTO service_task (task, description, hours_milli, skill, created_at, created_by) VALUES ('BOIL', 'Boiler', 1500, 'gas', '2026-01-01 00:00:00', 't')"
+            )
+        )
     cli = Cli()
     if start != migrations.HEAD:
         result = cli("customer", "list", code=1)
@@ -202,8 +211,14 @@ def test_config_settings(cli):
     cli("config", "get", "colour", code=1)
     rows = {r["key"]: r["value"] for r in cli.json("config", "list")}
     assert rows == {
-        "timezone": "UTC", "currency": "USD", "sign_off_required": "yes", "workdays": "mon-fri", "sla_at_risk_pct": "25",
-        "calendar": "", "planned_stage": "planned", "visit_duration": "2h",
+        "timezone": "UTC",
+        "currency": "USD",
+        "sign_off_required": "yes",
+        "workdays": "mon-fri",
+        "sla_at_risk_pct": "25",
+        "calendar": "",
+        "planned_stage": "planned",
+        "visit_duration": "2h",
     }
     cli("config", "set", "calendar", "nope", code=1)
     cli("config", "set", "visit_duration", "forever", code=1)
@@ -236,7 +251,10 @@ def test_demo_has_agreements_orders_in_several_stages_and_invoices(demo):
     invoices = demo.json("invoice", "list")
     assert invoices and all(i["total"] != "0.00" for i in invoices)
     # the demo's generation is caught up: running it again for its months creates nothing
-    assert demo.json("agreement", "generate", "--from", "2025-12-01", "--to", "2026-03-31", "--summary")["created_orders"] == 0
+    assert (
+        demo.json("agreement", "generate", "--from", "2025-12-01", "--to", "2026-03-31", "--summary")["created_orders"]
+        == 0
+    )
 
 
 def test_demo_has_calendars_slas_and_a_mix_of_outcomes(demo):
@@ -266,4 +284,6 @@ def test_demo_has_subscriptions_in_several_states_invoiced_for_past_months(demo)
     explained = demo.json("subscription", "explain", "SUB-1001")
     assert sum(p["state"] == "billed" for p in explained["periods"]) >= 5
     run = demo.json("subscription", "invoice", "--through", "today")  # this month is still to invoice
-    assert run["periods"] > 0 and demo("subscription", "invoice", "--through", "today").stdout.startswith("nothing to invoice")
+    assert run["periods"] > 0 and demo("subscription", "invoice", "--through", "today").stdout.startswith(
+        "nothing to invoice"
+    )

@@ -20,12 +20,52 @@ def shop(cli, monkeypatch):
     cli("dispatch", "team", "add", "north", "--owner", "M-1")
     cli("dispatch", "team", "add", "south", "--owner", "M-1")
     cli("worker", "add", "T-1", "--name", "Anna", "--role", "technician", "--skill", "gas", "--team", "north")
-    cli("worker", "add", "T-2", "--name", "Bo", "--role", "technician", "--skill", "refrigeration", "--team", "north", "--calendar", "late")
-    cli("worker", "add", "T-3", "--name", "Cy", "--role", "technician", "--skill", "gas", "--skill", "refrigeration", "--team", "south")
+    cli(
+        "worker",
+        "add",
+        "T-2",
+        "--name",
+        "Bo",
+        "--role",
+        "technician",
+        "--skill",
+        "refrigeration",
+        "--team",
+        "north",
+        "--calendar",
+        "late",
+    )
+    cli(
+        "worker",
+        "add",
+        "T-3",
+        "--name",
+        "Cy",
+        "--role",
+        "technician",
+        "--skill",
+        "gas",
+        "--skill",
+        "refrigeration",
+        "--team",
+        "south",
+    )
     cli("customer", "add", "C-1", "--name", "Bakery", "--address", "Main st 1", "--phone", "+371 1")
     cli("object", "add", "O-1", "--customer", "C-1", "--description", "Boiler")
     cli("task", "add", "BOIL", "--description", "Boiler service", "--hours", "1.5", "--skill", "gas", "--price", "60")
-    cli("task", "add", "COOL", "--description", "Chiller check", "--hours", "3", "--skill", "refrigeration", "--price", "70")
+    cli(
+        "task",
+        "add",
+        "COOL",
+        "--description",
+        "Chiller check",
+        "--hours",
+        "3",
+        "--skill",
+        "refrigeration",
+        "--price",
+        "70",
+    )
     monkeypatch.setenv("CUSTSVC_NOW", NOW)
     return cli
 
@@ -46,18 +86,52 @@ def test_assign_checks_overlap_working_time_absence_and_skills(shop):
     c = order(shop, "COOL")
     shop("dispatch", "assign", a, "--technician", "T-1", "--start", "2026-03-09T08:00")
     rows = shop.json("dispatch", "board", "--date", "2026-03-09")
-    assert [(r["technician"], r["order"], r["start"], r["end"]) for r in rows] == [("T-1", a, "2026-03-09T08:00:00+02:00", "2026-03-09T09:30:00+02:00")]
-    result = shop("dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T09:00", "--duration", "1h", code=1)
-    assert result.stderr == f"error: refused: T-1 already has {a} from 2026-03-09 08:00 to 2026-03-09 09:30 (rule: no-double-booking)\n"
-    shop("dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T09:00", "--duration", "1h", "--force", code=1)
-    result = shop("dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T11:00", code=1)  # 11:00-12:30 runs into lunch
+    assert [(r["technician"], r["order"], r["start"], r["end"]) for r in rows] == [
+        ("T-1", a, "2026-03-09T08:00:00+02:00", "2026-03-09T09:30:00+02:00")
+    ]
+    result = shop(
+        "dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T09:00", "--duration", "1h", code=1
+    )
+    assert (
+        result.stderr
+        == f"error: refused: T-1 already has {a} from 2026-03-09 08:00 to 2026-03-09 09:30 (rule: no-double-booking)\n"
+    )
+    shop(
+        "dispatch",
+        "assign",
+        b,
+        "--technician",
+        "T-1",
+        "--start",
+        "2026-03-09T09:00",
+        "--duration",
+        "1h",
+        "--force",
+        code=1,
+    )
+    result = shop(
+        "dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T11:00", code=1
+    )  # 11:00-12:30 runs into lunch
     assert "partly outside T-1's working time" in result.stderr and "(rule: working-time)" in result.stderr
     result = shop("dispatch", "assign", c, "--technician", "T-1", "--start", "2026-03-09T13:00", code=1)
     assert "T-1 lacks the skill refrigeration" in result.stderr and "(rule: technician-skills)" in result.stderr
-    shop("worker", "absence", "add", "T-3", "--from", "2026-03-09T13:00", "--to", "2026-03-09T15:00", "--reason", "training")
+    shop(
+        "worker",
+        "absence",
+        "add",
+        "T-3",
+        "--from",
+        "2026-03-09T13:00",
+        "--to",
+        "2026-03-09T15:00",
+        "--reason",
+        "training",
+    )
     result = shop("dispatch", "assign", c, "--technician", "T-3", "--start", "2026-03-09T14:00", code=1)
     assert "T-3 is absent 2026-03-09 13:00 to 2026-03-09 15:00 (training)" in result.stderr
-    forced = shop("dispatch", "assign", c, "--technician", "T-3", "--start", "2026-03-09T14:00", "--force", "--format", "json")
+    forced = shop(
+        "dispatch", "assign", c, "--technician", "T-3", "--start", "2026-03-09T14:00", "--force", "--format", "json"
+    )
     record = json.loads(forced.stdout)
     assert "absent" in record["overridden"] and forced.stderr.startswith("warning: forced past")
     shop("dispatch", "assign", b, "--technician", "T-1", "--start", "2026-03-09T13:00")
@@ -70,7 +144,9 @@ def test_assigning_plans_the_order_and_records_the_response(shop):
     shop("sla", "add", "std", "--calendar", "office", "--response", "4h", "--resolution", "16h")
     shop("sla", "apply", "std", "--default")
     number = order(shop, "BOIL")
-    shop("--now", "2026-03-09T08:30", "dispatch", "assign", number, "--technician", "T-1", "--start", "2026-03-09T10:00")
+    shop(
+        "--now", "2026-03-09T08:30", "dispatch", "assign", number, "--technician", "T-1", "--start", "2026-03-09T10:00"
+    )
     shown = shop.json("order", "show", number)
     assert shown["stage"] == "planned" and shown["history"][-1]["note"] == "dispatched"
     assert shop.json("sla", "status", number)["responded_at"] == "2026-03-09T08:30:00+02:00"
@@ -89,7 +165,11 @@ def test_unassign_move_and_queue(shop):
     shop("dispatch", "assign", a, "--technician", "T-1", "--start", "2026-03-09T08:00")
     assert [q["order"] for q in shop.json("dispatch", "queue")] == [b, c]
     moved = shop.json("dispatch", "move", a, "--start", "2026-03-09T13:00", "--technician", "T-3")
-    assert (moved["technician"], moved["start"], moved["end"]) == ("T-3", "2026-03-09T13:00:00+02:00", "2026-03-09T14:30:00+02:00")
+    assert (moved["technician"], moved["start"], moved["end"]) == (
+        "T-3",
+        "2026-03-09T13:00:00+02:00",
+        "2026-03-09T14:30:00+02:00",
+    )
     shop("dispatch", "move", a, "--start", "2026-03-09T12:00", code=1)  # lunch
     shop("dispatch", "unassign", a)
     assert [q["order"] for q in shop.json("dispatch", "queue")][0] == a
@@ -115,7 +195,9 @@ def test_schedule_with_addresses_and_ics(shop, tmp_path):
 def test_absences(shop):
     shop("worker", "absence", "add", "T-1", "--from", "2026-03-16", "--to", "2026-03-21", "--reason", "vacation")
     listed = shop.json("worker", "absence", "list", "T-1")
-    assert [(a["from"], a["to"], a["reason"]) for a in listed] == [("2026-03-16T00:00:00+02:00", "2026-03-21T00:00:00+02:00", "vacation")]
+    assert [(a["from"], a["to"], a["reason"]) for a in listed] == [
+        ("2026-03-16T00:00:00+02:00", "2026-03-21T00:00:00+02:00", "vacation")
+    ]
     shop("worker", "absence", "add", "T-1", "--from", "2026-03-16", "--to", "2026-03-15", code=1)
     shop("worker", "absence", "remove", str(listed[0]["id"]))
     assert shop.json("worker", "absence", "list", "T-1") == []
@@ -127,8 +209,22 @@ def test_two_dispatchers_at_once_one_wins_the_other_gets_a_conflict(shop):
     env.pop("CUSTSVC_DEBUG", None)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "custsvc", "dispatch", "assign", number, "--technician", "T-1", "--start", "2026-03-09T08:00"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "custsvc",
+                "dispatch",
+                "assign",
+                number,
+                "--technician",
+                "T-1",
+                "--start",
+                "2026-03-09T08:00",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for number in orders_
     ]
@@ -176,10 +272,26 @@ def test_suggest_places_orders_on_time_and_apply_writes_them(shop):
     assert plan["late"] == [] and plan["exact"] is True
     assert plan["missed_deadlines"] == 1  # the order nobody can do cannot meet its deadline either
     assert placed[gas[2]]["technician"] == "T-3" and placed[gas[2]]["reason"].startswith("preferred technician")
-    assert placed[cool]["technician"] in ("T-2", "T-3") and placed[nobody]["technician"] == "T-3"  # both skills: only T-3
-    assert plan["unplaced"] == [{"order": unskilled, "reason": "no technician has the skills welding", "priority": "normal", "customer": "C-1"}]
+    assert (
+        placed[cool]["technician"] in ("T-2", "T-3") and placed[nobody]["technician"] == "T-3"
+    )  # both skills: only T-3
+    assert plan["unplaced"] == [
+        {"order": unskilled, "reason": "no technician has the skills welding", "priority": "normal", "customer": "C-1"}
+    ]
     for p in plan["proposals"]:  # inside working time, never overlapping
-        shop("dispatch", "assign", p["order"], "--technician", p["technician"], "--start", p["start"], "--duration", "1m", "--format", "json")
+        shop(
+            "dispatch",
+            "assign",
+            p["order"],
+            "--technician",
+            p["technician"],
+            "--start",
+            p["start"],
+            "--duration",
+            "1m",
+            "--format",
+            "json",
+        )
         shop("dispatch", "unassign", p["order"])
     assert shop.json("dispatch", "board", "--date", "2026-03-09") == []
     applied = shop.json("dispatch", "suggest", "--date", "2026-03-09", "--apply")
@@ -210,18 +322,44 @@ def test_suggest_for_a_team(shop):
 def test_board_table_fits_80_columns_and_plain_without_terminal(shop):
     a = order(shop, "BOIL", priority="high")
     shop("dispatch", "assign", a, "--technician", "T-1", "--start", "2026-03-09T08:00")
-    shop("worker", "absence", "add", "T-3", "--from", "2026-03-09T13:00", "--to", "2026-03-09T17:00", "--reason", "training")
+    shop(
+        "worker",
+        "absence",
+        "add",
+        "T-3",
+        "--from",
+        "2026-03-09T13:00",
+        "--to",
+        "2026-03-09T17:00",
+        "--reason",
+        "training",
+    )
     order(shop, "COOL")
     table = shop("dispatch", "board", "--date", "2026-03-09", "--format", "table", env={"COLUMNS": "80"}).stdout
     lines = table.splitlines()
     assert all(len(line) <= 80 for line in lines)
-    assert any(line.startswith("T-1 Anna") and "000001" in line for line in lines)  # a short bar shows the number's tail
+    assert any(
+        line.startswith("T-1 Anna") and "000001" in line for line in lines
+    )  # a short bar shows the number's tail
     assert any(line.startswith("T-3 Cy") and "\u2592" in line for line in lines)  # the absence shaded
     assert "Not dispatched (1)" in table
     wide = shop("dispatch", "board", "--date", "2026-03-09", "--format", "table", env={"COLUMNS": "160"}).stdout
     assert max(len(line) for line in wide.splitlines()) > 120  # uses the room
     plain = shop("dispatch", "board", "--date", "2026-03-09").stdout
-    assert plain.splitlines()[0].split() == ["technician", "order", "start", "end", "priority", "sla", "status", "customer", "team", "line"]
+    assert plain.splitlines()[0].split() == [
+        "technician",
+        "order",
+        "start",
+        "end",
+        "priority",
+        "sla",
+        "status",
+        "customer",
+        "team",
+        "line",
+    ]
     rows = shop.json("dispatch", "board", "--date", "2026-03-09")
     assert set(rows[0]) >= {"technician", "order", "start", "end", "priority", "sla_status"}
-    assert shop("dispatch", "board", "--date", "2026-03-09", "--format", "csv").stdout.startswith("technician,order,start,end,priority,sla_status")
+    assert shop("dispatch", "board", "--date", "2026-03-09", "--format", "csv").stdout.startswith(
+        "technician,order,start,end,priority,sla_status"
+    )

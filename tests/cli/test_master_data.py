@@ -7,12 +7,30 @@ import pytest
 
 def test_customer_lifecycle(cli):
     added = cli.json(
-        "customer", "add", "C-1001", "--name", "Riga Bakery", "--tier", "gold", "--timezone", "Europe/Riga",
-        "--email", "facility@bakery.example", "--phone", "+371 6700 1001", "--address", "Brivibas iela 1",
+        "customer",
+        "add",
+        "C-1001",
+        "--name",
+        "Riga Bakery",
+        "--tier",
+        "gold",
+        "--timezone",
+        "Europe/Riga",
+        "--email",
+        "facility@bakery.example",
+        "--phone",
+        "+371 6700 1001",
+        "--address",
+        "Brivibas iela 1",
     )
     assert {k: added[k] for k in ("account", "name", "tier", "timezone", "email", "phone", "address")} == {
-        "account": "C-1001", "name": "Riga Bakery", "tier": "gold", "timezone": "Europe/Riga",
-        "email": "facility@bakery.example", "phone": "+371 6700 1001", "address": "Brivibas iela 1",
+        "account": "C-1001",
+        "name": "Riga Bakery",
+        "tier": "gold",
+        "timezone": "Europe/Riga",
+        "email": "facility@bakery.example",
+        "phone": "+371 6700 1001",
+        "address": "Brivibas iela 1",
     }
     assert set(added) >= {"created_at", "created_by", "updated_at", "updated_by"}
     assert cli.json("customer", "show", "C-1001") == added
@@ -34,8 +52,16 @@ def test_item_task_and_object(cli):
     assert cli.json("item", "update", "PUMP-200", "--price", "199")["price"] == "199.00"
     cli("customer", "add", "C-1", "--name", "Bakery")
     cli("customer", "add", "C-2", "--name", "Cafe")
-    obj = cli.json("object", "add", "OBJ-1", "--customer", "C-1", "--item", "PUMP-200", "--serial", "SN-1", "--group", "heating")
-    assert (obj["object"], obj["customer"], obj["item"], obj["serial"], obj["group"]) == ("OBJ-1", "C-1", "PUMP-200", "SN-1", "heating")
+    obj = cli.json(
+        "object", "add", "OBJ-1", "--customer", "C-1", "--item", "PUMP-200", "--serial", "SN-1", "--group", "heating"
+    )
+    assert (obj["object"], obj["customer"], obj["item"], obj["serial"], obj["group"]) == (
+        "OBJ-1",
+        "C-1",
+        "PUMP-200",
+        "SN-1",
+        "heating",
+    )
     cli("object", "add", "OBJ-2", "--customer", "C-2", "--description", "Software installation")
     assert [o["object"] for o in cli.json("object", "list", "--customer", "C-1")] == ["OBJ-1"]
     assert [o["object"] for o in cli.json("object", "list", "--group", "heating")] == ["OBJ-1"]
@@ -43,7 +69,10 @@ def test_item_task_and_object(cli):
     result = cli("object", "add", "OBJ-3", "--customer", "C-2", "--item", "PUMP-200", "--serial", "SN-1", code=3)
     assert "serial number 'PUMP-200/SN-1' already belongs to OBJ-1" in result.stderr
     result = cli("item", "remove", "PUMP-200", code=1)
-    assert result.stderr == "error: item 'PUMP-200' is still referred to by 1 service object (item) (rule: referenced-records-stay)\n"
+    assert (
+        result.stderr
+        == "error: item 'PUMP-200' is still referred to by 1 service object (item) (rule: referenced-records-stay)\n"
+    )
     cli("object", "update", "OBJ-1", "--customer", "C-2")
     assert cli.json("object", "show", "OBJ-1")["customer"] == "C-2"
 
@@ -52,7 +81,21 @@ def test_workers_and_teams(cli):
     cli("worker", "add", "M-01", "--name", "Ilze", "--role", "manager", "--role", "dispatcher")
     team = cli.json("dispatch", "team", "add", "north", "--owner", "M-01", "--description", "Riga north")
     assert team["owner"] == "M-01"
-    worker = cli.json("worker", "add", "T-01", "--name", "Anna", "--role", "technician", "--skill", "gas", "--skill", "electrical", "--team", "north")
+    worker = cli.json(
+        "worker",
+        "add",
+        "T-01",
+        "--name",
+        "Anna",
+        "--role",
+        "technician",
+        "--skill",
+        "gas",
+        "--skill",
+        "electrical",
+        "--team",
+        "north",
+    )
     assert (worker["roles"], worker["skills"], worker["team"]) == (["technician"], ["electrical", "gas"], "north")
     assert [w["worker"] for w in cli.json("worker", "list", "--role", "technician")] == ["T-01"]
     assert [w["worker"] for w in cli.json("worker", "list", "--role", "dispatcher")] == ["M-01"]
@@ -80,7 +123,7 @@ def test_export_and_import_round_trip(cli, tmp_path, fmt, monkeypatch):
     cli("worker", "add", "T-01", "--name", "Anna", "--role", "technician", "--role", "manager", "--skill", "gas")
     exported = {kind: cli(kind, "list", "--format", fmt).stdout for kind in ("customer", "worker")}
 
-    other = tmp_path / f"other.db"
+    other = tmp_path / "other.db"
     monkeypatch.setenv("CUSTSVC_DB", str(other))
     for kind, text in exported.items():
         path = tmp_path / f"{kind}.{fmt}"
@@ -112,7 +155,9 @@ def _as_json(text, fmt, cli, kind):
 
 def test_import_errors_are_row_numbered_and_nothing_is_written(cli, tmp_path):
     path = tmp_path / "customers.csv"
-    path.write_text("account,name,tier,timezone\nC-1,Bakery,gold,Europe/Riga\nC-2,,silver,Mars/Base\nC-3,Cafe,bronze,Europe/Rigaa\n")
+    path.write_text(
+        "account,name,tier,timezone\nC-1,Bakery,gold,Europe/Riga\nC-2,,silver,Mars/Base\nC-3,Cafe,bronze,Europe/Rigaa\n"
+    )
     result = cli("customer", "import", str(path), code=1)
     assert result.stderr.splitlines() == [
         "error: 2 problem(s) in 3 customer row(s); nothing was imported",
@@ -124,7 +169,9 @@ def test_import_errors_are_row_numbered_and_nothing_is_written(cli, tmp_path):
 
 def test_import_dry_run_writes_nothing(cli, tmp_path):
     path = tmp_path / "items.json"
-    path.write_text(json.dumps([{"item": "A", "name": "Filter", "price": "14.50"}, {"item": "B", "name": "Valve", "price": 96.4}]))
+    path.write_text(
+        json.dumps([{"item": "A", "name": "Filter", "price": "14.50"}, {"item": "B", "name": "Valve", "price": 96.4}])
+    )
     summary = cli.json("item", "import", str(path), "--dry-run")
     assert summary == {"kind": "item", "rows": 2, "created": 2, "updated": 0, "dry_run": True}
     assert cli.json("item", "list") == []

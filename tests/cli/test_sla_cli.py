@@ -14,8 +14,32 @@ def shop(cli, monkeypatch):
     cli("worker", "add", "T-1", "--name", "Anna", "--role", "technician")
     cli("order", "reason", "add", "NO-ACCESS", "--description", "No access")
     cli("order", "reason", "add", "LATE", "--description", "Explained delay")
-    cli("calendar", "add", "office", "--timezone", "Europe/Riga", "--hours", "mon-fri 08:00-12:00,13:00-17:00", "--holidays-country", "LV")
-    cli("sla", "add", "gold", "--calendar", "office", "--response", "high=1h", "--response", "2h", "--resolution", "high=4h", "--resolution", "8h")
+    cli(
+        "calendar",
+        "add",
+        "office",
+        "--timezone",
+        "Europe/Riga",
+        "--hours",
+        "mon-fri 08:00-12:00,13:00-17:00",
+        "--holidays-country",
+        "LV",
+    )
+    cli(
+        "sla",
+        "add",
+        "gold",
+        "--calendar",
+        "office",
+        "--response",
+        "high=1h",
+        "--response",
+        "2h",
+        "--resolution",
+        "high=4h",
+        "--resolution",
+        "8h",
+    )
     cli("sla", "add", "std", "--calendar", "office", "--response", "8h", "--resolution", "24h")
     cli("sla", "apply", "gold", "--tier", "gold")
     cli("sla", "apply", "std", "--default")
@@ -42,17 +66,41 @@ def test_calendar_commands(shop):
         ("2026-04-07", ["08:00-12:00", "13:00-17:00"], None),
     ]
     shop("calendar", "holiday", "add", "office", "2026-04-07", "--name", "Company day")
-    assert shop.json("calendar", "show", "office", "--from", "2026-04-07", "--to", "2026-04-07")[0]["holiday"] == "Company day"
+    assert (
+        shop.json("calendar", "show", "office", "--from", "2026-04-07", "--to", "2026-04-07")[0]["holiday"]
+        == "Company day"
+    )
     listed = shop.json("calendar", "holiday", "list", "office", "--year", "2026")
     assert {"date": "2026-04-07", "name": "Company day", "source": "explicit"} in listed
     assert {"date": "2026-11-18", "name": "Republic of Latvia Proclamation Day", "source": "public LV"} in listed
     shop("calendar", "holiday", "remove", "office", "2026-04-07")
-    shop("calendar", "add", "night", "--timezone", "Europe/Riga", "--hours", "mon-sun 22:00-24:00", "--hours", "mon-sun 00:00-06:00")
+    shop(
+        "calendar",
+        "add",
+        "night",
+        "--timezone",
+        "Europe/Riga",
+        "--hours",
+        "mon-sun 22:00-24:00",
+        "--hours",
+        "mon-sun 00:00-06:00",
+    )
     night = shop.json("calendar", "show", "night", "--from", "2026-03-28", "--to", "2026-03-29")
     assert night[1]["windows"] == ["00:00-06:00", "22:00-24:00"] and night[1]["hours"] == 7.0  # spring forward
     result = shop("calendar", "add", "bad", "--timezone", "Europe/Riga", "--hours", "mon-fri 17:00-08:00", code=1)
     assert result.stderr.startswith("error: invalid hours 'mon-fri 17:00-08:00'")
-    result = shop("calendar", "add", "bad", "--timezone", "Europe/Riga", "--hours", "mon 08:00-12:00", "--holidays-country", "XX", code=1)
+    result = shop(
+        "calendar",
+        "add",
+        "bad",
+        "--timezone",
+        "Europe/Riga",
+        "--hours",
+        "mon 08:00-12:00",
+        "--holidays-country",
+        "XX",
+        code=1,
+    )
     assert result.stderr.startswith("error: invalid holidays-country 'XX'")
     result = shop("calendar", "remove", "office", code=1)
     assert "(rule: referenced-records-stay)" in result.stderr
@@ -60,7 +108,12 @@ def test_calendar_commands(shop):
 
 def test_sla_definitions(shop):
     gold = shop.json("sla", "show", "gold")
-    assert (gold["response_high"], gold["resolution_high"], gold["response_low"], gold["resolution_normal"]) == ("1h", "4h", "2h", "8h")
+    assert (gold["response_high"], gold["resolution_high"], gold["response_low"], gold["resolution_normal"]) == (
+        "1h",
+        "4h",
+        "2h",
+        "8h",
+    )
     assert gold["applies_to"] == ["tier gold"]
     result = shop("sla", "add", "x", "--calendar", "office", "--response", "high=1h", "--resolution", "4h", code=1)
     assert "no target for priority normal" in result.stderr
@@ -81,7 +134,9 @@ def test_precedence_order_agreement_customer_tier_default(shop):
     shop("sla", "apply", "cust", "--customer", "C-1")
     assert sla_of(new_order(shop, "--customer", "C-1")) == "cust"  # customer beats tier
     assert sla_of(new_order(shop, "--customer", "C-1", "--agreement", "A-1")) == "agr"  # agreement beats customer
-    assert sla_of(new_order(shop, "--customer", "C-1", "--agreement", "A-1", "--sla", "std")) == "std"  # the order's own
+    assert (
+        sla_of(new_order(shop, "--customer", "C-1", "--agreement", "A-1", "--sla", "std")) == "std"
+    )  # the order's own
     shop("sla", "suspend", "cust")
     assert sla_of(new_order(shop, "--customer", "C-1")) == "gold"  # suspended SLAs are passed over
 
@@ -90,7 +145,11 @@ def test_targets_are_fixed_when_the_order_is_created(shop):
     number = new_order(shop, "--customer", "C-1", "--priority", "high")
     shop("sla", "apply", "std", "--tier", "gold")
     status = shop.json("sla", "status", number)
-    assert (status["sla"], status["response_target_seconds"], status["resolution_target_seconds"]) == ("gold", 3600, 14400)
+    assert (status["sla"], status["response_target_seconds"], status["resolution_target_seconds"]) == (
+        "gold",
+        3600,
+        14400,
+    )
     shop("order", "update", number, "--priority", "low")
     assert shop.json("sla", "status", number)["resolution_target_seconds"] == 14400
 
@@ -98,7 +157,9 @@ def test_targets_are_fixed_when_the_order_is_created(shop):
 def test_the_clock_through_an_orders_life(shop):
     number = new_order(shop, "--customer", "C-1", "--priority", "high", when="2026-03-06T16:00")  # Friday 16:00
     status = shop.json("sla", "status", number)
-    assert status["response_due"] == "2026-03-06T17:00:00+02:00"  # 1h: Fri 16-17; a deadline at a window's end stays there
+    assert (
+        status["response_due"] == "2026-03-06T17:00:00+02:00"
+    )  # 1h: Fri 16-17; a deadline at a window's end stays there
     assert status["resolution_due"] == "2026-03-09T11:00:00+02:00"  # 4h: Fri 16-17, Mon 08-11
     at(shop, "2026-03-09T07:30", "order", "move", number, "planned")  # leaving the initial stage records the response
     at(shop, "2026-03-09T08:00", "order", "move", number, "in-progress")
@@ -114,9 +175,17 @@ def test_the_clock_through_an_orders_life(shop):
     assert status["resolution_seconds"] == 2 * 3600 and status["paused_seconds"] == 9 * 3600
     at(shop, "2026-03-10T13:30", "order", "move", number, "completed")
     done = shop.json("--now", "2026-03-11T09:00", "sla", "status", number)
-    assert (done["status"], done["resolved_at"], done["resolution_status"]) == ("breached", "2026-03-10T13:30:00+02:00", "breached")
+    assert (done["status"], done["resolved_at"], done["resolution_status"]) == (
+        "breached",
+        "2026-03-10T13:30:00+02:00",
+        "breached",
+    )
     explained = shop.json("--now", "2026-03-11T09:00", "sla", "explain", number)
-    assert [(i["clock"], i["business_seconds"]) for i in explained["intervals"]] == [("counted", 2 * 3600), ("paused", 9 * 3600), ("counted", 2.5 * 3600)]
+    assert [(i["clock"], i["business_seconds"]) for i in explained["intervals"]] == [
+        ("counted", 2 * 3600),
+        ("paused", 9 * 3600),
+        ("counted", 2.5 * 3600),
+    ]
     assert [e["event"] for e in explained["log"]] == ["start", "respond", "pause", "resume", "resolve"]
     # re-opening clears the resolution
     at(shop, "2026-03-11T09:00", "order", "move", number, "in-progress", "--back")
@@ -127,8 +196,20 @@ def test_the_clock_through_an_orders_life(shop):
 def test_status_json_has_the_promised_fields(shop):
     number = new_order(shop, "--customer", "C-2")
     status = shop.json("--now", "2026-03-09T10:00", "sla", "status", number)
-    for field in ("order", "sla", "priority", "response_due", "resolution_due", "responded_at", "resolved_at", "response_seconds",
-                  "resolution_seconds", "paused_seconds", "compliance_pct", "status"):
+    for field in (
+        "order",
+        "sla",
+        "priority",
+        "response_due",
+        "resolution_due",
+        "responded_at",
+        "resolved_at",
+        "response_seconds",
+        "resolution_seconds",
+        "paused_seconds",
+        "compliance_pct",
+        "status",
+    ):
         assert field in status
     assert (status["response_seconds"], status["resolution_seconds"], status["status"]) == (3600, 3600, "on-track")
     assert status["compliance_pct"] == round(100 * 3600 / (24 * 3600), 1)
@@ -146,7 +227,12 @@ def test_manual_stop_and_start_and_respond(shop):
     at(shop, "2026-03-10T11:00", "sla", "respond", number)
     assert shop("sla", "respond", number, code=1).stderr.endswith("(rule: respond-once)\n")
     log = shop.json("sla", "explain", number)["log"]
-    assert [(e["event"], e["reason"]) for e in log] == [("start", None), ("stop", "NO-ACCESS"), ("start", None), ("respond", None)]
+    assert [(e["event"], e["reason"]) for e in log] == [
+        ("start", None),
+        ("stop", "NO-ACCESS"),
+        ("start", None),
+        ("respond", None),
+    ]
 
 
 def test_sign_off_resolves(shop):
@@ -199,13 +285,26 @@ def test_reports_breaches_and_at_risk(shop):
     assert (gold["mean_response_seconds"], gold["p90_response_seconds"]) == (25800, 45480)
     silver = next(r for r in rows if r["tier"] == "silver")
     assert (silver["orders"], silver["open"], silver["breached"], silver["compliance_pct"]) == (1, 1, 0, None)
-    by_priority = {r["priority"]: r for r in shop.json("--now", now, "sla", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "priority")}
+    by_priority = {
+        r["priority"]: r
+        for r in shop.json(
+            "--now", now, "sla", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "priority"
+        )
+    }
     assert (by_priority["high"]["orders"], by_priority["normal"]["orders"]) == (3, 1)
     breaches = shop.json("--now", now, "sla", "breaches")
-    assert {(b["order"], b["target"], b["late"]) for b in breaches} == {(late, "response", "12h"), (late, "resolution", "6h")}
+    assert {(b["order"], b["target"], b["late"]) for b in breaches} == {
+        (late, "response", "12h"),
+        (late, "resolution", "6h"),
+    }
     assert [r["order"] for r in shop.json("--now", now, "sla", "at-risk", "--within", "1h")] == [risky]
     assert waiting in [r["order"] for r in shop.json("--now", now, "sla", "at-risk", "--within", "2h")]
-    assert shop("--now", now, "sla", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "table").stdout.count("█") > 0
+    assert (
+        shop(
+            "--now", now, "sla", "report", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "table"
+        ).stdout.count("█")
+        > 0
+    )
 
 
 def test_generated_orders_get_the_agreements_sla_from_their_visit_day(shop):

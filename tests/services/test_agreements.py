@@ -22,7 +22,9 @@ def shop(session):
 
 
 def gen(session, lo, hi, agreement=None):
-    return agreements.generate(session, agreement=agreement, date_from=date.fromisoformat(lo), date_to=date.fromisoformat(hi))
+    return agreements.generate(
+        session, agreement=agreement, date_from=date.fromisoformat(lo), date_to=date.fromisoformat(hi)
+    )
 
 
 def count(session, model):
@@ -55,7 +57,11 @@ def test_monthly_from_the_31st_is_anchored(shop):
     agreements.create(shop, "A-1", customer="C-1", start="2024-01-01")
     agreements.add_line(shop, "A-1", type="fee", price="10", every="1 month", start="2024-01-31")
     assert [o["date"] for o in gen(shop, "2024-01-01", "2024-05-31")["orders"]] == [
-        date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30), date(2024, 5, 31)
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 30),
+        date(2024, 5, 31),
     ]
 
 
@@ -80,12 +86,21 @@ def test_the_database_refuses_a_second_line_for_the_same_visit(shop):
     gen(shop, "2026-01-01", "2026-01-31")
     line = shop.execute(select(OrderLine)).scalar_one()
     other = orders.create(shop, customer="C-1", agreement="A-1")["order"]
-    with pytest.raises(IntegrityError):
-        with shop.begin_nested():
-            shop.add(OrderLine(order_number=other, line_no=1, type="fee", quantity=1, price=Decimal("1.00"),
-                               agreement_line_id=line.agreement_line_id, visit_date=line.visit_date,
-                               created_at=line.created_at, created_by="x"))
-            shop.flush()
+    with pytest.raises(IntegrityError), shop.begin_nested():
+        shop.add(
+            OrderLine(
+                order_number=other,
+                line_no=1,
+                type="fee",
+                quantity=1,
+                price=Decimal("1.00"),
+                agreement_line_id=line.agreement_line_id,
+                visit_date=line.visit_date,
+                created_at=line.created_at,
+                created_by="x",
+            )
+        )
+        shop.flush()
 
 
 def test_suspended_stopped_and_templates_generate_nothing(shop):
@@ -123,7 +138,9 @@ def test_windows_put_lines_on_fewer_orders(shop):
     result = gen(shop, "2026-01-01", "2026-03-31")
     # January: line 2 starts on the 8th, so the shared order cannot be earlier than that
     assert [(o["date"], len(o["lines"])) for o in result["orders"]] == [
-        (date(2026, 1, 8), 2), (date(2026, 2, 5), 2), (date(2026, 3, 5), 2)
+        (date(2026, 1, 8), 2),
+        (date(2026, 2, 5), 2),
+        (date(2026, 3, 5), 2),
     ]
     # the line keeps its anchored date as the visit date even when the order moved
     march = result["orders"][-1]
@@ -143,13 +160,25 @@ def test_a_later_run_joins_an_existing_order_in_the_window(shop):
 
 
 def test_generated_orders_take_defaults(shop):
-    agreements.create(shop, "A-1", customer="C-1", start="2026-01-01", technician="T-1", description="Bakery maintenance")
+    agreements.create(
+        shop, "A-1", customer="C-1", start="2026-01-01", technician="T-1", description="Bakery maintenance"
+    )
     agreements.add_line(shop, "A-1", type="hour", task="CHECK", obj="X-1", start="2026-01-06")
     order = gen(shop, "2026-01-01", "2026-01-31")["orders"][0]
     shown = orders.show(shop, order["order"])
-    assert (shown["agreement"], shown["technician"], shown["description"], shown["stage"]) == ("A-1", "T-1", "Bakery maintenance", "created")
+    assert (shown["agreement"], shown["technician"], shown["description"], shown["stage"]) == (
+        "A-1",
+        "T-1",
+        "Bakery maintenance",
+        "created",
+    )
     line = shown["line_items"][0]
-    assert (line["quantity"], line["price"], line["worker"], line["object"]) == (Decimal("2"), Decimal("50.00"), "T-1", "X-1")
+    assert (line["quantity"], line["price"], line["worker"], line["object"]) == (
+        Decimal("2"),
+        Decimal("50.00"),
+        "T-1",
+        "X-1",
+    )
     assert shown["objects"] == ["X-1"]
 
 

@@ -80,7 +80,11 @@ def test_update_changes_only_given_fields_and_clears_blanks(session):
 
 def test_worker_roles_and_skills(session):
     seed(session)
-    master.add(session, "worker", {"worker": "T-1", "name": "Anna", "roles": "technician", "skills": "gas, Electrical, gas", "team": "north"})
+    master.add(
+        session,
+        "worker",
+        {"worker": "T-1", "name": "Anna", "roles": "technician", "skills": "gas, Electrical, gas", "team": "north"},
+    )
     record = master.show(session, "worker", "T-1")
     assert record["roles"] == ["technician"]
     assert record["skills"] == ["electrical", "gas"]

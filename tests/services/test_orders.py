@@ -13,7 +13,11 @@ def shop(session):
     master.add(session, "customer", {"account": "C-1", "name": "Bakery", "address": "Main st 1"})
     master.add(session, "customer", {"account": "C-2", "name": "Cafe"})
     master.add(session, "item", {"item": "PUMP", "name": "Pump", "price": "189.00"})
-    master.add(session, "task", {"task": "BOIL", "description": "Boiler service", "hours": "1.5", "price": "68.00", "skill": "gas"})
+    master.add(
+        session,
+        "task",
+        {"task": "BOIL", "description": "Boiler service", "hours": "1.5", "price": "68.00", "skill": "gas"},
+    )
     master.add(session, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP", "serial": "S1"})
     master.add(session, "object", {"object": "O-2", "customer": "C-2"})
     stages.add_reason(session, "NO-ACCESS", "Could not get in")
@@ -47,7 +51,12 @@ def test_create_checks_its_references(shop):
 def test_lines_take_prices_and_hours_from_item_and_task(shop):
     order = orders.create(shop, customer="C-1", technician="T-1")["order"]
     hour = orders.add_line(shop, order, type="hour", task="BOIL")
-    assert (hour["quantity"], hour["price"], hour["amount"], hour["worker"]) == (Decimal("1.5"), Decimal("68.00"), Decimal("102.00"), "T-1")
+    assert (hour["quantity"], hour["price"], hour["amount"], hour["worker"]) == (
+        Decimal("1.5"),
+        Decimal("68.00"),
+        Decimal("102.00"),
+        "T-1",
+    )
     item = orders.add_line(shop, order, type="item", item="PUMP", quantity="2")
     assert (item["price"], item["amount"], item["description"]) == (Decimal("189.00"), Decimal("378.00"), "Pump")
     fee = orders.add_line(shop, order, type="fee", price="25", description="Call-out")
@@ -84,8 +93,12 @@ def test_moves_go_to_children_only_and_are_logged(shop):
     orders.move(shop, number, "in-progress", back=True, note="parts arrived")
     record = orders.move(shop, number, "completed")
     assert [(h["from_stage"], h["to_stage"]) for h in record["history"]] == [
-        (None, "created"), ("created", "planned"), ("planned", "in-progress"), ("in-progress", "waiting-for-parts"),
-        ("waiting-for-parts", "in-progress"), ("in-progress", "completed"),
+        (None, "created"),
+        ("created", "planned"),
+        ("planned", "in-progress"),
+        ("in-progress", "waiting-for-parts"),
+        ("waiting-for-parts", "in-progress"),
+        ("in-progress", "completed"),
     ]
     assert record["history"][4]["note"] == "parts arrived"
     assert all(h["actor"] == "tester" for h in record["history"])
@@ -148,7 +161,10 @@ def test_post_needs_a_posting_stage_and_sign_off(shop):
     orders.sign_off(shop, number)
     invoice = orders.post(shop, number)
     assert invoice["invoice"] == "INV-000001"
-    assert [(l["description"], l["amount"]) for l in invoice["line_items"]] == [("Boiler service", Decimal("102.00")), ("Pump", Decimal("189.00"))]
+    assert [(l["description"], l["amount"]) for l in invoice["line_items"]] == [
+        ("Boiler service", Decimal("102.00")),
+        ("Pump", Decimal("189.00")),
+    ]
     assert invoice["total"] == Decimal("291.00") and invoice["currency"] == "EUR"
     record = orders.show(shop, number)
     assert record["progress"] == "posted" and record["open_total"] == Decimal("0.00")
@@ -203,7 +219,12 @@ def test_invoice_credit_notes(shop):
     walk(shop, number, "planned", "in-progress", "completed")
     invoice = orders.post(shop, number)["invoice"]
     credit = invoices.credit(shop, invoice, line_nos=[2], reopen=True)
-    assert (credit["invoice"], credit["kind"], credit["credits"], credit["total"]) == ("INV-000002", "credit", invoice, Decimal("-20.00"))
+    assert (credit["invoice"], credit["kind"], credit["credits"], credit["total"]) == (
+        "INV-000002",
+        "credit",
+        invoice,
+        Decimal("-20.00"),
+    )
     assert credit["line_items"][0]["quantity"] == Decimal(-1)
     shown = invoices.show(shop, invoice)
     assert [l["credited"] for l in shown["line_items"]] == [Decimal("0.00"), Decimal("20.00")]
@@ -230,10 +251,9 @@ def test_invoice_numbers_have_no_gaps_after_a_failed_command(shop, db_url):
     walk(shop, number, "planned", "in-progress", "completed")
     shop.commit()
     state.reset(db=db_url, now=FIXED_NOW, actor="tester")
-    with pytest.raises(RuntimeError):
-        with db.session_scope() as s:
-            orders.post(s, number)
-            raise RuntimeError("crash after numbering")
+    with pytest.raises(RuntimeError), db.session_scope() as s:
+        orders.post(s, number)
+        raise RuntimeError("crash after numbering")
     with db.session_scope() as s:
         assert orders.post(s, number)["invoice"] == "INV-000001"
 

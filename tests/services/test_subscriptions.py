@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from custsvc.errors import InvalidInput, RuleViolation
 from custsvc.models import InvoiceLine, SubscriptionBilling
@@ -27,7 +27,12 @@ def run(session, through, **kwargs):
 
 
 def lines(session, sub):
-    return [(l.period_start, l.amount) for l in session.execute(select(InvoiceLine).where(InvoiceLine.subscription == sub).order_by(InvoiceLine.id)).scalars()]
+    return [
+        (l.period_start, l.amount)
+        for l in session.execute(
+            select(InvoiceLine).where(InvoiceLine.subscription == sub).order_by(InvoiceLine.id)
+        ).scalars()
+    ]
 
 
 def test_the_reduction_example_on_its_own_line(shop):
@@ -40,20 +45,32 @@ def test_the_reduction_example_on_its_own_line(shop):
 
 
 def test_catch_up_never_twice_never_before_start_stops_at_end(shop):
-    subscriptions.create(shop, "S-1", customer="C-1", group="anniv", fee="49.00", start=date(2026, 1, 31), end=date(2026, 5, 15))
+    subscriptions.create(
+        shop, "S-1", customer="C-1", group="anniv", fee="49.00", start=date(2026, 1, 31), end=date(2026, 5, 15)
+    )
     subscriptions.create(shop, "S-2", customer="C-1", group="anniv", fee="10.00", start=date(2026, 6, 1))
     assert run(shop, "2026-01-30")["periods"] == 0  # nothing before the start
     assert run(shop, "2026-01-31")["periods"] == 1
     missed = run(shop, "2026-04-30")  # Feb, Mar and Apr runs were missed: all three caught up, one invoice
     assert missed["periods"] == 3 and len(missed["invoices"]) == 1
-    assert [p for p, _a in lines(shop, "S-1")] == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert [p for p, _a in lines(shop, "S-1")] == [
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
     assert run(shop, "2026-04-30")["periods"] == 0  # again: nothing
     last = run(shop, "2026-12-31")
-    assert [(l["subscription"], l["period_start"], l["period_end"], l["amount"]) for l in last["invoices"][0]["lines"]][:1] == [
-        ("S-2", date(2026, 6, 1), date(2026, 6, 30), D("10.00"))
-    ]
+    assert [(l["subscription"], l["period_start"], l["period_end"], l["amount"]) for l in last["invoices"][0]["lines"]][
+        :1
+    ] == [("S-2", date(2026, 6, 1), date(2026, 6, 30), D("10.00"))]
     # the last period (30 Apr - 30 May, anchored on 31 Jan) is cut at the end, 15 May: 49 x 16 / 31 days
-    assert lines(shop, "S-1") == [(date(2026, 1, 31), D("49.00")), (date(2026, 2, 28), D("49.00")), (date(2026, 3, 31), D("49.00")), (date(2026, 4, 30), D("25.29"))]
+    assert lines(shop, "S-1") == [
+        (date(2026, 1, 31), D("49.00")),
+        (date(2026, 2, 28), D("49.00")),
+        (date(2026, 3, 31), D("49.00")),
+        (date(2026, 4, 30), D("25.29")),
+    ]
     assert subscriptions.explain(shop, "S-1", date(2026, 12, 31))["periods"][-1]["period_end"] == date(2026, 5, 15)
 
 
@@ -64,7 +81,15 @@ def test_the_database_refuses_a_second_bill_for_a_period(shop):
     run(shop, "2026-01-01")
     bill = shop.execute(select(SubscriptionBilling)).scalar_one()
     with pytest.raises(IntegrityError), shop.begin_nested():
-        shop.add(SubscriptionBilling(subscription="S-1", period_start=bill.period_start, period_end=bill.period_end, billed_at=bill.billed_at, billed_by="x"))
+        shop.add(
+            SubscriptionBilling(
+                subscription="S-1",
+                period_start=bill.period_start,
+                period_end=bill.period_end,
+                billed_at=bill.billed_at,
+                billed_by="x",
+            )
+        )
         shop.flush()
 
 
@@ -75,7 +100,9 @@ def test_one_invoice_per_customer_and_currency(shop):
     subscriptions.create(shop, "D", customer="C-2", group="monthly", fee="40", start=date(2026, 1, 1))
     result = run(shop, "2026-02-01")
     assert sorted((i["customer"], i["currency"], len(i["lines"]), i["total"]) for i in result["invoices"]) == [
-        ("C-1", "EUR", 4, D("60.00")), ("C-1", "USD", 2, D("60.00")), ("C-2", "EUR", 2, D("80.00"))
+        ("C-1", "EUR", 4, D("60.00")),
+        ("C-1", "USD", 2, D("60.00")),
+        ("C-2", "EUR", 2, D("80.00")),
     ]
     assert result["totals"] == {"EUR": D("140.00"), "USD": D("60.00")}
     only = run(shop, "2026-03-01", customer="C-2")
@@ -99,7 +126,14 @@ def test_price_changes_and_indexation(shop):
     subscriptions.set_index(shop, "S-1", None, percent=None, value="110", valid_from=date(2026, 5, 1))
     subscriptions.set_index(shop, None, "monthly", percent="3.5", value=None, valid_from=date(2026, 6, 1))
     run(shop, "2026-06-30")
-    assert [a for _p, a in lines(shop, "S-1")] == [D("1000.00"), D("1000.00"), D("1000.00"), D("1100.00"), D("1210.00"), D("1252.35")]
+    assert [a for _p, a in lines(shop, "S-1")] == [
+        D("1000.00"),
+        D("1000.00"),
+        D("1000.00"),
+        D("1100.00"),
+        D("1210.00"),
+        D("1252.35"),
+    ]
     with pytest.raises(RuleViolation, match="billed-periods-stay"):
         subscriptions.set_price(shop, "S-1", "5", date(2026, 2, 1))
 
@@ -109,12 +143,22 @@ def test_cancellation_mid_period_with_and_without_credit(shop):
     subscriptions.create(shop, "S-2", customer="C-1", group="monthly", fee="310", start=date(2026, 1, 1))
     run(shop, "2026-03-01")  # January to March billed in advance
     result = subscriptions.cancel(shop, "S-1", date(2026, 2, 10), credit=True)
-    credit_lines = [l for l in shop.execute(select(InvoiceLine).where(InvoiceLine.subscription == "S-1", InvoiceLine.amount < 0)).scalars()]
-    assert sorted(l.amount for l in credit_lines) == [D("-310.00"), D("-199.29")]  # all of March; 11-28 Feb: 310 x 18 / 28
+    credit_lines = [
+        l
+        for l in shop.execute(
+            select(InvoiceLine).where(InvoiceLine.subscription == "S-1", InvoiceLine.amount < 0)
+        ).scalars()
+    ]
+    assert sorted(l.amount for l in credit_lines) == [
+        D("-310.00"),
+        D("-199.29"),
+    ]  # all of March; 11-28 Feb: 310 x 18 / 28
     assert len(result["credit_notes"]) == 2  # one per credited invoice line, each referring to it
     assert run(shop, "2026-12-31")["periods"] == 12 - 3  # only S-2 continues
     subscriptions.cancel(shop, "S-2", date(2026, 12, 15))
-    assert subscriptions.explain(shop, "S-2", date(2026, 12, 31))["periods"][-1]["period_end"] == date(2026, 12, 31)  # billed before the cancellation
+    assert subscriptions.explain(shop, "S-2", date(2026, 12, 31))["periods"][-1]["period_end"] == date(
+        2026, 12, 31
+    )  # billed before the cancellation
 
 
 def test_credit_and_reopen_a_period(shop):

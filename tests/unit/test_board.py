@@ -114,10 +114,17 @@ def test_hour_marks_follow_the_local_clock_over_a_daylight_saving_change():
 def busy_board() -> list[TeamBlock]:
     long_name = "T-03 Carla Ozolina-Kalnina of the Northern Workshop"
     return [
-        TeamBlock("north", [
-            Lane("T-01 Anna Berzina", [Bar(at(8), at(10, 30), "SO-000123 C-1001", "high")], [(at(0), at(8), "closed")]),
-            Lane("T-02 Bo", [], [(at(12), at(18), "absence")]),
-        ]),
+        TeamBlock(
+            "north",
+            [
+                Lane(
+                    "T-01 Anna Berzina",
+                    [Bar(at(8), at(10, 30), "SO-000123 C-1001", "high")],
+                    [(at(0), at(8), "closed")],
+                ),
+                Lane("T-02 Bo", [], [(at(12), at(18), "absence")]),
+            ],
+        ),
         TeamBlock("south", [Lane(long_name, [Bar(at(15), at(16), "SO-000127 C-2002", "low", True)], [])]),
     ]
 
@@ -184,10 +191,15 @@ def test_the_hours_are_shown_in_the_given_zone():
 
 @pytest.mark.parametrize("width", [80, 160])
 def test_a_bar_shows_its_label_in_its_row_from_its_start(width):
-    teams = [TeamBlock("north", [
-        Lane("T-01 Anna", [], []),
-        Lane("T-02 Bo", [Bar(at(13), at(17), "SO-000200 C-1001", "normal")], []),
-    ])]
+    teams = [
+        TeamBlock(
+            "north",
+            [
+                Lane("T-01 Anna", [], []),
+                Lane("T-02 Bo", [Bar(at(13), at(17), "SO-000200 C-1001", "normal")], []),
+            ],
+        )
+    ]
     lines = render(teams, width)
     anna, bo = lines[3], lines[4]
     assert anna.strip() == "T-01 Anna"
@@ -359,32 +371,38 @@ T-03 Carla O… SO-000126 C…                                    !00127      �
 
 def golden_board() -> list[TeamBlock]:
     return [
-        TeamBlock("north", [
-            Lane(
-                "T-01 Anna Berzina",
-                [
-                    Bar(at(8), at(10, 30), "SO-000123 C-1001", "high"),
-                    Bar(at(10, 30), at(12), "SO-000124 C-1002", "normal", at_risk=True),
-                    Bar(at(13), at(13, 10), "SO-000125 C-1003", "low"),
-                ],
-                [(at(0), at(8), "closed"), (at(17), at(23, 59), "closed")],
-            ),
-            Lane(
-                "T-02 Bo",
-                [],
-                [(at(0), at(8), "closed"), (at(12), at(18), "absence"), (at(17), at(23, 59), "closed")],
-            ),
-        ]),
-        TeamBlock("south", [
-            Lane(
-                "T-03 Carla Ozolina",
-                [
-                    Bar(at(6), at(9), "SO-000126 C-2001", "normal"),
-                    Bar(at(15).astimezone(UTC), at(16).astimezone(UTC), "SO-000127 C-2002", "high", at_risk=True),
-                ],
-                [(at(0), at(8), "closed"), (at(17), at(23, 59), "closed")],
-            ),
-        ]),
+        TeamBlock(
+            "north",
+            [
+                Lane(
+                    "T-01 Anna Berzina",
+                    [
+                        Bar(at(8), at(10, 30), "SO-000123 C-1001", "high"),
+                        Bar(at(10, 30), at(12), "SO-000124 C-1002", "normal", at_risk=True),
+                        Bar(at(13), at(13, 10), "SO-000125 C-1003", "low"),
+                    ],
+                    [(at(0), at(8), "closed"), (at(17), at(23, 59), "closed")],
+                ),
+                Lane(
+                    "T-02 Bo",
+                    [],
+                    [(at(0), at(8), "closed"), (at(12), at(18), "absence"), (at(17), at(23, 59), "closed")],
+                ),
+            ],
+        ),
+        TeamBlock(
+            "south",
+            [
+                Lane(
+                    "T-03 Carla Ozolina",
+                    [
+                        Bar(at(6), at(9), "SO-000126 C-2001", "normal"),
+                        Bar(at(15).astimezone(UTC), at(16).astimezone(UTC), "SO-000127 C-2002", "high", at_risk=True),
+                    ],
+                    [(at(0), at(8), "closed"), (at(17), at(23, 59), "closed")],
+                ),
+            ],
+        ),
     ]
 
 

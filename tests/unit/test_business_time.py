@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custsvc.domain.calendar import BusinessCalendar, format_hours, merge, parse_hours, running
@@ -21,7 +21,9 @@ def riga(y, m, d, hh=0, mm=0):
 
 def office(holidays=()):
     days = set(holidays)
-    return BusinessCalendar(RIGA, parse_hours(["mon-fri 08:00-12:00,13:00-17:00"]), lambda d: "holiday" if d in days else None)
+    return BusinessCalendar(
+        RIGA, parse_hours(["mon-fri 08:00-12:00,13:00-17:00"]), lambda d: "holiday" if d in days else None
+    )
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -36,7 +38,15 @@ def test_parse_hours():
 
 @pytest.mark.parametrize(
     "bad",
-    ["mon-fri", "someday 08:00-12:00", "mon 12:00-08:00", "mon 08:00-24:30", "mon 08:00-12:00,11:00-13:00", "mon 8-12", "mon 24:00-24:00"],
+    [
+        "mon-fri",
+        "someday 08:00-12:00",
+        "mon 12:00-08:00",
+        "mon 08:00-24:30",
+        "mon 08:00-12:00,11:00-13:00",
+        "mon 8-12",
+        "mon 24:00-24:00",
+    ],
 )
 def test_parse_hours_refuses(bad):
     with pytest.raises(InvalidInput) as err:
@@ -151,9 +161,16 @@ def test_pauses_from_the_log_join_stage_and_manual_stops():
 
 # --- properties --------------------------------------------------------------------------------
 
-moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(lambda d: d.replace(tzinfo=UTC, microsecond=0))
+moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
+    lambda d: d.replace(tzinfo=UTC, microsecond=0)
+)
 hours_specs = st.sampled_from(
-    [["mon-fri 08:00-12:00,13:00-17:00"], ["mon-sun 00:00-24:00"], ["mon-sat 20:00-24:00", "sun 00:00-02:00"], ["tue,thu 09:30-10:00,15:00-18:45"]]
+    [
+        ["mon-fri 08:00-12:00,13:00-17:00"],
+        ["mon-sun 00:00-24:00"],
+        ["mon-sat 20:00-24:00", "sun 00:00-02:00"],
+        ["tue,thu 09:30-10:00,15:00-18:45"],
+    ]
 )
 zones = st.sampled_from([RIGA, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), UTC])
 holiday_days = st.sets(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 1, 1)), max_size=20)
@@ -182,7 +199,11 @@ def test_adding_a_pause_never_makes_a_deadline_earlier(spec, tz, days, start, se
     plain = calendar.add(start, seconds)
     paused = calendar.add(start, seconds, [(pause_start, pause_start + timedelta(seconds=pause_length))])
     assert paused >= plain
-    paused_time = calendar.seconds(max(start, pause_start), min(paused, pause_start + timedelta(seconds=pause_length))) if pause_start < paused else 0
+    paused_time = (
+        calendar.seconds(max(start, pause_start), min(paused, pause_start + timedelta(seconds=pause_length)))
+        if pause_start < paused
+        else 0
+    )
     assert calendar.seconds(start, paused) == pytest.approx(seconds + paused_time)
 
 
@@ -203,7 +224,9 @@ def test_merged_pauses_are_disjoint_and_cover_the_same_time(raw):
     for (_a, b), (c, _d) in zip(merged, merged[1:], strict=False):
         assert b < c
     covered = {h for s, n in raw for h in range(s, s + n)}
-    assert covered == {h for a, b in merged for h in range(int((a - base).total_seconds() // H), int((b - base).total_seconds() // H))}
+    assert covered == {
+        h for a, b in merged for h in range(int((a - base).total_seconds() // H), int((b - base).total_seconds() // H))
+    }
     windows = [(base, base + timedelta(hours=200))]
     running_hours = sum((b - a).total_seconds() for a, b in running(windows, merged)) / H
     assert running_hours == 200 - len(covered)

@@ -34,7 +34,10 @@ def test_csv_and_text_values():
 
 
 def test_emit_rows_formats(capsys):
-    rows = [{"account": "C-1", "name": "Anna", "price": Decimal("1.50")}, {"account": "C-2", "name": "Bo", "price": Decimal("10.00")}]
+    rows = [
+        {"account": "C-1", "name": "Anna", "price": Decimal("1.50")},
+        {"account": "C-2", "name": "Bo", "price": Decimal("10.00")},
+    ]
     output.emit_rows(rows, fmt="json")
     assert json.loads(capsys.readouterr().out) == [
         {"account": "C-1", "name": "Anna", "price": "1.50"},

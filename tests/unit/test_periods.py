@@ -45,12 +45,32 @@ def test_leap_day_yearly_anniversary():
 @pytest.mark.parametrize(
     ("unit", "every", "start", "expected"),
     [
-        ("month", 1, date(2026, 3, 15), [(date(2026, 3, 15), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 4, 30))]),
-        ("quarter", 1, date(2026, 2, 10), [(date(2026, 2, 10), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 6, 30))]),
+        (
+            "month",
+            1,
+            date(2026, 3, 15),
+            [(date(2026, 3, 15), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 4, 30))],
+        ),
+        (
+            "quarter",
+            1,
+            date(2026, 2, 10),
+            [(date(2026, 2, 10), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 6, 30))],
+        ),
         ("year", 1, date(2026, 7, 1), [(date(2026, 7, 1), date(2026, 12, 31)), (date(2027, 1, 1), date(2027, 12, 31))]),
-        ("week", 1, date(2026, 3, 11), [(date(2026, 3, 11), date(2026, 3, 15)), (date(2026, 3, 16), date(2026, 3, 22))]),
+        (
+            "week",
+            1,
+            date(2026, 3, 11),
+            [(date(2026, 3, 11), date(2026, 3, 15)), (date(2026, 3, 16), date(2026, 3, 22))],
+        ),
         ("day", 1, date(2026, 3, 11), [(date(2026, 3, 11), date(2026, 3, 11)), (date(2026, 3, 12), date(2026, 3, 12))]),
-        ("month", 2, date(2026, 2, 10), [(date(2026, 2, 10), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 4, 30))]),
+        (
+            "month",
+            2,
+            date(2026, 2, 10),
+            [(date(2026, 2, 10), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 4, 30))],
+        ),
     ],
 )
 def test_calendar_periods(unit, every, start, expected):
@@ -62,27 +82,41 @@ def test_calendar_periods(unit, every, start, expected):
 def test_end_and_start_clip_and_through_selects_by_period_start():
     policy = Policy("month", align="calendar")
     ps = periods(policy, date(2026, 1, 15), date(2026, 3, 10), date(2026, 12, 31))
-    assert spans(ps) == [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 3, 10))]
+    assert spans(ps) == [
+        (date(2026, 1, 15), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 10)),
+    ]
     assert periods(policy, date(2026, 5, 1), None, date(2026, 4, 30)) == []  # never before the start
-    assert spans(periods(policy, date(2026, 1, 1), None, date(2026, 3, 1))) [-1] == (date(2026, 3, 1), date(2026, 3, 31))
+    assert spans(periods(policy, date(2026, 1, 1), None, date(2026, 3, 1)))[-1] == (date(2026, 3, 1), date(2026, 3, 31))
     assert spans(periods(policy, date(2026, 1, 1), None, date(2026, 6, 30), after=date(2026, 4, 30))) == [
-        (date(2026, 5, 1), date(2026, 5, 31)), (date(2026, 6, 1), date(2026, 6, 30))
+        (date(2026, 5, 1), date(2026, 5, 31)),
+        (date(2026, 6, 1), date(2026, 6, 30)),
     ]
 
 
 def test_reduction_example_from_the_reference():
     march = Period(date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 1), date(2026, 3, 31))
-    result = charge(Policy("month", align="calendar"), march, D("200.00"), D(100), [(date(2026, 3, 10), date(2026, 3, 11))])
+    result = charge(
+        Policy("month", align="calendar"), march, D("200.00"), D(100), [(date(2026, 3, 10), date(2026, 3, 11))]
+    )
     assert (result.base, result.reduction, result.total) == (D("200.00"), D("-12.90"), D("187.10"))
 
 
 def test_index_and_proration_policies():
     period = Period(date(2026, 3, 11), date(2026, 3, 31), date(2026, 3, 1), date(2026, 3, 31))
-    assert charge(Policy("month", proration="daily"), period, D("1000.00"), D(110)).base == D("745.16")  # 1100 x 21 / 31
+    assert charge(Policy("month", proration="daily"), period, D("1000.00"), D(110)).base == D(
+        "745.16"
+    )  # 1100 x 21 / 31
     assert charge(Policy("month", proration="full"), period, D("1000.00"), D(110)).base == D("1100.00")
     free = charge(Policy("month", proration="none"), period, D("1000.00"), D(110))
     assert (free.base, free.free, free.total) == (D("0.00"), True, D("0.00"))
-    assert charge(Policy("month"), Period(date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 1), date(2026, 3, 31)), D("1000"), D("103.5")).price == D("1035.00")
+    assert charge(
+        Policy("month"),
+        Period(date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 1), date(2026, 3, 31)),
+        D("1000"),
+        D("103.5"),
+    ).price == D("1035.00")
 
 
 def test_a_cancellation_mid_period_is_a_partial_last_period():
@@ -120,7 +154,11 @@ def test_yearly_fee_recognized_monthly_in_twelve_equal_parts():
 def test_calendar_accruals_follow_calendar_months_and_weigh_partial_ones():
     policy = Policy("quarter", align="calendar", accrue="month")
     parts = accrual_parts(policy, date(2026, 1, 16), date(2026, 3, 31), D("300.00"))
-    assert [(a, b) for a, b, _ in parts] == [(date(2026, 1, 16), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 3, 31))]
+    assert [(a, b) for a, b, _ in parts] == [
+        (date(2026, 1, 16), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 31)),
+    ]
     assert sum(p[2] for p in parts) == D("300.00") and parts[0][2] < parts[1][2]
 
 
@@ -162,7 +200,12 @@ def test_periods_tile_the_subscription_without_gaps_or_overlaps(policy, start, s
     assert first + rest == ps
 
 
-@given(st.decimals(min_value=0, max_value=100000, places=2), policies.filter(lambda p: p.unit != "day"), days, st.integers(1, 400))
+@given(
+    st.decimals(min_value=0, max_value=100000, places=2),
+    policies.filter(lambda p: p.unit != "day"),
+    days,
+    st.integers(1, 400),
+)
 def test_accrual_parts_add_up_exactly(amount, policy, first, length):
     policy = Policy(policy.unit, policy.every, policy.align, policy.proration, accrue="day")
     last = first + timedelta(days=length)

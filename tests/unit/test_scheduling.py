@@ -365,7 +365,11 @@ def test_exact_misses_nothing_when_a_plan_without_misses_exists(instance):
 def any_instances(draw, max_jobs: int = 12):
     """Random instances, feasible or not: skills nobody has, unknown preferences, no deadlines."""
     resources = [
-        Resource(f"T{i}", frozenset(draw(st.sets(st.sampled_from(SKILLS)))), tuple((_moment(a), _moment(b)) for a, b in _spans(draw, draw(st.integers(0, 24)))))
+        Resource(
+            f"T{i}",
+            frozenset(draw(st.sets(st.sampled_from(SKILLS)))),
+            tuple((_moment(a), _moment(b)) for a, b in _spans(draw, draw(st.integers(0, 24)))),
+        )
         for i in range(draw(st.integers(0, 3)))
     ]
     jobs = []
@@ -439,6 +443,8 @@ def test_exact_matches_brute_force(instance):
     jobs, resources, step = instance
     assume(len(resources) <= 2)
     result = plan(jobs, resources, step=step)
-    on_time = [p for p in result.placements if not p.late and next(j for j in jobs if j.key == p.job).deadline is not None]
+    on_time = [
+        p for p in result.placements if not p.late and next(j for j in jobs if j.key == p.job).deadline is not None
+    ]
     preferred = sum(next(j for j in jobs if j.key == p.job).preferred == p.resource for p in on_time)
     assert (len(on_time), preferred) == _best_by_brute_force(jobs, resources, step)

@@ -29,14 +29,15 @@ SKILLS = ["gas", "refrigeration", "electrical", "plumbing"]
 def build(path: Path, orders: int, technicians: int) -> None:
     os.environ["CUSTSVC_DB"] = str(path)
     from custsvc import db, state
+    from custsvc.bootstrap import open_context
     from custsvc.services import calendars, dispatch, master, settings, sla
     from custsvc.services import orders as order_service
 
     rng = random.Random(11)
     state.reset(db=str(path), now=NOW, actor="bench")
-    with db.session_scope() as s:
+    with open_context() as s:
         settings.set_value(s, "timezone", "Europe/Riga")
-    with db.session_scope() as s:
+    with open_context() as s:
         calendars.add(s, "office", timezone="Europe/Riga", hours=["mon-fri 08:00-12:00,13:00-17:00"])
         settings.set_value(s, "calendar", "office")
         sla.add(s, "std", calendar="office", response=["high=1h", "4h"], resolution=["high=8h", "24h"])

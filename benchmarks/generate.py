@@ -30,10 +30,11 @@ def build(path: Path, count: int) -> None:
     """The agreements, through the services (the same code `agreement create` / `line add` use)."""
     os.environ["CUSTSVC_DB"] = str(path)
     from custsvc import db, state
+    from custsvc.bootstrap import open_context
     from custsvc.services import agreements, master
 
     state.reset(db=str(path), now="2026-12-01T08:00:00+00:00", actor="bench")
-    with db.session_scope() as s:
+    with open_context() as s:
         master.import_rows(s, "worker", [{"worker": "T-1", "name": "Tech", "roles": "technician"}])
         master.import_rows(
             s, "task", [{"task": "SERVICE", "description": "Service visit", "hours": "1.5", "price": "60.00"}]

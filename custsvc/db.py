@@ -1,22 +1,18 @@
-"""Engine, session scope and the database-specific corners (the only place for SQLite-only SQL).
+"""Engines, sessions and the database-specific corners (the only place for SQLite-only SQL).
 
 * The engine is created lazily from ``--db`` / ``CUSTSVC_DB`` (a file path or an SQLAlchemy URL),
   defaulting to ``custsvc.db`` in the user's data folder.
 * SQLite connections get foreign keys on, WAL and a busy timeout; write transactions start with
   ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
-* One session per command: it commits at the end or rolls back on any error.
+* This module calls no service: the unit of work of a command is built in ``custsvc.bootstrap``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from custsvc import clock, state
 from custsvc.errors import CustSvcError, SchemaOutOfDate, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +30,8 @@ def default_db_path() -> Path:
 
 
 def database_url(db: str | None = None) -> str:
-    """Turn ``--db`` (a path or a URL) into an SQLAlchemy URL."""
-    value = db if db is not None else (state.current().db or os.environ.get("CUSTSVC_DB"))
+    """Turn ``--db`` (a path or a URL; default ``CUSTSVC_DB``, else the data folder) into an SQLAlchemy URL."""
+    value = db or os.environ.get("CUSTSVC_DB")
     if not value:
         value = str(default_db_path())
     if "://" in value:
@@ -131,78 +127,16 @@ def schema_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse to work on an out-of-date one."""
-    from custsvc.migrations import HEAD
-
-    with engine.connect() as conn:
-        current = schema_revision(conn)
-        conn.rollback()
-    if current == HEAD:
-        return
-    if current is None:
-        from custsvc.migrations import upgrade
-
-        upgrade(engine)
-        return
-    raise SchemaOutOfDate(
-        f"the database schema is at revision {current}, this custsvc needs {HEAD}: run `custsvc db upgrade`"
-    )
-
-
 # --- sessions ------------------------------------------------------------------------------
 
 
-def shop_zone(session: Session) -> tzinfo:
-    from custsvc.services import settings as shop_settings
-
-    return shop_settings.timezone(session)
-
-
-@contextmanager
-def session_scope(*, write: bool = True, actor: str | None = None, check_actor: bool = True) -> Iterator[Session]:
-    """One unit of work: commit at the end, roll back on any error.
-
-    ``session.info`` carries ``now`` (read once from the clock), ``actor`` and ``tz`` (the shop's zone).
+def new_session(engine: Engine, *, write: bool = True) -> Session:
+    """A session on ``engine``; writers start their transaction with ``BEGIN IMMEDIATE`` on SQLite
+    (see ``_create_engine``). ``custsvc.bootstrap.open_context`` wraps it into the command's unit of work.
     """
     from sqlmodel import Session
 
-    engine = get_engine()
-    ensure_schema(engine)
-    session = Session(engine.execution_options(custsvc_write=write), expire_on_commit=False, autoflush=False)
-    try:
-        tz = shop_zone(session)
-        clock.set_zone(tz)
-        settings = state.current()
-        session.info["tz"] = tz
-        session.info["now"] = clock.now()
-        session.info["actor"] = actor or settings.acting()
-        if write and check_actor and actor is None and settings.actor_explicit:
-            from custsvc.services.workers import check_actor as _check
-
-            _check(session, session.info["actor"])
-        yield session
-        if write:
-            session.commit()
-        else:
-            session.rollback()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def now_of(session: Session) -> Any:
-    return session.info.get("now") or clock.now()
-
-
-def actor_of(session: Session) -> str:
-    return session.info.get("actor") or state.current().acting()
-
-
-def zone_of(session: Session) -> tzinfo:
-    return session.info.get("tz") or UTC
+    return Session(engine.execution_options(custsvc_write=write), expire_on_commit=False, autoflush=False)
 
 
 # --- SQLite-only maintenance ----------------------------------------------------------------

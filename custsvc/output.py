@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from custsvc import clock, state
+from custsvc import state
 
 FORMATS = ("table", "json", "csv", "markdown", "plain")
 
@@ -64,7 +64,7 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
-        return value.astimezone(clock.zone()).isoformat(timespec="seconds")
+        return value.astimezone(state.current().zone).isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -86,7 +86,7 @@ def text_value(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
-        return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(state.current().zone).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -102,7 +102,7 @@ def csv_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.astimezone(clock.zone()).isoformat(timespec="seconds")
+        return value.astimezone(state.current().zone).isoformat(timespec="seconds")
     if isinstance(value, (list, tuple, set, frozenset)):
         return ",".join(csv_value(v) for v in value)
     return text_value(value)

@@ -1,13 +1,16 @@
-"""Process-wide settings chosen by the global options (``--db``, ``--format``, ``--now``, ``--as``).
+"""What the global options chose for this invocation (``--db``, ``--format``, ``--now``, ``--as``,
+``--quiet``), and the zone times are shown in.
 
-The root callback in ``cli.py`` fills this in on every invocation, so nothing leaks from
-one ``CliRunner`` call to the next.  Kept free of heavy imports: ``custsvc --help`` loads it.
+The root callback in ``cli.py`` fills this in on every invocation, so nothing leaks from one
+``CliRunner`` call to the next. Only the command layer and ``output`` read it: services get what
+they need on their ``Context``. Kept free of heavy imports: ``custsvc --help`` loads it.
 """
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 
 @dataclass
@@ -19,6 +22,8 @@ class Settings:
     #: True when the actor came from ``--as`` / ``CUSTSVC_USER`` (then it must be a worker)
     actor_explicit: bool = False
     quiet: bool = False
+    #: the zone times are shown in: the shop's, set once a command has opened its context
+    zone: tzinfo = UTC
 
     def acting(self) -> str:
         if self.actor:

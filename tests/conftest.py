@@ -95,7 +95,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("CUSTSVC_DEBUG", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
     state.reset()
-    clock.set_zone(UTC)
     yield
     state.reset()
 
@@ -125,13 +124,14 @@ def blank_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def session(db_url: str) -> Iterator[Any]:
-    """A session on the test database, as a command would have it (fixed now, actor 'tester')."""
-    from custsvc import db, state
+def ctx(db_url: str) -> Iterator[Any]:
+    """A unit of work on the test database, as a command would have it (fixed now, actor 'tester')."""
+    from custsvc import state
+    from custsvc.bootstrap import open_context
 
     state.reset(db=db_url, now=FIXED_NOW, actor="tester")
-    with db.session_scope() as s:
-        yield s
+    with open_context() as c:
+        yield c
 
 
 class Cli:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlmodel import Session
+    from custsvc.context import Context
 
 T = TypeVar("T")
 
@@ -45,17 +45,29 @@ def fmt_of(fmt: Format | None) -> str | None:
 
 
 @contextmanager
-def session(write: bool = True) -> Iterator[Session]:
-    from custsvc.db import session_scope
+def context(write: bool = True) -> Iterator[Context]:
+    """The command's unit of work (see ``custsvc.bootstrap``); times print in its shop's zone."""
+    from custsvc import state
+    from custsvc.bootstrap import open_context
 
-    with session_scope(write=write) as s:
-        yield s
+    with open_context(write=write) as ctx:
+        try:
+            yield ctx
+        finally:
+            state.current().zone = ctx.tz
 
 
-def run(fn: Callable[[Session], T], *, write: bool = True) -> T:
-    """Open one session, call the service, commit (or roll back on any error)."""
-    with session(write=write) as s:
-        return fn(s)
+def database_url() -> str:
+    """The SQLAlchemy URL of the database ``--db`` / ``CUSTSVC_DB`` names (else the data folder's)."""
+    from custsvc import db, state
+
+    return db.database_url(state.current().db)
+
+
+def run(fn: Callable[[Context], T], *, write: bool = True) -> T:
+    """Open the command's unit of work, call the service, commit (or roll back on any error)."""
+    with context(write=write) as ctx:
+        return fn(ctx)
 
 
 def done(record: Any, fmt: Format | None, text: str) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run, session
+from custsvc.commands._common import DryRunOpt, FormatOpt, context, fmt_of, run
 
 app = typer.Typer(help=group_help("agreement"), no_args_is_help=True)
 line_app = typer.Typer(help="Agreement lines: what recurs, how often, and in which window.", no_args_is_help=True)
@@ -189,7 +189,7 @@ def generate(
     from custsvc import output
     from custsvc.services import agreements
 
-    with output.busy("generating service orders ..."), session() as s:
+    with output.busy("generating service orders ..."), context() as s:
         result = agreements.generate(
             s,
             agreement=agreement,

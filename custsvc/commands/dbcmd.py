@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, fmt_of
+from custsvc.commands._common import FormatOpt, database_url, fmt_of
 
 app = typer.Typer(help=group_help("db"), no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def path(fmt: FormatOpt = None) -> None:
     """
     from custsvc import db, output
 
-    location = db.display_url(db.database_url())
+    location = db.display_url(database_url())
     if output.resolve_format(fmt_of(fmt)) == "json":
         output.emit_json({"database": location})
     else:
@@ -38,7 +38,7 @@ def upgrade(
     """
     from custsvc import db, migrations, output
 
-    engine = db.get_engine()
+    engine = db.get_engine(database_url())
     with engine.connect() as conn:
         current = db.schema_revision(conn)
         conn.rollback()
@@ -64,7 +64,7 @@ def check(fmt: FormatOpt = None) -> None:
     from custsvc import db, migrations, output
     from custsvc.errors import CustSvcError
 
-    engine = db.get_engine()
+    engine = db.get_engine(database_url())
     problems: list[str] = []
     with engine.connect() as conn:
         try:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from custsvc.commands._common import FormatOpt, fmt_of, run
+from custsvc.commands._common import FormatOpt, database_url, fmt_of, run
 
 
 def demo(
@@ -26,7 +26,7 @@ def demo(
     with output.busy("loading the demo shop ..."):
         result = run(lambda s: demo_service.load(s, force=force))
     kind = output.resolve_format(fmt_of(fmt))
-    result = {"database": db.display_url(db.database_url()), **result}
+    result = {"database": db.display_url(database_url()), **result}
     if kind == "json":
         output.emit_json(result)
         return

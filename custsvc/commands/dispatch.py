@@ -282,11 +282,11 @@ def _emit_queue(rows: list[dict[str, Any]], kind: str) -> None:
 
 
 def _draw(data: dict[str, Any]) -> None:
-    from custsvc import clock, output
+    from custsvc import output, state
     from custsvc.board import Bar, Lane, TeamBlock, render_board
 
     console = output.console()
-    tz = clock.zone()
+    tz = state.current().zone
     for day in data["days"]:
         teams: dict[str, list[Any]] = {}
         for lane in day["lanes"]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run, session
+from custsvc.commands._common import DryRunOpt, FormatOpt, context, fmt_of, run
 
 app = typer.Typer(
     help=group_help("subscription"),
@@ -348,7 +348,7 @@ def invoice(
             bar.update(bar.tasks[0].id, completed=done)
 
     try:
-        with session() as s:
+        with context() as s:
             result = subscriptions.invoice_run(
                 s, _day(s, through, "through"), customer=customer, group=group, progress=progress
             )

@@ -144,10 +144,9 @@ def absence_list(
     Example: custsvc worker absence list T-02
     """
     from custsvc import output
-    from custsvc.db import now_of
     from custsvc.services import dispatch
 
-    rows = run(lambda s: dispatch.list_absences(s, worker, None if all_ else now_of(s)), write=False)
+    rows = run(lambda s: dispatch.list_absences(s, worker, None if all_ else s.now), write=False)
     output.emit_rows(rows, fmt=fmt_of(fmt), columns=["id", "worker", "from", "to", "reason"], empty="no absences")
 
 

@@ -9,21 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from custsvc.errors import CustSvcError
+from custsvc.errors import CustSvcError, SchemaOutOfDate
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import datetime
+
     from sqlalchemy.engine import Engine
 
 HEAD = "0005"
 HERE = Path(__file__).parent
 
 
-def alembic_config(connection=None):  # type: ignore[no-untyped-def]
+def alembic_config(connection=None, now=None):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.attributes["connection"] = connection
+    config.attributes["now"] = now
     return config
 
 
@@ -33,8 +36,25 @@ def script_head() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()  # type: ignore[return-value]
 
 
-def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
-    """Bring the schema to ``revision``; returns (before, after)."""
+def ensure_current(engine: Engine, now: datetime | None = None) -> None:
+    """Create the schema in an empty database; refuse to work on an out-of-date one."""
+    from custsvc.db import schema_revision
+
+    with engine.connect() as conn:
+        current = schema_revision(conn)
+        conn.rollback()
+    if current == HEAD:
+        return
+    if current is None:
+        upgrade(engine, now=now)
+        return
+    raise SchemaOutOfDate(
+        f"the database schema is at revision {current}, this custsvc needs {HEAD}: run `custsvc db upgrade`"
+    )
+
+
+def upgrade(engine: Engine, revision: str = "head", now: datetime | None = None) -> tuple[str | None, str | None]:
+    """Bring the schema to ``revision``; returns (before, after). ``now`` stamps the rows it seeds."""
     from alembic import command
 
     from custsvc.db import schema_revision, sqlite_foreign_key_problems, sqlite_foreign_keys
@@ -44,7 +64,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         try:
             with conn.begin():
                 before = schema_revision(conn)
-                command.upgrade(alembic_config(conn), revision)
+                command.upgrade(alembic_config(conn, now), revision)
                 after = schema_revision(conn)
                 problems = sqlite_foreign_key_problems(conn)
                 if problems:

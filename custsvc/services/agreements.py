@@ -14,9 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain import orders as rules
 from custsvc.domain.money import parse_money, parse_quantity
 from custsvc.domain.recurrence import (
@@ -51,19 +50,16 @@ from custsvc.services.master import check_key, check_tag, check_text
 IN_CHUNK = 900
 
 
-def _today(session: Session) -> date:
-    return now_of(session).astimezone(zone_of(session)).date()
+
+def parse_day(ctx: Context, text: str, field: str) -> date:
+    return parse_date(text, field, today=ctx.today)
 
 
-def parse_day(session: Session, text: str, field: str) -> date:
-    return parse_date(text, field, today=_today(session))
-
-
-def get(session: Session, agreement: str, *, lock: bool = False) -> Agreement:
+def get(ctx: Context, agreement: str, *, lock: bool = False) -> Agreement:
     query = select(Agreement).where(Agreement.agreement == agreement)
     if lock:
         query = query.with_for_update()
-    row = session.execute(query).scalar_one_or_none()
+    row = ctx.execute(query).scalar_one_or_none()
     if row is None:
         raise NotFound("agreement", agreement)
     return row
@@ -81,19 +77,19 @@ def status(agreement: Agreement, today: date) -> str:
     return "active"
 
 
-def _slas(session: Session) -> dict[str, str]:
+def _slas(ctx: Context) -> dict[str, str]:
     """Each agreement's SLA (``sla apply --agreement``)."""
     from custsvc.models import SlaAssignment
 
     return dict(
-        session.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all()
+        ctx.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all()
     )
 
 
 def record(
-    session: Session, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None
+    ctx: Context, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    sla = (slas if slas is not None else _slas(session)).get(agreement.agreement)
+    sla = (slas if slas is not None else _slas(ctx)).get(agreement.agreement)
     return {
         "agreement": agreement.agreement,
         "customer": agreement.customer,
@@ -104,7 +100,7 @@ def record(
         "technician": agreement.technician,
         "combine": agreement.combine,
         "sla": sla,
-        "status": status(agreement, _today(session)),
+        "status": status(agreement, ctx.today),
         "suspended": agreement.suspended,
         "template": agreement.template,
         "lines": lines,
@@ -147,7 +143,7 @@ def line_record(line: AgreementLine) -> dict[str, Any]:
 
 
 def create(
-    session: Session,
+    ctx: Context,
     agreement: str,
     *,
     customer: str,
@@ -161,17 +157,17 @@ def create(
     sla: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(agreement, "agreement")
-    if session.get(Agreement, key) is not None:
+    if ctx.get(Agreement, key) is not None:
         raise Duplicate("agreement", key)
-    if session.get(Customer, customer) is None:
+    if ctx.get(Customer, customer) is None:
         raise NotFound("customer", customer)
-    if technician and session.get(Worker, technician) is None:
+    if technician and ctx.get(Worker, technician) is None:
         raise NotFound("worker", technician, "technician")
     rule = combine_rule.strip().lower()
     if rule not in rules.COMBINE_RULES:
         raise InvalidInput("combine", combine_rule, "expected agreement, task, worker or object")
-    first = parse_day(session, start, "start")
-    last = parse_day(session, end, "end") if end else None
+    first = parse_day(ctx, start, "start")
+    last = parse_day(ctx, end, "end") if end else None
     if last is not None and last < first:
         raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
     row = Agreement(
@@ -184,36 +180,36 @@ def create(
         technician=technician or None,
         combine=rule,
         template=template,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
+    ctx.add(row)
+    ctx.flush()
     if sla:
         from custsvc.services import sla as slas
 
-        slas.apply(session, sla, "agreement", key)
-    return show(session, key)
+        slas.apply(ctx, sla, "agreement", key)
+    return show(ctx, key)
 
 
-def _lines(session: Session, agreement: str) -> list[AgreementLine]:
+def _lines(ctx: Context, agreement: str) -> list[AgreementLine]:
     return list(
-        session.execute(
+        ctx.execute(
             select(AgreementLine).where(AgreementLine.agreement == agreement).order_by(AgreementLine.line_no)
         ).scalars()
     )
 
 
-def show(session: Session, agreement: str) -> dict[str, Any]:
-    row = get(session, agreement)
-    lines = _lines(session, agreement)
-    out = record(session, row, len(lines))
+def show(ctx: Context, agreement: str) -> dict[str, Any]:
+    row = get(ctx, agreement)
+    lines = _lines(ctx, agreement)
+    out = record(ctx, row, len(lines))
     out["line_items"] = [line_record(line) for line in lines]
     return out
 
 
 def list_agreements(
-    session: Session, *, customer: str | None = None, status_filter: str | None = None, group: str | None = None
+    ctx: Context, *, customer: str | None = None, status_filter: str | None = None, group: str | None = None
 ) -> list[dict[str, Any]]:
     query = select(Agreement).order_by(Agreement.agreement)
     if customer:
@@ -221,27 +217,27 @@ def list_agreements(
     if group:
         query = query.where(Agreement.agreement_group == group.lower())
     counts = dict(
-        session.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all()
+        ctx.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all()
     )
-    slas = _slas(session)
-    rows = [record(session, a, counts.get(a.agreement, 0), slas) for a in session.execute(query).scalars()]
+    slas = _slas(ctx)
+    rows = [record(ctx, a, counts.get(a.agreement, 0), slas) for a in ctx.execute(query).scalars()]
     if status_filter:
         rows = [r for r in rows if r["status"] == status_filter]
     return rows
 
 
-def set_suspended(session: Session, agreement: str, suspended: bool) -> dict[str, Any]:
-    row = get(session, agreement, lock=True)
+def set_suspended(ctx: Context, agreement: str, suspended: bool) -> dict[str, Any]:
+    row = get(ctx, agreement, lock=True)
     if row.template:
         raise RuleViolation("templates-make-no-orders", f"{agreement} is a template; templates are never active")
     row.suspended = suspended
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
-    return show(session, agreement)
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return show(ctx, agreement)
 
 
 def copy(
-    session: Session,
+    ctx: Context,
     source: str,
     new: str,
     *,
@@ -250,12 +246,12 @@ def copy(
     start: str | None = None,
 ) -> dict[str, Any]:
     """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse)."""
-    src = get(session, source)
+    src = get(ctx, source)
     target_customer = customer or src.customer
-    new_start = parse_day(session, start, "start") if start else src.start
+    new_start = parse_day(ctx, start, "start") if start else src.start
     shift = new_start - src.start
     created = create(
-        session,
+        ctx,
         new,
         customer=target_customer,
         start=new_start.isoformat(),
@@ -265,11 +261,11 @@ def copy(
         combine_rule=src.combine,
         description=src.description,
         template=as_template,
-        sla=record(session, src)["sla"],
+        sla=record(ctx, src)["sla"],
     )
     warnings: list[str] = []
     rows = []
-    for line in _lines(session, source):
+    for line in _lines(ctx, source):
         obj = line.object
         if obj and target_customer != src.customer:
             warnings.append(f"line {line.line_no}: object {obj} belongs to {src.customer}; left empty on {new}")
@@ -294,14 +290,14 @@ def copy(
                 "start": line.start + shift,
                 "end": line.end + shift if line.end else None,
                 "stopped": line.stopped,
-                "created_at": now_of(session),
-                "created_by": actor_of(session),
+                "created_at": ctx.now,
+                "created_by": ctx.actor,
             }
         )
     if rows:
-        session.execute(insert(AgreementLine), rows)
-        session.flush()
-    out = show(session, created["agreement"])
+        ctx.execute(insert(AgreementLine), rows)
+        ctx.flush()
+    out = show(ctx, created["agreement"])
     out["warnings"] = warnings
     return out
 
@@ -310,7 +306,7 @@ def copy(
 
 
 def add_line(
-    session: Session,
+    ctx: Context,
     agreement: str,
     *,
     type: str,
@@ -327,7 +323,7 @@ def add_line(
     window: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    agr = get(session, agreement, lock=True)
+    agr = get(ctx, agreement, lock=True)
     kind = type.strip().lower()
     if kind not in rules.LINE_TYPES:
         raise InvalidInput("type", type, "expected hour, expense, item or fee")
@@ -336,25 +332,25 @@ def add_line(
     interval = parse_every(every, "every") if every else None
     rule = parse_rrule(rrule, "rrule") if rrule else None
     win = parse_window(window, "window") if window else None
-    first = parse_day(session, start, "start")
-    last = parse_day(session, end, "end") if end else None
+    first = parse_day(ctx, start, "start")
+    last = parse_day(ctx, end, "end") if end else None
     if last is not None and last < first:
         raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
     if agr.end is not None and first > agr.end:
         raise InvalidInput("start", start, f"is after the agreement's end {agr.end.isoformat()}")
     if obj:
-        row = session.get(ServiceObject, obj)
+        row = ctx.get(ServiceObject, obj)
         if row is None:
             raise NotFound("service object", obj)
         if row.customer != agr.customer:
             raise RuleViolation(
                 "object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {agr.customer}"
             )
-    if task and session.get(ServiceTask, task) is None:
+    if task and ctx.get(ServiceTask, task) is None:
         raise NotFound("service task", task)
-    if worker and session.get(Worker, worker) is None:
+    if worker and ctx.get(Worker, worker) is None:
         raise NotFound("worker", worker)
-    item_row = session.get(Item, item) if item else None
+    item_row = ctx.get(Item, item) if item else None
     if item and item_row is None:
         raise NotFound("item", item)
     if kind == "item" and not item:
@@ -362,7 +358,7 @@ def add_line(
     if price is None and item is None and task is None:
         raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
     line_no = (
-        session.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar()
+        ctx.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar()
         or 0
     ) + 1
     line = AgreementLine(
@@ -383,25 +379,25 @@ def add_line(
         window_days=win.days if win and win.kind == "days" else None,
         start=first,
         end=last,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(line)
-    agr.updated_at, agr.updated_by = now_of(session), actor_of(session)
-    session.flush()
+    ctx.add(line)
+    agr.updated_at, agr.updated_by = ctx.now, ctx.actor
+    ctx.flush()
     return line_record(line)
 
 
-def stop_line(session: Session, agreement: str, line_no: int) -> dict[str, Any]:
-    get(session, agreement, lock=True)
-    line = session.execute(
+def stop_line(ctx: Context, agreement: str, line_no: int) -> dict[str, Any]:
+    get(ctx, agreement, lock=True)
+    line = ctx.execute(
         select(AgreementLine).where(AgreementLine.agreement == agreement, AgreementLine.line_no == line_no)
     ).scalar_one_or_none()
     if line is None:
         raise NotFound("agreement line", f"{agreement}/{line_no}")
     line.stopped = True
-    line.updated_at, line.updated_by = now_of(session), actor_of(session)
-    session.flush()
+    line.updated_at, line.updated_by = ctx.now, ctx.actor
+    ctx.flush()
     return line_record(line)
 
 
@@ -455,7 +451,7 @@ def _window(line: AgreementLine) -> Window | None:
     return Window(line.window_kind, line.window_days or 0) if line.window_kind else None
 
 
-def generate(session: Session, *, agreement: str | None, date_from: date, date_to: date) -> dict[str, Any]:
+def generate(ctx: Context, *, agreement: str | None, date_from: date, date_to: date) -> dict[str, Any]:
     """Create the service orders that agreements call for in ``[date_from, date_to]``.
 
     Returns the orders created (and lines added to existing orders) and warnings.
@@ -469,7 +465,7 @@ def generate(session: Session, *, agreement: str | None, date_from: date, date_t
         (Agreement.end.is_(None)) | (Agreement.end >= date_from),
     )
     if agreement:
-        head = get(session, agreement)
+        head = get(ctx, agreement)
         if head.template or head.suspended:
             what = "a template" if head.template else "suspended"
             return {
@@ -481,7 +477,7 @@ def generate(session: Session, *, agreement: str | None, date_from: date, date_t
         query = query.where(Agreement.agreement == agreement)
     # lock the agreements: two runs at once queue here (PostgreSQL; SQLite's write lock already queues them)
     agreements = {
-        a.agreement: a for a in session.execute(query.order_by(Agreement.agreement).with_for_update()).scalars()
+        a.agreement: a for a in ctx.execute(query.order_by(Agreement.agreement).with_for_update()).scalars()
     }
     if not agreements:
         return {"orders": [], "warnings": [], "created_orders": 0, "created_lines": 0}
@@ -489,7 +485,7 @@ def generate(session: Session, *, agreement: str | None, date_from: date, date_t
     line_query = select(AgreementLine).where(AgreementLine.stopped.is_(False), AgreementLine.start <= date_to)
     if agreement:
         line_query = line_query.where(AgreementLine.agreement == agreement)
-    lines = [line for line in session.execute(line_query).scalars() if line.agreement in agreements]
+    lines = [line for line in ctx.execute(line_query).scalars() if line.agreement in agreements]
     line_ids = {line.id for line in lines}
 
     done: set[tuple[int, date]] = set()
@@ -498,7 +494,7 @@ def generate(session: Session, *, agreement: str | None, date_from: date, date_t
     )
     if agreement and len(line_ids) <= IN_CHUNK:
         existing_query = existing_query.where(OrderLine.agreement_line_id.in_(list(line_ids)))
-    for line_id, visit in session.execute(existing_query):
+    for line_id, visit in ctx.execute(existing_query):
         if line_id in line_ids:
             done.add((line_id, visit))
 
@@ -527,13 +523,13 @@ def generate(session: Session, *, agreement: str | None, date_from: date, date_t
         return {"orders": [], "warnings": [], "created_orders": 0, "created_lines": 0}
 
     joinable = _joinable_orders(
-        session, list(agreements), date_from - timedelta(days=widest), date_to + timedelta(days=widest)
+        ctx, list(agreements), date_from - timedelta(days=widest), date_to + timedelta(days=widest)
     )
     slots = combine(visits, joinable)
-    return _write(session, agreements, slots)
+    return _write(ctx, agreements, slots)
 
 
-def _joinable_orders(session: Session, agreement_ids: Sequence[str], lo: date, hi: date) -> list[tuple[Any, date, str]]:
+def _joinable_orders(ctx: Context, agreement_ids: Sequence[str], lo: date, hi: date) -> list[tuple[Any, date, str]]:
     """Generated orders still open to new lines: (group key, date, order number)."""
     modifiable = select(Stage.stage).where(Stage.can_modify.is_(True), Stage.cancels.is_(False))
     query = select(
@@ -548,31 +544,31 @@ def _joinable_orders(session: Session, agreement_ids: Sequence[str], lo: date, h
         .exists(),
     )
     wanted = set(agreement_ids)
-    return [((agr, key), day, number) for agr, key, day, number in session.execute(query) if agr in wanted]
+    return [((agr, key), day, number) for agr, key, day, number in ctx.execute(query) if agr in wanted]
 
 
-def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]) -> dict[str, Any]:
-    now, actor = now_of(session), actor_of(session)
-    items = {i.item: i for i in session.execute(select(Item)).scalars()}
-    tasks = {t.task: t for t in session.execute(select(ServiceTask)).scalars()}
+def _write(ctx: Context, agreements: dict[str, Agreement], slots: list[Slot]) -> dict[str, Any]:
+    now, actor = ctx.now, ctx.actor
+    items = {i.item: i for i in ctx.execute(select(Item)).scalars()}
+    tasks = {t.task: t for t in ctx.execute(select(ServiceTask)).scalars()}
     customers = {
         c.account: c
-        for c in session.execute(
+        for c in ctx.execute(
             select(Customer).where(Customer.account.in_({a.customer for a in agreements.values()}))
         ).scalars()
     }
     new_slots = [s for s in slots if s.existing is None]
-    numbers = iter(sequences.take(session, "order", len(new_slots)))
-    initial = stages.initial(session).stage
-    requires_sign_off = settings.get(session, "sign_off_required") == "yes"
-    workdays_text = settings.get(session, "workdays")
+    numbers = iter(sequences.take(ctx, "order", len(new_slots)))
+    initial = stages.initial(ctx).stage
+    requires_sign_off = settings.get(ctx, "sign_off_required") == "yes"
+    workdays_text = settings.get(ctx, "workdays")
     workdays = set(settings.parse_weekdays(workdays_text))
 
     next_line_no: dict[str, int] = {}
     existing_numbers = [s.existing for s in slots if s.existing is not None]
     for start in range(0, len(existing_numbers), IN_CHUNK):
         chunk = existing_numbers[start : start + IN_CHUNK]
-        for number, top in session.execute(
+        for number, top in ctx.execute(
             select(OrderLine.order_number, func.max(OrderLine.line_no))
             .where(OrderLine.order_number.in_(chunk))
             .group_by(OrderLine.order_number)
@@ -583,7 +579,7 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
         chunk = existing_numbers[start : start + IN_CHUNK]
         existing_objects.update(
             (n, o)
-            for n, o in session.execute(
+            for n, o in ctx.execute(
                 select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(chunk))
             )
         )
@@ -667,7 +663,7 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
         next_line_no[number] = line_no
         planned.append(plan)
 
-    connection = session.connection()
+    connection = ctx.connection()
     if order_rows:
         connection.execute(insert(ServiceOrder.__table__), order_rows)  # type: ignore[attr-defined]
     if object_rows:
@@ -677,7 +673,7 @@ def _write(session: Session, agreements: dict[str, Agreement], slots: list[Slot]
     if order_rows:
         from custsvc.services import sla
 
-        sla.attach_generated(session, order_rows)
+        sla.attach_generated(ctx, order_rows)
     return {
         "orders": [p.as_dict() for p in planned],
         "warnings": warnings,

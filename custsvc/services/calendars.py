@@ -8,9 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of
+from custsvc.context import Context
 from custsvc.domain.calendar import WEEKDAYS, BusinessCalendar, format_hours, parse_hours
 from custsvc.domain.timeparse import zone
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
@@ -40,25 +39,25 @@ def check_country(country: str | None, subdivision: str | None) -> tuple[str | N
     return code, subdivision or None
 
 
-def get(session: Session, code: str) -> Calendar:
-    row = session.get(Calendar, code)
+def get(ctx: Context, code: str) -> Calendar:
+    row = ctx.get(Calendar, code)
     if row is None:
         raise NotFound("calendar", code)
     return row
 
 
-def _explicit(session: Session, code: str) -> dict[date, str]:
-    rows = session.execute(select(CalendarHoliday.day, CalendarHoliday.name).where(CalendarHoliday.calendar == code))
+def _explicit(ctx: Context, code: str) -> dict[date, str]:
+    rows = ctx.execute(select(CalendarHoliday.day, CalendarHoliday.name).where(CalendarHoliday.calendar == code))
     return {day: name or "holiday" for day, name in rows}
 
 
-def business_calendar(session: Session, code: str) -> BusinessCalendar:
-    """The calendar ready for business-time arithmetic (cached for the session)."""
-    cache: dict[str, BusinessCalendar] = session.info.setdefault("calendars", {})
+def business_calendar(ctx: Context, code: str) -> BusinessCalendar:
+    """The calendar ready for business-time arithmetic (cached for the command)."""
+    cache: dict[str, BusinessCalendar] = ctx.cache.setdefault("calendars", {})
     if code in cache:
         return cache[code]
-    row = get(session, code)
-    explicit = _explicit(session, code)
+    row = get(ctx, code)
+    explicit = _explicit(ctx, code)
     country, subdivision = row.holidays_country, row.holidays_subdivision
 
     def holiday(day: date) -> str | None:
@@ -73,12 +72,12 @@ def business_calendar(session: Session, code: str) -> BusinessCalendar:
     return calendar
 
 
-def _forget(session: Session, code: str) -> None:
-    session.info.get("calendars", {}).pop(code, None)
+def _forget(ctx: Context, code: str) -> None:
+    ctx.cache.get("calendars", {}).pop(code, None)
 
 
-def record(session: Session, row: Calendar) -> dict[str, Any]:
-    holidays = session.execute(
+def record(ctx: Context, row: Calendar) -> dict[str, Any]:
+    holidays = ctx.execute(
         select(func.count()).select_from(CalendarHoliday).where(CalendarHoliday.calendar == row.calendar)
     ).scalar_one()
     return {
@@ -97,7 +96,7 @@ def record(session: Session, row: Calendar) -> dict[str, Any]:
 
 
 def add(
-    session: Session,
+    ctx: Context,
     code: str,
     *,
     timezone: str,
@@ -107,7 +106,7 @@ def add(
     description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(code, "calendar")
-    if session.get(Calendar, key) is not None:
+    if ctx.get(Calendar, key) is not None:
         raise Duplicate("calendar", key)
     zone(timezone, "timezone")
     if not hours:
@@ -121,16 +120,16 @@ def add(
         holidays_country=country,
         holidays_subdivision=subdivision,
         description=check_text(description, "description") if description else None,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
-    return record(session, row)
+    ctx.add(row)
+    ctx.flush()
+    return record(ctx, row)
 
 
 def update(
-    session: Session,
+    ctx: Context,
     code: str,
     *,
     timezone: str | None = None,
@@ -139,7 +138,7 @@ def update(
     subdivision: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    row = get(session, code)
+    row = get(ctx, code)
     if timezone is not None:
         zone(timezone, "timezone")
         row.timezone = timezone
@@ -151,45 +150,45 @@ def update(
         row.holidays_country, row.holidays_subdivision = check_country(new_country, new_sub)
     if description is not None:
         row.description = check_text(description, "description") or None
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
-    _forget(session, code)
-    return record(session, row)
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    _forget(ctx, code)
+    return record(ctx, row)
 
 
-def list_calendars(session: Session) -> list[dict[str, Any]]:
-    return [record(session, row) for row in session.execute(select(Calendar).order_by(Calendar.calendar)).scalars()]
+def list_calendars(ctx: Context) -> list[dict[str, Any]]:
+    return [record(ctx, row) for row in ctx.execute(select(Calendar).order_by(Calendar.calendar)).scalars()]
 
 
-def show(session: Session, code: str) -> dict[str, Any]:
-    return record(session, get(session, code))
+def show(ctx: Context, code: str) -> dict[str, Any]:
+    return record(ctx, get(ctx, code))
 
 
-def remove(session: Session, code: str) -> dict[str, Any]:
+def remove(ctx: Context, code: str) -> dict[str, Any]:
     from custsvc.services.references import references_to
 
-    row = get(session, code)
-    refs = references_to(session, Calendar.__table__, code)  # type: ignore[attr-defined]
+    row = get(ctx, code)
+    refs = references_to(ctx, Calendar.__table__, code)  # type: ignore[attr-defined]
     if refs:
         listed = ", ".join(f"{count} {where}" for where, count in refs)
         raise RuleViolation("referenced-records-stay", f"calendar {code!r} is still referred to by {listed}")
-    out = record(session, row)
-    session.execute(delete(CalendarHoliday).where(CalendarHoliday.calendar == code))
-    session.delete(row)
-    session.flush()
-    _forget(session, code)
+    out = record(ctx, row)
+    ctx.execute(delete(CalendarHoliday).where(CalendarHoliday.calendar == code))
+    ctx.delete(row)
+    ctx.flush()
+    _forget(ctx, code)
     return out
 
 
-def days(session: Session, code: str, first: date, last: date) -> list[dict[str, Any]]:
+def days(ctx: Context, code: str, first: date, last: date) -> list[dict[str, Any]]:
     """Each date in the range with its working windows (local times) and holiday, if any."""
     if last < first:
         raise InvalidInput("to", last.isoformat(), f"is before --from {first.isoformat()}")
     if (last - first).days > 3660:
         raise InvalidInput("to", last.isoformat(), "show at most ten years at a time")
-    row = get(session, code)
+    row = get(ctx, code)
     weekly = parse_hours(row.hours.split(";"))
-    calendar = business_calendar(session, code)
+    calendar = business_calendar(ctx, code)
     tz = calendar.tz
     out = []
     day = first
@@ -218,39 +217,39 @@ def _end(end: Any, start: Any, tz: Any) -> str:
     return f"{local:%H:%M}"
 
 
-def add_holiday(session: Session, code: str, day: date, name: str | None) -> dict[str, Any]:
-    get(session, code)
-    if session.get(CalendarHoliday, (code, day)) is not None:
+def add_holiday(ctx: Context, code: str, day: date, name: str | None) -> dict[str, Any]:
+    get(ctx, code)
+    if ctx.get(CalendarHoliday, (code, day)) is not None:
         raise Duplicate("holiday", f"{code} {day.isoformat()}")
     row = CalendarHoliday(
         calendar=code,
         day=day,
         name=check_text(name, "name") if name else None,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
-    _forget(session, code)
+    ctx.add(row)
+    ctx.flush()
+    _forget(ctx, code)
     return {"calendar": code, "date": day, "name": row.name, "created_at": row.created_at, "created_by": row.created_by}
 
 
-def remove_holiday(session: Session, code: str, day: date) -> dict[str, Any]:
-    row = session.get(CalendarHoliday, (code, day))
+def remove_holiday(ctx: Context, code: str, day: date) -> dict[str, Any]:
+    row = ctx.get(CalendarHoliday, (code, day))
     if row is None:
         raise NotFound("holiday", f"{code} {day.isoformat()}")
     out = {"calendar": code, "date": day, "name": row.name}
-    session.delete(row)
-    session.flush()
-    _forget(session, code)
+    ctx.delete(row)
+    ctx.flush()
+    _forget(ctx, code)
     return out
 
 
-def list_holidays(session: Session, code: str, year: int | None) -> list[dict[str, Any]]:
+def list_holidays(ctx: Context, code: str, year: int | None) -> list[dict[str, Any]]:
     """Explicit and public holidays of the calendar (of ``year``, default: every explicit one and this year's public ones)."""
-    row = get(session, code)
-    explicit = _explicit(session, code)
-    years = {year} if year else ({d.year for d in explicit} | {now_of(session).year})
+    row = get(ctx, code)
+    explicit = _explicit(ctx, code)
+    years = {year} if year else ({d.year for d in explicit} | {ctx.now.year})
     out: dict[date, dict[str, Any]] = {}
     if row.holidays_country:
         for y in sorted(years):

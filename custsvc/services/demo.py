@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, insert, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 import custsvc
-from custsvc import clock
-from custsvc.db import actor_of, now_of
+from custsvc.context import Context
 from custsvc.domain import defaults
 from custsvc.domain.timeparse import localize, parse_duration
 from custsvc.errors import CustSvcError
@@ -58,76 +55,74 @@ def fixtures_dir() -> Path:
     raise CustSvcError("the demo fixtures are missing from this installation")  # pragma: no cover
 
 
-def data_counts(session: Session) -> dict[str, int]:
+def data_counts(ctx: Context) -> dict[str, int]:
     """Rows per table that holds shop data (empty tables left out)."""
     counts = {}
     for table in SQLModel.metadata.sorted_tables:
         if table.name in SETUP or "created_at" not in table.c:
             continue
-        count = session.execute(select(func.count()).select_from(table)).scalar_one()
+        count = ctx.execute(select(func.count()).select_from(table)).scalar_one()
         if count:
             counts[table.name] = count
     return counts
 
 
-def wipe(session: Session) -> None:
+def wipe(ctx: Context) -> None:
     """Delete every row, children before parents, then put back what a new database starts with."""
     from custsvc.models import Team
 
     # team and worker refer to each other, and stages to their parents: cut those links first
-    session.execute(Worker.__table__.update().values(team=None))  # type: ignore[attr-defined]
-    session.execute(Stage.__table__.update().values(parent=None))  # type: ignore[attr-defined]
+    ctx.execute(Worker.__table__.update().values(team=None))  # type: ignore[attr-defined]
+    ctx.execute(Stage.__table__.update().values(parent=None))  # type: ignore[attr-defined]
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name == "worker":
-            session.execute(delete(Team))
-        session.execute(delete(table))
-    seed_defaults(session)
-    session.flush()
+            ctx.execute(delete(Team))
+        ctx.execute(delete(table))
+    seed_defaults(ctx)
+    ctx.flush()
 
 
-def seed_defaults(session: Session) -> None:
-    now, actor = now_of(session), actor_of(session)
-    session.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
-    session.execute(
+def seed_defaults(ctx: Context) -> None:
+    now, actor = ctx.now, ctx.actor
+    ctx.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
+    ctx.execute(
         insert(NumberSequence),
         [{"name": n, "prefix": p, "width": w, "next_value": 1} for n, p, w in defaults.SEQUENCES],
     )
 
 
-def load(session: Session, *, force: bool = False) -> dict[str, Any]:
-    existing = data_counts(session)
+def load(ctx: Context, *, force: bool = False) -> dict[str, Any]:
+    existing = data_counts(ctx)
     if existing and not force:
         held = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in sorted(existing.items()))
         raise CustSvcError(f"the database already holds data ({held}); use --force to replace it with the demo data")
     if existing:
-        wipe(session)
+        wipe(ctx)
     folder = fixtures_dir()
     for what, name in FIXTURES:
         rows, _ = read_rows(folder / name)
         if what == "settings":
             for row in rows:
-                settings.set_value(session, row["key"], row["value"])
+                settings.set_value(ctx, row["key"], row["value"])
             # from here on the demo shop's zone applies, also to a --now given without an offset
-            session.info["tz"] = settings.timezone(session)
-            clock.set_zone(session.info["tz"])
-            session.info["now"] = clock.now()
+            ctx.set_zone(settings.timezone(ctx))
         else:
-            master.import_rows(session, what, rows)
-    load_orders(session, folder)
-    return overview(session)
+            master.import_rows(ctx, what, rows)
+    load_orders(ctx, folder)
+    return overview(ctx)
 
 
-def stages_in_order(session: Session) -> list[Stage]:
+def stages_in_order(ctx: Context) -> list[Stage]:
     from custsvc.services import stages
 
-    return stages.all_stages(session)
+    return stages.all_stages(ctx)
 
 
-def overview(session: Session) -> dict[str, Any]:
-    tiers = Counter(session.execute(select(Customer.tier)).scalars())
-    roles = Counter(session.execute(select(WorkerRole.role)).scalars())
+def overview(ctx: Context) -> dict[str, Any]:
+    tiers = Counter(ctx.execute(select(Customer.tier)).scalars())
+    roles = Counter(ctx.execute(select(WorkerRole.role)).scalars())
     teams = Counter(
-        session.execute(
+        ctx.execute(
             select(Worker.team)
             .join(WorkerRole, WorkerRole.worker == Worker.worker)
             .where(WorkerRole.role == "technician")
@@ -135,25 +130,25 @@ def overview(session: Session) -> dict[str, Any]:
     )
     counts = {
         "customers": sum(tiers.values()),
-        "service objects": session.execute(select(func.count()).select_from(ServiceObject)).scalar_one(),
-        "items": session.execute(select(func.count()).select_from(master.KINDS["item"].model)).scalar_one(),
-        "service tasks": session.execute(select(func.count()).select_from(master.KINDS["task"].model)).scalar_one(),
-        "workers": session.execute(select(func.count()).select_from(Worker)).scalar_one(),
-        "teams": session.execute(select(func.count()).select_from(master.KINDS["team"].model)).scalar_one(),
-        "agreements": session.execute(select(func.count()).select_from(Agreement)).scalar_one(),
-        "service orders": session.execute(select(func.count()).select_from(ServiceOrder)).scalar_one(),
-        "invoices": session.execute(select(func.count()).select_from(Invoice)).scalar_one(),
-        "subscriptions": session.execute(select(func.count()).select_from(Subscription)).scalar_one(),
+        "service objects": ctx.execute(select(func.count()).select_from(ServiceObject)).scalar_one(),
+        "items": ctx.execute(select(func.count()).select_from(master.KINDS["item"].model)).scalar_one(),
+        "service tasks": ctx.execute(select(func.count()).select_from(master.KINDS["task"].model)).scalar_one(),
+        "workers": ctx.execute(select(func.count()).select_from(Worker)).scalar_one(),
+        "teams": ctx.execute(select(func.count()).select_from(master.KINDS["team"].model)).scalar_one(),
+        "agreements": ctx.execute(select(func.count()).select_from(Agreement)).scalar_one(),
+        "service orders": ctx.execute(select(func.count()).select_from(ServiceOrder)).scalar_one(),
+        "invoices": ctx.execute(select(func.count()).select_from(Invoice)).scalar_one(),
+        "subscriptions": ctx.execute(select(func.count()).select_from(Subscription)).scalar_one(),
     }
-    by_stage = dict(session.execute(select(ServiceOrder.stage, func.count()).group_by(ServiceOrder.stage)).all())
+    by_stage = dict(ctx.execute(select(ServiceOrder.stage, func.count()).group_by(ServiceOrder.stage)).all())
     return {
         "counts": counts,
         "customers_by_tier": {str(k): v for k, v in sorted(tiers.items(), key=lambda kv: str(kv[0]))},
         "workers_by_role": dict(sorted(roles.items())),
         "technicians_by_team": {str(k): v for k, v in sorted(teams.items(), key=lambda kv: str(kv[0]))},
-        "orders_by_stage": {s.stage: by_stage[s.stage] for s in stages_in_order(session) if s.stage in by_stage},
-        "timezone": settings.get(session, "timezone"),
-        "currency": settings.get(session, "currency"),
+        "orders_by_stage": {s.stage: by_stage[s.stage] for s in stages_in_order(ctx) if s.stage in by_stage},
+        "timezone": settings.get(ctx, "timezone"),
+        "currency": settings.get(ctx, "currency"),
     }
 
 
@@ -181,32 +176,21 @@ def relative_time(text: str, today: date, tz: Any) -> datetime:
     return localize(datetime.combine(day, time(hour, minute)), tz).astimezone(UTC)
 
 
-@contextmanager
-def at(session: Session, when: datetime) -> Iterator[None]:
-    """Let the services below run as if it were ``when`` (never later than the real now)."""
-    real = session.info["now"]
-    session.info["now"] = min(when, real)
-    try:
-        yield
-    finally:
-        session.info["now"] = real
-
-
-def load_orders(session: Session, folder: Path) -> None:
+def load_orders(ctx: Context, folder: Path) -> None:
     from custsvc.services import agreements, orders, stages
 
-    tz = session.info["tz"]
-    now = session.info["now"]
+    tz = ctx.tz
+    now = ctx.now
     today = now.astimezone(tz).date()
     for row in read_rows(folder / "reasons.csv")[0]:
-        stages.add_reason(session, row["code"], row["description"])
-    load_slas(session, folder, today, tz)
+        stages.add_reason(ctx, row["code"], row["description"])
+    load_slas(ctx, folder, today, tz)
 
     for spec in read_rows(folder / "agreements.json")[0]:
         created = relative_time(spec["start"] + " 08:00", today, tz) - timedelta(days=14)
-        with at(session, created):
+        with ctx.at(created):
             agreements.create(
-                session,
+                ctx,
                 spec["agreement"],
                 customer=spec["customer"],
                 start=relative_day(spec["start"], today).isoformat(),
@@ -220,7 +204,7 @@ def load_orders(session: Session, folder: Path) -> None:
             )
             for line in spec["lines"]:
                 agreements.add_line(
-                    session,
+                    ctx,
                     spec["agreement"],
                     type=line["type"],
                     start=relative_day(line["start"], today).isoformat(),
@@ -238,16 +222,16 @@ def load_orders(session: Session, folder: Path) -> None:
     first = (today - relativedelta(months=3)).replace(day=1)
     while (run_at := localize(datetime.combine(first - timedelta(days=5), time(6, 0)), tz).astimezone(UTC)) <= now:
         last = first + relativedelta(months=1) - timedelta(days=1)
-        with at(session, run_at):
-            agreements.generate(session, agreement=None, date_from=first, date_to=last)
+        with ctx.at(run_at):
+            agreements.generate(ctx, agreement=None, date_from=first, date_to=last)
         first = last + timedelta(days=1)
-    _work_generated_orders(session, today, tz)
+    _work_generated_orders(ctx, today, tz)
 
     for number, spec in enumerate(read_rows(folder / "orders.json")[0]):
         created = relative_time(spec["created"], today, tz)
-        with at(session, created):
+        with ctx.at(created):
             order = orders.create(
-                session,
+                ctx,
                 customer=spec["customer"],
                 objects=spec.get("objects", []),
                 priority=spec.get("priority", "normal"),
@@ -257,7 +241,7 @@ def load_orders(session: Session, folder: Path) -> None:
             )["order"]
             for line in spec.get("lines", []):
                 orders.add_line(
-                    session,
+                    ctx,
                     order,
                     type=line["type"],
                     worker=line.get("worker"),
@@ -272,33 +256,33 @@ def load_orders(session: Session, folder: Path) -> None:
             # "stage@3h": that long after creation; a trailing "<" moves back to an earlier stage
             stage, _, after = entry.rstrip("<").partition("@")
             step = created + parse_duration(after) if after else step + timedelta(minutes=35 + 47 * (number % 3))
-            if step > session.info["now"]:
+            if step > ctx.now:
                 break
-            with at(session, step):
+            with ctx.at(step):
                 if stage == "canceled":
-                    orders.cancel(session, order, reason=spec.get("reason"))
+                    orders.cancel(ctx, order, reason=spec.get("reason"))
                 else:
-                    orders.move(session, order, stage, back=entry.endswith("<"))
+                    orders.move(ctx, order, stage, back=entry.endswith("<"))
         if spec.get("sign_off"):
-            with at(session, step + timedelta(minutes=20)):
-                orders.sign_off(session, order)
+            with ctx.at(step + timedelta(minutes=20)):
+                orders.sign_off(ctx, order)
         if spec.get("post"):
-            with at(session, step + timedelta(days=1)):
-                orders.post(session, order)
-    load_dispatch(session, folder, today, tz)
-    load_subscriptions(session, folder, today, tz)
+            with ctx.at(step + timedelta(days=1)):
+                orders.post(ctx, order)
+    load_dispatch(ctx, folder, today, tz)
+    load_subscriptions(ctx, folder, today, tz)
 
 
-def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> None:
+def load_subscriptions(ctx: Context, folder: Path, today: date, tz: Any) -> None:
     """Subscription groups, subscriptions in several states, and the monthly invoicing runs of the
     past months (one was missed and caught up by the next)."""
     from custsvc.services import subscriptions
 
     spec = read_rows(folder / "subscriptions.json")[0][0]
-    with at(session, relative_time("-15m 09:00", today, tz)):
+    with ctx.at(relative_time("-15m 09:00", today, tz)):
         for group in spec["groups"]:
             subscriptions.add_group(
-                session,
+                ctx,
                 group["group"],
                 period=group["period"],
                 align=group["align"],
@@ -314,7 +298,7 @@ def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> 
             (
                 min(start, today),
                 lambda sub=sub, start=start: subscriptions.create(
-                    session,
+                    ctx,
                     sub["subscription"],
                     customer=sub["customer"],
                     group=sub["group"],
@@ -329,7 +313,7 @@ def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> 
             events.append(
                 (
                     min(day, today),
-                    lambda sub=sub, fee=fee, day=day: subscriptions.set_price(session, sub["subscription"], fee, day),
+                    lambda sub=sub, fee=fee, day=day: subscriptions.set_price(ctx, sub["subscription"], fee, day),
                 )
             )
         for first, last, reason in sub.get("reduce", []):
@@ -338,14 +322,14 @@ def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> 
                 (
                     a,
                     lambda sub=sub, a=a, b=b, reason=reason: subscriptions.reduce(
-                        session, sub["subscription"], a, b, reason, credit=True
+                        ctx, sub["subscription"], a, b, reason, credit=True
                     ),
                 )
             )
         if sub.get("cancel"):
             day = relative_day(sub["cancel"], today)
             events.append(
-                (day, lambda sub=sub, day=day: subscriptions.cancel(session, sub["subscription"], day, credit=True))
+                (day, lambda sub=sub, day=day: subscriptions.cancel(ctx, sub["subscription"], day, credit=True))
             )
     index = spec["index"]
     index_day = relative_day(index["from"], today).replace(day=1)
@@ -353,41 +337,41 @@ def load_subscriptions(session: Session, folder: Path, today: date, tz: Any) -> 
         (
             index_day - timedelta(days=20),
             lambda: subscriptions.set_index(
-                session, None, index["group"], percent=index["percent"], value=None, valid_from=index_day
+                ctx, None, index["group"], percent=index["percent"], value=None, valid_from=index_day
             ),
         )
     )
     for run in runs:
         events.append(
-            (run, lambda run=run: subscriptions.invoice_run(session, run + relativedelta(months=1) - timedelta(days=1)))
+            (run, lambda run=run: subscriptions.invoice_run(ctx, run + relativedelta(months=1) - timedelta(days=1)))
         )
     # what happened, in the order it happened (creations before runs on the same day)
     for day, action in sorted(events, key=lambda e: e[0]):
-        with at(session, localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)):
+        with ctx.at(localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)):
             action()
 
 
-def load_dispatch(session: Session, folder: Path, today: date, tz: Any) -> None:
+def load_dispatch(ctx: Context, folder: Path, today: date, tz: Any) -> None:
     """Technicians' calendars and absences, and a partly dispatched board for today and tomorrow:
     the agreement visits and the older calls are on it, the newest calls wait in the queue."""
     from custsvc.models import ServiceOrder
     from custsvc.services import dispatch
 
     spec = read_rows(folder / "dispatch.json")[0][0]
-    settings.set_value(session, "calendar", spec["shop_calendar"])
+    settings.set_value(ctx, "calendar", spec["shop_calendar"])
     for worker, calendar in spec["worker_calendars"].items():
-        master.update_record(session, "worker", worker, {"calendar": calendar})
+        master.update_record(ctx, "worker", worker, {"calendar": calendar})
     for absence in spec["absences"]:
         dispatch.add_absence(
-            session,
+            ctx,
             absence["worker"],
             relative_time(absence["from"], today, tz),
             relative_time(absence["to"], today, tz),
             absence.get("reason"),
         )
     days = int(spec["dispatch_days"])
-    cutoff = session.info["now"] - timedelta(hours=4)  # calls newer than this wait in the queue
-    rows = session.execute(
+    cutoff = ctx.now - timedelta(hours=4)  # calls newer than this wait in the queue
+    rows = ctx.execute(
         select(ServiceOrder.number, ServiceOrder.agreement, ServiceOrder.service_date, ServiceOrder.created_at)
     ).all()
     chosen = {
@@ -396,16 +380,16 @@ def load_dispatch(session: Session, folder: Path, today: date, tz: Any) -> None:
         if (agreement is not None and day is not None and day <= today + timedelta(days=days))
         or (agreement is None and created < cutoff)
     }
-    dispatch.suggest(session, today, days, apply=True, only=chosen)
+    dispatch.suggest(ctx, today, days, apply=True, only=chosen)
 
 
-def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:
+def load_slas(ctx: Context, folder: Path, today: date, tz: Any) -> None:
     from custsvc.services import calendars, sla
 
-    with at(session, relative_time("-11m 09:00", today, tz)):
+    with ctx.at(relative_time("-11m 09:00", today, tz)):
         for spec in read_rows(folder / "calendars.json")[0]:
             calendars.add(
-                session,
+                ctx,
                 spec["calendar"],
                 timezone=spec["timezone"],
                 hours=spec["hours"],
@@ -415,7 +399,7 @@ def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:
             )
         for spec in read_rows(folder / "slas.json")[0]:
             sla.add(
-                session,
+                ctx,
                 spec["sla"],
                 calendar=spec["calendar"],
                 response=spec["response"],
@@ -423,15 +407,15 @@ def load_slas(session: Session, folder: Path, today: date, tz: Any) -> None:
                 description=spec.get("description"),
             )
             for scope, key in spec.get("apply", []):
-                sla.apply(session, spec["sla"], scope, key)
+                sla.apply(ctx, spec["sla"], scope, key)
 
 
-def _work_generated_orders(session: Session, today: date, tz: Any) -> None:
+def _work_generated_orders(ctx: Context, today: date, tz: Any) -> None:
     """Past visits were done (most of them invoiced), this week's are under way, later ones wait."""
     from custsvc.models import ServiceOrder
     from custsvc.services import orders
 
-    generated = session.execute(
+    generated = ctx.execute(
         select(ServiceOrder.number, ServiceOrder.service_date)
         .where(ServiceOrder.agreement.is_not(None))
         .order_by(ServiceOrder.service_date, ServiceOrder.number)
@@ -441,8 +425,8 @@ def _work_generated_orders(session: Session, today: date, tz: Any) -> None:
         if day > today + timedelta(days=7):
             continue
         if day > today:
-            with at(session, start - timedelta(days=3)):
-                orders.move(session, number, "planned")
+            with ctx.at(start - timedelta(days=3)):
+                orders.move(ctx, number, "planned")
             continue
         age = (today - day).days
         path = ["planned", "in-progress"]
@@ -452,12 +436,12 @@ def _work_generated_orders(session: Session, today: date, tz: Any) -> None:
             path = ["planned", "in-progress", "waiting-for-customer"]
         for offset, stage in enumerate(path):
             when = start - timedelta(days=2) if stage == "planned" else start + timedelta(minutes=50 * offset)
-            with at(session, when):
-                orders.move(session, number, stage)
+            with ctx.at(when):
+                orders.move(ctx, number, stage)
         if path[-1] != "completed":
             continue
-        with at(session, start + timedelta(hours=3)):
-            orders.sign_off(session, number)
+        with ctx.at(start + timedelta(hours=3)):
+            orders.sign_off(ctx, number)
         if age > 10:
-            with at(session, start + timedelta(days=2)):
-                orders.post(session, number)
+            with ctx.at(start + timedelta(days=2)):
+                orders.post(ctx, number)

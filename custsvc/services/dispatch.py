@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain.calendar import BusinessCalendar, parse_hours
 from custsvc.domain.timeparse import format_duration, localize, parse_duration
 from custsvc.errors import Conflict, InvalidInput, NotFound, RuleViolation
@@ -41,30 +40,30 @@ DEFAULT_HOURS = ["mon-fri 08:00-17:00"]
 # --- technicians: working time and absences -----------------------------------------------------
 
 
-def technician(session: Session, worker: str) -> Worker:
-    row = session.get(Worker, worker)
+def technician(ctx: Context, worker: str) -> Worker:
+    row = ctx.get(Worker, worker)
     if row is None:
         raise NotFound("worker", worker)
     return row
 
 
-def is_technician(session: Session, worker: str) -> bool:
+def is_technician(ctx: Context, worker: str) -> bool:
     return (
-        session.execute(
+        ctx.execute(
             select(WorkerRole.worker).where(WorkerRole.worker == worker, WorkerRole.role == "technician")
         ).first()
         is not None
     )
 
 
-def working_calendar(session: Session, worker: Worker) -> BusinessCalendar:
+def working_calendar(ctx: Context, worker: Worker) -> BusinessCalendar:
     """The worker's calendar, else the shop's (setting ``calendar``), else mon-fri 08:00-17:00 in the shop's zone."""
-    code = worker.calendar or settings.get(session, "calendar")
+    code = worker.calendar or settings.get(ctx, "calendar")
     if code:
-        return calendars.business_calendar(session, code)
-    cache: dict[str, BusinessCalendar] = session.info.setdefault("calendars", {})
+        return calendars.business_calendar(ctx, code)
+    cache: dict[str, BusinessCalendar] = ctx.cache.setdefault("calendars", {})
     if "" not in cache:
-        cache[""] = BusinessCalendar(zone_of(session), parse_hours(DEFAULT_HOURS))
+        cache[""] = BusinessCalendar(ctx.tz, parse_hours(DEFAULT_HOURS))
     return cache[""]
 
 
@@ -80,8 +79,8 @@ def absence_record(row: Absence) -> dict[str, Any]:
     }
 
 
-def add_absence(session: Session, worker: str, starts: datetime, ends: datetime, reason: str | None) -> dict[str, Any]:
-    technician(session, worker)
+def add_absence(ctx: Context, worker: str, starts: datetime, ends: datetime, reason: str | None) -> dict[str, Any]:
+    technician(ctx, worker)
     if ends <= starts:
         raise InvalidInput("to", ends.isoformat(), "must be after --from")
     row = Absence(
@@ -89,54 +88,54 @@ def add_absence(session: Session, worker: str, starts: datetime, ends: datetime,
         starts_at=starts,
         ends_at=ends,
         reason=check_text(reason, "reason") if reason else None,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
-    clashes = _assignments_between(session, worker, starts, ends)
+    ctx.add(row)
+    ctx.flush()
+    clashes = _assignments_between(ctx, worker, starts, ends)
     out = absence_record(row)
     out["clashing_assignments"] = [f"{a.order_number} {a.starts_at.isoformat()}" for a in clashes]
     return out
 
 
-def list_absences(session: Session, worker: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+def list_absences(ctx: Context, worker: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
     query = select(Absence).order_by(Absence.starts_at, Absence.worker)
     if worker:
-        technician(session, worker)
+        technician(ctx, worker)
         query = query.where(Absence.worker == worker)
     if since:
         query = query.where(Absence.ends_at > since)
-    return [absence_record(r) for r in session.execute(query).scalars()]
+    return [absence_record(r) for r in ctx.execute(query).scalars()]
 
 
-def remove_absence(session: Session, absence_id: int) -> dict[str, Any]:
-    row = session.get(Absence, absence_id)
+def remove_absence(ctx: Context, absence_id: int) -> dict[str, Any]:
+    row = ctx.get(Absence, absence_id)
     if row is None:
         raise NotFound("absence", absence_id)
     out = absence_record(row)
-    session.delete(row)
-    session.flush()
+    ctx.delete(row)
+    ctx.flush()
     return out
 
 
-def _absences_between(session: Session, worker: str, start: datetime, end: datetime) -> list[Absence]:
+def _absences_between(ctx: Context, worker: str, start: datetime, end: datetime) -> list[Absence]:
     return list(
-        session.execute(
+        ctx.execute(
             select(Absence).where(Absence.worker == worker, Absence.starts_at < end, Absence.ends_at > start)
         ).scalars()
     )
 
 
 def _assignments_between(
-    session: Session, worker: str, start: datetime, end: datetime, exclude: Sequence[int] = ()
+    ctx: Context, worker: str, start: datetime, end: datetime, exclude: Sequence[int] = ()
 ) -> list[Assignment]:
     query = select(Assignment).where(
         Assignment.technician == worker, Assignment.starts_at < end, Assignment.ends_at > start
     )
     if exclude:
         query = query.where(Assignment.id.not_in(list(exclude)))
-    return list(session.execute(query.order_by(Assignment.starts_at)).scalars())
+    return list(ctx.execute(query.order_by(Assignment.starts_at)).scalars())
 
 
 # --- what an order needs ------------------------------------------------------------------------
@@ -149,7 +148,7 @@ class Needs:
     tasks: list[str]
 
 
-def _lines_of(session: Session, numbers: Sequence[str]) -> dict[str, list[tuple[OrderLine, ServiceTask | None]]]:
+def _lines_of(ctx: Context, numbers: Sequence[str]) -> dict[str, list[tuple[OrderLine, ServiceTask | None]]]:
     """The open lines of many orders with their tasks, in one query per 900 orders."""
     out: dict[str, list[tuple[OrderLine, ServiceTask | None]]] = defaultdict(list)
     wanted = sorted(set(numbers))
@@ -159,7 +158,7 @@ def _lines_of(session: Session, numbers: Sequence[str]) -> dict[str, list[tuple[
             .outerjoin(ServiceTask, ServiceTask.task == OrderLine.task)
             .where(OrderLine.order_number.in_(wanted[start : start + 900]), OrderLine.status == "created")
         )
-        for line, task in session.execute(query).all():
+        for line, task in ctx.execute(query).all():
             out[line.order_number].append((line, task))
     return out
 
@@ -173,10 +172,10 @@ def _needs(rows: Sequence[tuple[OrderLine, ServiceTask | None]], default: timede
     return Needs(skills, timedelta(hours=float(hours)) if hours else default, sorted(by_task))
 
 
-def needs_of(session: Session, keys: Sequence[tuple[str, int | None]]) -> dict[tuple[str, int | None], Needs | None]:
+def needs_of(ctx: Context, keys: Sequence[tuple[str, int | None]]) -> dict[tuple[str, int | None], Needs | None]:
     """``needs`` of many orders (line None) or single lines at once; None for a line no longer open."""
-    lines = _lines_of(session, [number for number, _line in keys])
-    default = parse_duration(settings.get(session, "visit_duration"))
+    lines = _lines_of(ctx, [number for number, _line in keys])
+    default = parse_duration(settings.get(ctx, "visit_duration"))
     out: dict[tuple[str, int | None], Needs | None] = {}
     for number, line_no in keys:
         rows = (
@@ -188,24 +187,24 @@ def needs_of(session: Session, keys: Sequence[tuple[str, int | None]]) -> dict[t
     return out
 
 
-def needs(session: Session, number: str, line_no: int | None = None) -> Needs:
+def needs(ctx: Context, number: str, line_no: int | None = None) -> Needs:
     """Skills the order's (or line's) tasks ask for, and how long the visit takes: the hours of its
     hour lines, else its tasks' default hours, else the ``visit_duration`` setting."""
-    need = needs_of(session, [(number, line_no)])[(number, line_no)]
+    need = needs_of(ctx, [(number, line_no)])[(number, line_no)]
     if need is None:
         raise NotFound("open order line", f"{number}/{line_no}")
     return need
 
 
-def skills_of(session: Session, worker: str) -> set[str]:
-    return set(session.execute(select(WorkerSkill.skill).where(WorkerSkill.worker == worker)).scalars())
+def skills_of(ctx: Context, worker: str) -> set[str]:
+    return set(ctx.execute(select(WorkerSkill.skill).where(WorkerSkill.worker == worker)).scalars())
 
 
 # --- checks and assignments --------------------------------------------------------------------
 
 
 def problems(
-    session: Session,
+    ctx: Context,
     number: str,
     worker: Worker,
     start: datetime,
@@ -215,41 +214,41 @@ def problems(
 ) -> tuple[list[str], list[str]]:
     """(overlaps, overridable problems) of putting the order on ``worker`` from ``start`` to ``end``."""
     overlaps = [
-        f"{worker.worker} already has {a.order_number} from {_hm(session, a.starts_at)} to {_hm(session, a.ends_at)}"
-        for a in _assignments_between(session, worker.worker, start, end, exclude)
+        f"{worker.worker} already has {a.order_number} from {_hm(ctx, a.starts_at)} to {_hm(ctx, a.ends_at)}"
+        for a in _assignments_between(ctx, worker.worker, start, end, exclude)
     ]
     others: list[str] = []
-    calendar = working_calendar(session, worker)
+    calendar = working_calendar(ctx, worker)
     working = calendar.seconds(start, end)
     if working < (end - start).total_seconds():
-        others.append(f"{_hm(session, start)}-{_hm(session, end)} is partly outside {worker.worker}'s working time")
-    for absence in _absences_between(session, worker.worker, start, end):
+        others.append(f"{_hm(ctx, start)}-{_hm(ctx, end)} is partly outside {worker.worker}'s working time")
+    for absence in _absences_between(ctx, worker.worker, start, end):
         others.append(
-            f"{worker.worker} is absent {_hm(session, absence.starts_at)} to {_hm(session, absence.ends_at)}"
+            f"{worker.worker} is absent {_hm(ctx, absence.starts_at)} to {_hm(ctx, absence.ends_at)}"
             + (f" ({absence.reason})" if absence.reason else "")
         )
-    missing = need.skills - skills_of(session, worker.worker)
+    missing = need.skills - skills_of(ctx, worker.worker)
     if missing:
         others.append(f"{worker.worker} lacks the skill {', '.join(sorted(missing))} a task on {number} needs")
     return overlaps, others
 
 
-def _hm(session: Session, moment: datetime) -> str:
-    return moment.astimezone(zone_of(session)).strftime("%Y-%m-%d %H:%M")
+def _hm(ctx: Context, moment: datetime) -> str:
+    return moment.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _open_order(session: Session, number: str) -> ServiceOrder:
-    order = session.get(ServiceOrder, number)
+def _open_order(ctx: Context, number: str) -> ServiceOrder:
+    order = ctx.get(ServiceOrder, number)
     if order is None:
         raise NotFound("service order", number)
-    stage = stages.get(session, order.stage)
+    stage = stages.get(ctx, order.stage)
     if stage.cancels:
         raise RuleViolation("dispatch-open-orders", f"{number} is canceled")
     return order
 
 
 def check(
-    session: Session,
+    ctx: Context,
     number: str,
     worker_key: str,
     start: datetime,
@@ -259,16 +258,16 @@ def check(
     exclude: Sequence[int] = (),
 ) -> tuple[datetime, datetime, list[str]]:
     """Refuse what cannot be assigned; returns (start, end, overridden problems)."""
-    _open_order(session, number)
-    worker = technician(session, worker_key)
-    if not is_technician(session, worker_key):
+    _open_order(ctx, number)
+    worker = technician(ctx, worker_key)
+    if not is_technician(ctx, worker_key):
         raise RuleViolation("technician-role", f"worker {worker_key!r} does not have the technician role")
-    need = needs(session, number, line_no)
+    need = needs(ctx, number, line_no)
     length = duration or need.duration
     if length.total_seconds() <= 0:
         raise InvalidInput("duration", format_duration(length), "must be longer than zero")
     end = start + length
-    overlaps, others = problems(session, number, worker, start, end, need, exclude)
+    overlaps, others = problems(ctx, number, worker, start, end, need, exclude)
     if overlaps:
         raise RuleViolation(
             "no-double-booking", f"refused: {overlaps[0]}" + (" (--force never overrides an overlap)" if force else "")
@@ -280,7 +279,7 @@ def check(
 
 
 def assign(
-    session: Session,
+    ctx: Context,
     number: str,
     worker_key: str,
     start: datetime,
@@ -292,11 +291,11 @@ def assign(
 ) -> dict[str, Any]:
     """Put an order (or line) on a technician.  ``checked``: the caller checked a moment ago that the
     slot was free, so finding it taken now means another dispatcher was faster (a conflict, exit 3)."""
-    session.execute(
+    ctx.execute(
         select(Worker.worker).where(Worker.worker == worker_key).with_for_update()
     )  # one writer per technician
     with _taken_is_a_conflict(checked):
-        start, end, overridden = check(session, number, worker_key, start, duration, line_no, force)
+        start, end, overridden = check(ctx, number, worker_key, start, duration, line_no, force)
     row = Assignment(
         order_number=number,
         line_no=line_no,
@@ -304,55 +303,55 @@ def assign(
         starts_at=start,
         ends_at=end,
         overridden="; ".join(overridden) or None,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
-    _plan_order(session, number)
-    return assignment_record(session, row)
+    ctx.add(row)
+    ctx.flush()
+    _plan_order(ctx, number)
+    return assignment_record(ctx, row)
 
 
-def _plan_order(session: Session, number: str) -> None:
+def _plan_order(ctx: Context, number: str) -> None:
     """Dispatching moves an order from its initial stage to the planned stage (which records the SLA response)."""
     from custsvc.services import orders
 
-    order = session.get(ServiceOrder, number)
-    planned = settings.get(session, "planned_stage")
-    target = session.get(Stage, planned) if planned else None
+    order = ctx.get(ServiceOrder, number)
+    planned = settings.get(ctx, "planned_stage")
+    target = ctx.get(Stage, planned) if planned else None
     if (
         order is not None
         and target is not None
         and target.parent == order.stage
-        and order.stage == stages.initial(session).stage
+        and order.stage == stages.initial(ctx).stage
     ):
-        orders.move(session, number, planned, note="dispatched")
+        orders.move(ctx, number, planned, note="dispatched")
 
 
-def _assignments_of(session: Session, number: str, line_no: int | None) -> list[Assignment]:
+def _assignments_of(ctx: Context, number: str, line_no: int | None) -> list[Assignment]:
     query = select(Assignment).where(Assignment.order_number == number)
     if line_no is not None:
         query = query.where(Assignment.line_no == line_no)
-    return list(session.execute(query.order_by(Assignment.starts_at)).scalars())
+    return list(ctx.execute(query.order_by(Assignment.starts_at)).scalars())
 
 
-def unassign(session: Session, number: str, line_no: int | None = None) -> list[dict[str, Any]]:
-    rows = _assignments_of(session, number, line_no)
+def unassign(ctx: Context, number: str, line_no: int | None = None) -> list[dict[str, Any]]:
+    rows = _assignments_of(ctx, number, line_no)
     if not rows:
         raise NotFound("assignment", number if line_no is None else f"{number}/{line_no}")
-    out = [assignment_record(session, r) for r in rows]
-    session.execute(delete(Assignment).where(Assignment.id.in_([r.id for r in rows])))
-    session.flush()
+    out = [assignment_record(ctx, r) for r in rows]
+    ctx.execute(delete(Assignment).where(Assignment.id.in_([r.id for r in rows])))
+    ctx.flush()
     return out
 
 
-def _movable(session: Session, number: str, line_no: int | None) -> Assignment:
-    rows = _assignments_of(session, number, line_no)
+def _movable(ctx: Context, number: str, line_no: int | None) -> Assignment:
+    rows = _assignments_of(ctx, number, line_no)
     if not rows:
         raise NotFound("assignment", number if line_no is None else f"{number}/{line_no}")
     if len(rows) > 1:
         listed = ", ".join(
-            f"{r.technician} {_hm(session, r.starts_at)}" + (f" line {r.line_no}" if r.line_no else "") for r in rows
+            f"{r.technician} {_hm(ctx, r.starts_at)}" + (f" line {r.line_no}" if r.line_no else "") for r in rows
         )
         raise RuleViolation(
             "one-assignment-to-move",
@@ -362,7 +361,7 @@ def _movable(session: Session, number: str, line_no: int | None) -> Assignment:
 
 
 def check_move(
-    session: Session,
+    ctx: Context,
     number: str,
     start: datetime,
     *,
@@ -371,16 +370,16 @@ def check_move(
     force: bool = False,
 ) -> tuple[Assignment, str, datetime, datetime, list[str]]:
     """Refuse a move that cannot be made; returns (assignment, technician, start, end, overridden problems)."""
-    row = _movable(session, number, line_no)
+    row = _movable(ctx, number, line_no)
     target = worker_key or row.technician
     new_start, new_end, overridden = check(
-        session, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id]
+        ctx, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id]
     )  # type: ignore[list-item]
     return row, target, new_start, new_end, overridden
 
 
 def move(
-    session: Session,
+    ctx: Context,
     number: str,
     start: datetime,
     *,
@@ -389,17 +388,17 @@ def move(
     force: bool = False,
     checked: bool = False,
 ) -> dict[str, Any]:
-    target = worker_key or _movable(session, number, line_no).technician
-    session.execute(select(Worker.worker).where(Worker.worker == target).with_for_update())
+    target = worker_key or _movable(ctx, number, line_no).technician
+    ctx.execute(select(Worker.worker).where(Worker.worker == target).with_for_update())
     with _taken_is_a_conflict(checked):
         row, target, new_start, new_end, overridden = check_move(
-            session, number, start, worker_key=target, line_no=line_no, force=force
+            ctx, number, start, worker_key=target, line_no=line_no, force=force
         )
     row.technician, row.starts_at, row.ends_at = target, new_start, new_end
     row.overridden = "; ".join(overridden) or None
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
-    return assignment_record(session, row)
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return assignment_record(ctx, row)
 
 
 @contextmanager
@@ -418,8 +417,8 @@ def _taken_is_a_conflict(checked: bool) -> Iterator[None]:
 # --- reading: records, queue, board, schedule ---------------------------------------------------
 
 
-def assignment_record(session: Session, row: Assignment) -> dict[str, Any]:
-    order = session.get(ServiceOrder, row.order_number)
+def assignment_record(ctx: Context, row: Assignment) -> dict[str, Any]:
+    order = ctx.get(ServiceOrder, row.order_number)
     return {
         "id": row.id,
         "order": row.order_number,
@@ -437,7 +436,7 @@ def assignment_record(session: Session, row: Assignment) -> dict[str, Any]:
     }
 
 
-def open_orders(session: Session) -> list[ServiceOrder]:
+def open_orders(ctx: Context) -> list[ServiceOrder]:
     """Orders still to be worked on: not canceled, not resolved, with an open line or no lines at all."""
     closed = select(Stage.stage).where((Stage.cancels.is_(True)) | (Stage.resolves.is_(True)))
     query = (
@@ -450,10 +449,10 @@ def open_orders(session: Session) -> list[ServiceOrder]:
             .exists()
         )
     )
-    return list(session.execute(query).scalars())
+    return list(ctx.execute(query).scalars())
 
 
-def _team_members(session: Session, team: str | None) -> list[Worker]:
+def _team_members(ctx: Context, team: str | None) -> list[Worker]:
     query = (
         select(Worker)
         .join(WorkerRole, WorkerRole.worker == Worker.worker)
@@ -461,31 +460,31 @@ def _team_members(session: Session, team: str | None) -> list[Worker]:
         .order_by(Worker.team, Worker.worker)
     )
     if team:
-        if session.get(Team, team) is None:
+        if ctx.get(Team, team) is None:
             raise NotFound("team", team)
         query = query.where(Worker.team == team)
-    return list(session.execute(query).scalars())
+    return list(ctx.execute(query).scalars())
 
 
-def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
+def queue(ctx: Context, team: str | None = None) -> list[dict[str, Any]]:
     """Open orders with no assignment, by SLA resolution deadline (none last), then priority.
 
     With ``team``: orders whose preferred technician is in the team, and orders without one whose
     skills someone in the team has."""
     from custsvc.services import sla
 
-    dispatched = set(session.execute(select(Assignment.order_number).distinct()).scalars())
-    waiting = [o for o in open_orders(session) if o.number not in dispatched]
-    members = _team_members(session, team) if team else []
+    dispatched = set(ctx.execute(select(Assignment.order_number).distinct()).scalars())
+    waiting = [o for o in open_orders(ctx) if o.number not in dispatched]
+    members = _team_members(ctx, team) if team else []
     member_keys = {m.worker for m in members}
-    member_skills = [skills_of(session, m.worker) for m in members]
-    clocks = sla.summaries(session, [o.number for o in waiting])
+    member_skills = [skills_of(ctx, m.worker) for m in members]
+    clocks = sla.summaries(ctx, [o.number for o in waiting])
     objects: dict[str, list[str]] = defaultdict(list)
-    for number, obj in session.execute(
+    for number, obj in ctx.execute(
         select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)
     ):
         objects[number].append(obj)
-    all_needs = needs_of(session, [(o.number, None) for o in waiting])
+    all_needs = needs_of(ctx, [(o.number, None) for o in waiting])
     out = []
     for order in waiting:
         need = all_needs[(order.number, None)]
@@ -519,21 +518,21 @@ def queue(session: Session, team: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def _local_day(session: Session, day: date) -> tuple[datetime, datetime]:
-    tz = zone_of(session)
+def _local_day(ctx: Context, day: date) -> tuple[datetime, datetime]:
+    tz = ctx.tz
     return localize(datetime.combine(day, time()), tz).astimezone(UTC), localize(
         datetime.combine(day + timedelta(days=1), time()), tz
     ).astimezone(UTC)
 
 
 def schedule_rows(
-    session: Session, first: date, days: int, *, team: str | None = None, worker: str | None = None
+    ctx: Context, first: date, days: int, *, team: str | None = None, worker: str | None = None
 ) -> list[dict[str, Any]]:
     """Assignments in the days, one row each (technician, order, start, end, priority, sla_status ...)."""
     from custsvc.services import sla
 
-    lo, _ = _local_day(session, first)
-    _, hi = _local_day(session, first + timedelta(days=days - 1))
+    lo, _ = _local_day(ctx, first)
+    _, hi = _local_day(ctx, first + timedelta(days=days - 1))
     query = (
         select(Assignment, ServiceOrder, Worker, Customer)
         .join(ServiceOrder, ServiceOrder.number == Assignment.order_number)
@@ -546,16 +545,16 @@ def schedule_rows(
         query = query.where(Worker.team == team)
     if worker:
         query = query.where(Assignment.technician == worker)
-    rows = session.execute(query).all()
-    clocks = sla.summaries(session, sorted({o.number for _a, o, _w, _c in rows}))
+    rows = ctx.execute(query).all()
+    clocks = sla.summaries(ctx, sorted({o.number for _a, o, _w, _c in rows}))
     objects: dict[str, list[str]] = defaultdict(list)
     numbers = sorted({o.number for _a, o, _w, _c in rows})
     if numbers:
-        for number, obj in session.execute(
+        for number, obj in ctx.execute(
             select(OrderObject.order_number, OrderObject.object).where(OrderObject.order_number.in_(numbers))
         ):
             objects[number].append(obj)
-    all_needs = needs_of(session, [(o.number, a.line_no) for a, o, _w, _c in rows])
+    all_needs = needs_of(ctx, [(o.number, a.line_no) for a, o, _w, _c in rows])
     out = []
     for assignment, order, tech, customer in rows:
         need = all_needs[(order.number, assignment.line_no)]
@@ -585,25 +584,25 @@ def schedule_rows(
     return out
 
 
-def board(session: Session, first: date, days: int, team: str | None = None) -> dict[str, Any]:
+def board(ctx: Context, first: date, days: int, team: str | None = None) -> dict[str, Any]:
     """Everything the board shows: per day, per team, per technician the assignments, closed time and
     absences, and the orders still to dispatch."""
-    rows = schedule_rows(session, first, days, team=team)
-    members = _team_members(session, team)
-    tz = zone_of(session)
+    rows = schedule_rows(ctx, first, days, team=team)
+    members = _team_members(ctx, team)
+    tz = ctx.tz
     out_days = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        lo, hi = _local_day(session, day)
+        lo, hi = _local_day(ctx, day)
         lanes = []
         opens: list[datetime] = []
         for member in members:
-            calendar = working_calendar(session, member)
+            calendar = working_calendar(ctx, member)
             windows = list(calendar.intervals(lo, hi))
             opens.extend([a for a, _b in windows] + [b for _a, b in windows])
             absences = [
                 (max(a.starts_at, lo), min(a.ends_at, hi), a.reason)
-                for a in _absences_between(session, member.worker, lo, hi)
+                for a in _absences_between(ctx, member.worker, lo, hi)
             ]
             bars = [r for r in rows if r["technician"] == member.worker and r["start"] < hi and r["end"] > lo]
             lanes.append(
@@ -624,7 +623,7 @@ def board(session: Session, first: date, days: int, team: str | None = None) -> 
             start = localize(datetime.combine(day, time(8)), tz)
             end = localize(datetime.combine(day, time(17)), tz)
         out_days.append({"date": day, "start": start.astimezone(UTC), "end": end.astimezone(UTC), "lanes": lanes})
-    return {"days": out_days, "rows": rows, "queue": queue(session, team)}
+    return {"days": out_days, "rows": rows, "queue": queue(ctx, team)}
 
 
 def ics(rows: Sequence[dict[str, Any]], worker: str) -> bytes:
@@ -661,7 +660,7 @@ def ics(rows: Sequence[dict[str, Any]], worker: str) -> bytes:
 
 
 def suggest(
-    session: Session,
+    ctx: Context,
     first: date,
     days: int,
     *,
@@ -673,26 +672,26 @@ def suggest(
     ``only``: just these orders (the demo uses it to leave part of the queue)."""
     from custsvc.domain.scheduling import Job, Resource, plan
 
-    now = now_of(session)
-    lo, _ = _local_day(session, first)
-    _, hi = _local_day(session, first + timedelta(days=days - 1))
+    now = ctx.now
+    lo, _ = _local_day(ctx, first)
+    _, hi = _local_day(ctx, first + timedelta(days=days - 1))
     lo = max(lo, now)
-    waiting = [row for row in queue(session, team) if only is None or row["order"] in only]
-    members = _team_members(session, team)
+    waiting = [row for row in queue(ctx, team) if only is None or row["order"] in only]
+    members = _team_members(ctx, team)
     resources = []
     for member in members:
-        calendar = working_calendar(session, member)
-        busy = [(a.starts_at, a.ends_at) for a in _assignments_between(session, member.worker, lo, hi)]
-        busy += [(a.starts_at, a.ends_at) for a in _absences_between(session, member.worker, lo, hi)]
+        calendar = working_calendar(ctx, member)
+        busy = [(a.starts_at, a.ends_at) for a in _assignments_between(ctx, member.worker, lo, hi)]
+        busy += [(a.starts_at, a.ends_at) for a in _absences_between(ctx, member.worker, lo, hi)]
         resources.append(
             Resource(
                 member.worker,
-                frozenset(skills_of(session, member.worker)),
+                frozenset(skills_of(ctx, member.worker)),
                 tuple(_subtract(list(calendar.intervals(lo, hi)), busy)),
             )
         )
     # visits planned for a later day than the period are left for a later run, not counted as missed
-    earliest = {row["order"]: _not_before(session, row, lo) for row in waiting}
+    earliest = {row["order"]: _not_before(ctx, row, lo) for row in waiting}
     later = [row["order"] for row in waiting if earliest[row["order"]] >= hi]
     waiting = [row for row in waiting if earliest[row["order"]] < hi]
     jobs = []
@@ -730,7 +729,7 @@ def suggest(
     if apply:
         for proposal in proposals:
             assign(
-                session,
+                ctx,
                 proposal["order"],
                 proposal["technician"],
                 proposal["start"],
@@ -753,12 +752,12 @@ def suggest(
     }
 
 
-def _not_before(session: Session, row: dict[str, Any], lo: datetime) -> datetime:
+def _not_before(ctx: Context, row: dict[str, Any], lo: datetime) -> datetime:
     """A visit planned by an agreement waits for its day; a preferred time is kept."""
-    order = session.get(ServiceOrder, row["order"])
+    order = ctx.get(ServiceOrder, row["order"])
     earliest = lo
     if order is not None and order.agreement and order.service_date:
-        earliest = max(earliest, _local_day(session, order.service_date)[0])
+        earliest = max(earliest, _local_day(ctx, order.service_date)[0])
     if order is not None and order.preferred_at:
         earliest = max(earliest, order.preferred_at)
     return earliest

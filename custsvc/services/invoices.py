@@ -10,9 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain.orders import line_amount
 from custsvc.errors import InvalidInput, NotFound, RuleViolation
 from custsvc.models import Invoice, InvoiceLine, OrderLine
@@ -34,12 +33,9 @@ class NewLine:
     period_end: date | None = None
 
 
-def today(session: Session) -> date:
-    return now_of(session).astimezone(zone_of(session)).date()
-
 
 def create_invoice(
-    session: Session,
+    ctx: Context,
     *,
     customer: str,
     lines: Sequence[NewLine],
@@ -51,27 +47,27 @@ def create_invoice(
 ) -> dict[str, Any]:
     if not lines:
         raise RuleViolation("invoice-has-lines", "an invoice needs at least one line")
-    number = sequences.next_number(session, "invoice")
+    number = sequences.next_number(ctx, "invoice")
     amounts = [
         line.amount if line.amount is not None else line_amount(line.quantity, line.unit_price) for line in lines
     ]
     total = sum(amounts, Decimal("0.00"))
-    session.add(
+    ctx.add(
         Invoice(
             number=number,
             kind=kind,
             customer=customer,
-            currency=currency or settings.currency(session),
-            invoice_date=invoice_date or today(session),
+            currency=currency or settings.currency(ctx),
+            invoice_date=invoice_date or ctx.today,
             credits=credits,
             total=total,
             note=note,
-            created_at=now_of(session),
-            created_by=actor_of(session),
+            created_at=ctx.now,
+            created_by=ctx.actor,
         )
     )
-    session.flush()
-    session.execute(
+    ctx.flush()
+    ctx.execute(
         insert(InvoiceLine),
         [
             {
@@ -92,12 +88,12 @@ def create_invoice(
             for n, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1)
         ],
     )
-    session.flush()
-    return show(session, number)
+    ctx.flush()
+    return show(ctx, number)
 
 
-def get(session: Session, number: str) -> Invoice:
-    row = session.get(Invoice, number)
+def get(ctx: Context, number: str) -> Invoice:
+    row = ctx.get(Invoice, number)
     if row is None:
         raise NotFound("invoice", number)
     return row
@@ -140,10 +136,10 @@ def line_record(invoice: Invoice, line: InvoiceLine, credited: Decimal | None = 
     }
 
 
-def _credited_amounts(session: Session, line_ids: Sequence[int]) -> dict[int, Decimal]:
+def _credited_amounts(ctx: Context, line_ids: Sequence[int]) -> dict[int, Decimal]:
     if not line_ids:
         return {}
-    rows = session.execute(
+    rows = ctx.execute(
         select(InvoiceLine.credited_line_id, func.sum(InvoiceLine.amount))
         .where(InvoiceLine.credited_line_id.in_(list(line_ids)))
         .group_by(InvoiceLine.credited_line_id)
@@ -151,21 +147,21 @@ def _credited_amounts(session: Session, line_ids: Sequence[int]) -> dict[int, De
     return {line_id: -total for line_id, total in rows}
 
 
-def show(session: Session, number: str) -> dict[str, Any]:
-    invoice = get(session, number)
+def show(ctx: Context, number: str) -> dict[str, Any]:
+    invoice = get(ctx, number)
     lines = list(
-        session.execute(
+        ctx.execute(
             select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)
         ).scalars()
     )
-    credited = _credited_amounts(session, [line.id for line in lines]) if invoice.kind == "invoice" else {}
+    credited = _credited_amounts(ctx, [line.id for line in lines]) if invoice.kind == "invoice" else {}
     record = _record(invoice, len(lines))
     record["line_items"] = [
         line_record(invoice, line, credited.get(line.id, Decimal("0.00")) if invoice.kind == "invoice" else None)
         for line in lines
     ]
     credit_notes = (
-        session.execute(select(Invoice.number).where(Invoice.credits == number).order_by(Invoice.number))
+        ctx.execute(select(Invoice.number).where(Invoice.credits == number).order_by(Invoice.number))
         .scalars()
         .all()
     )
@@ -174,7 +170,7 @@ def show(session: Session, number: str) -> dict[str, Any]:
 
 
 def list_invoices(
-    session: Session,
+    ctx: Context,
     *,
     customer: str | None = None,
     date_from: date | None = None,
@@ -194,18 +190,18 @@ def list_invoices(
     query = query.order_by(Invoice.number)
     if limit:
         query = query.limit(limit)
-    invoices = list(session.execute(query).scalars())
+    invoices = list(ctx.execute(query).scalars())
     counts: dict[str, int] = defaultdict(int)
     if invoices:
         count_query = select(InvoiceLine.invoice, func.count()).group_by(InvoiceLine.invoice)
         if len(invoices) <= 900:
             count_query = count_query.where(InvoiceLine.invoice.in_([i.number for i in invoices]))
-        counts.update(dict(session.execute(count_query).all()))
+        counts.update(dict(ctx.execute(count_query).all()))
     return [_record(i, counts[i.number]) for i in invoices]
 
 
 def export_lines(
-    session: Session, *, date_from: date, date_to: date, customer: str | None = None
+    ctx: Context, *, date_from: date, date_to: date, customer: str | None = None
 ) -> list[dict[str, Any]]:
     """One row per invoice line in the period, ready for an accounting import."""
     if date_to < date_from:
@@ -218,20 +214,20 @@ def export_lines(
     )
     if customer:
         query = query.where(Invoice.customer == customer)
-    return [line_record(invoice, line) for invoice, line in session.execute(query)]
+    return [line_record(invoice, line) for invoice, line in ctx.execute(query)]
 
 
 def credit(
-    session: Session, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None
+    ctx: Context, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None
 ) -> dict[str, Any]:
     """A credit note reversing lines of an invoice (all that are not yet credited, or the given ones).
 
     With ``reopen`` what the lines billed becomes billable again (order lines go back to created)."""
-    invoice = get(session, number)
+    invoice = get(ctx, number)
     if invoice.kind != "invoice":
         raise RuleViolation("credit-invoices-only", f"{number} is a credit note; credit notes are not credited")
     lines = list(
-        session.execute(
+        ctx.execute(
             select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)
         ).scalars()
     )
@@ -240,7 +236,7 @@ def credit(
         if n not in by_no:
             raise NotFound("invoice line", f"{number}/{n}")
     chosen = [by_no[n] for n in dict.fromkeys(line_nos)] if line_nos else lines
-    credited = _credited_amounts(session, [line.id for line in chosen])
+    credited = _credited_amounts(ctx, [line.id for line in chosen])
     new_lines = []
     for line in chosen:
         remaining = line.amount - credited.get(line.id, Decimal("0.00"))
@@ -268,7 +264,7 @@ def credit(
         raise RuleViolation("credit-once", f"every line of {number} is already credited")
     note_text = note or f"Credit note for {number}"
     result = create_invoice(
-        session,
+        ctx,
         customer=invoice.customer,
         currency=invoice.currency,
         kind="credit",
@@ -277,22 +273,22 @@ def credit(
         lines=new_lines,
     )
     if reopen:
-        reopen_sources(session, [line for line in chosen if line.id in {n.credited_line_id for n in new_lines}])
+        reopen_sources(ctx, [line for line in chosen if line.id in {n.credited_line_id for n in new_lines}])
     return result
 
 
-def reopen_sources(session: Session, lines: Sequence[InvoiceLine]) -> None:
+def reopen_sources(ctx: Context, lines: Sequence[InvoiceLine]) -> None:
     """Make what credited lines billed billable again: order lines go back to open, subscription
     periods can be invoiced again."""
     if any(line.subscription for line in lines):
         from custsvc.services import subscriptions
 
-        subscriptions.reopen(session, [line for line in lines if line.subscription])
+        subscriptions.reopen(ctx, [line for line in lines if line.subscription])
     order_line_ids = [line.order_line_id for line in lines if line.order_line_id is not None]
     if order_line_ids:
-        session.execute(
+        ctx.execute(
             update(OrderLine)
             .where(OrderLine.id.in_(order_line_ids), OrderLine.status == "posted")
-            .values(status="created", updated_at=now_of(session), updated_by=actor_of(session))
+            .values(status="created", updated_at=ctx.now, updated_by=ctx.actor)
         )
-    session.flush()
+    ctx.flush()

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
-from custsvc.db import actor_of, now_of
+from custsvc.context import Context
 from custsvc.domain.money import parse_money, parse_quantity
 from custsvc.domain.timeparse import zone
 from custsvc.errors import CustSvcError, Duplicate, InvalidInput, NotFound, Problems, RuleViolation
@@ -303,18 +303,18 @@ def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[s
     return clean
 
 
-def _existing_keys(session: Session, kind: Kind, keys: Iterable[str]) -> set[str]:
+def _existing_keys(ctx: Context, kind: Kind, keys: Iterable[str]) -> set[str]:
     wanted = sorted(set(keys))
     column = kind.column(kind.key)
     found: set[str] = set()
     for start in range(0, len(wanted), IN_CHUNK):
         chunk = wanted[start : start + IN_CHUNK]
-        found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
+        found.update(ctx.execute(select(column).where(column.in_(chunk))).scalars())
     return found
 
 
 def _missing_references(
-    session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]]
+    ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]
 ) -> dict[tuple[str, str], set[str]]:
     """For each ref field, the referenced keys that do not exist."""
     missing: dict[tuple[str, str], set[str]] = {}
@@ -324,7 +324,7 @@ def _missing_references(
         wanted = {r[spec.name] for r in rows if r.get(spec.name)}
         if not wanted:
             continue
-        found = _existing_keys(session, KINDS[spec.ref], wanted)
+        found = _existing_keys(ctx, KINDS[spec.ref], wanted)
         missing[(spec.name, spec.ref)] = wanted - found
     return missing
 
@@ -345,7 +345,7 @@ def _record(kind: Kind, obj: Any, children: Mapping[str, Mapping[str, list[str]]
     return out
 
 
-def _children_of(session: Session, kind: Kind, keys: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+def _children_of(ctx: Context, kind: Kind, keys: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     result: dict[str, dict[str, list[str]]] = {}
     for name, (model, column) in kind.children.items():
         per_key: dict[str, list[str]] = defaultdict(list)
@@ -355,33 +355,33 @@ def _children_of(session: Session, kind: Kind, keys: Sequence[str]) -> dict[str,
             query = select(owner, value).where(owner.in_(list(keys)))
         else:
             query = select(owner, value)
-        for key, item in session.execute(query):
+        for key, item in ctx.execute(query):
             per_key[key].append(item)
         result[name] = per_key
     return result
 
 
-def records(session: Session, kind_name: str, objs: Sequence[Any]) -> list[dict[str, Any]]:
+def records(ctx: Context, kind_name: str, objs: Sequence[Any]) -> list[dict[str, Any]]:
     kind = kind_of(kind_name)
     keys = [getattr(o, kind.spec(kind.key).attribute) for o in objs]
-    children = _children_of(session, kind, keys) if kind.children and keys else {}
+    children = _children_of(ctx, kind, keys) if kind.children and keys else {}
     return [_record(kind, o, children) for o in objs]
 
 
-def get_obj(session: Session, kind_name: str, key: str) -> Any:
+def get_obj(ctx: Context, kind_name: str, key: str) -> Any:
     kind = kind_of(kind_name)
-    obj = session.get(kind.model, key)
+    obj = ctx.get(kind.model, key)
     if obj is None:
         raise NotFound(label(kind_name), key)
     return obj
 
 
-def show(session: Session, kind_name: str, key: str) -> dict[str, Any]:
-    return records(session, kind_name, [get_obj(session, kind_name, key)])[0]
+def show(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
+    return records(ctx, kind_name, [get_obj(ctx, kind_name, key)])[0]
 
 
 def list_records(
-    session: Session,
+    ctx: Context,
     kind_name: str,
     *,
     filters: Mapping[str, Any] | None = None,
@@ -409,8 +409,8 @@ def list_records(
     query = query.order_by(kind.column(kind.key))
     if limit:
         query = query.limit(limit)
-    objs = list(session.execute(query).scalars())
-    return records(session, kind_name, objs)
+    objs = list(ctx.execute(query).scalars())
+    return records(ctx, kind_name, objs)
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -421,71 +421,71 @@ def _db_row(kind: Kind, clean: Mapping[str, Any]) -> dict[str, Any]:
     return {spec.attribute: clean[spec.name] for spec in kind.specs if not spec.many and spec.name in clean}
 
 
-def _write_children(session: Session, kind: Kind, key: str, clean: Mapping[str, Any], *, replace: bool) -> None:
+def _write_children(ctx: Context, kind: Kind, key: str, clean: Mapping[str, Any], *, replace: bool) -> None:
     for name, (model, column) in kind.children.items():
         if name not in clean:
             continue
         if replace:
-            session.execute(delete(model).where(getattr(model, kind.key) == key))
+            ctx.execute(delete(model).where(getattr(model, kind.key) == key))
         values = clean[name]
         if values:
-            session.execute(insert(model), [{kind.key: key, column: v} for v in values])
+            ctx.execute(insert(model), [{kind.key: key, column: v} for v in values])
 
 
-def add(session: Session, kind_name: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+def add(ctx: Context, kind_name: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Add one record; the same checks as an import of one row."""
-    result = import_rows(session, kind_name, [raw], single=True)
+    result = import_rows(ctx, kind_name, [raw], single=True)
     key = result["keys"][0]
-    session.expire_all()
-    return show(session, kind_name, key)
+    ctx.expire_all()
+    return show(ctx, kind_name, key)
 
 
-def update_record(session: Session, kind_name: str, key: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+def update_record(ctx: Context, kind_name: str, key: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     kind = kind_of(kind_name)
-    obj = get_obj(session, kind_name, key)
+    obj = get_obj(ctx, kind_name, key)
     if kind.key in raw:
         raise InvalidInput(kind.key, raw[kind.key], "a key cannot be changed; add a new record instead")
     clean = clean_values(kind, raw, partial=True)
-    missing = _missing_references(session, kind, [clean])
+    missing = _missing_references(ctx, kind, [clean])
     for (field_name, ref), keys in missing.items():
         if keys:
             raise NotFound(label(ref), sorted(keys)[0])
-    _check_rules(session, kind, [_merged(session, kind, {**clean, kind.key: key})])
+    _check_rules(ctx, kind, [_merged(ctx, kind, {**clean, kind.key: key})])
     changes = _db_row(kind, clean)
     if changes or any(n in clean for n in kind.children):
-        changes.update(updated_at=now_of(session), updated_by=actor_of(session))
-        session.execute(update(kind.model).where(kind.column(kind.key) == key).values(**changes))
-        _write_children(session, kind, key, clean, replace=True)
-        session.flush()
-    session.expire(obj)
-    return show(session, kind_name, key)
+        changes.update(updated_at=ctx.now, updated_by=ctx.actor)
+        ctx.execute(update(kind.model).where(kind.column(kind.key) == key).values(**changes))
+        _write_children(ctx, kind, key, clean, replace=True)
+        ctx.flush()
+    ctx.expire(obj)
+    return show(ctx, kind_name, key)
 
 
-def remove(session: Session, kind_name: str, key: str) -> dict[str, Any]:
+def remove(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
     """Remove a record that nothing else refers to."""
     from custsvc.services.references import references_to
 
     kind = kind_of(kind_name)
-    obj = get_obj(session, kind_name, key)
-    refs = references_to(session, kind.model.__table__, key)  # type: ignore[attr-defined]
+    obj = get_obj(ctx, kind_name, key)
+    refs = references_to(ctx, kind.model.__table__, key)  # type: ignore[attr-defined]
     if refs:
         listed = ", ".join(f"{count} {where}" for where, count in refs)
         raise RuleViolation("referenced-records-stay", f"{label(kind_name)} {key!r} is still referred to by {listed}")
-    record = records(session, kind_name, [obj])[0]
+    record = records(ctx, kind_name, [obj])[0]
     for name, (model, _column) in kind.children.items():
-        session.execute(delete(model).where(getattr(model, kind.key) == key))
-    session.delete(obj)
-    session.flush()
+        ctx.execute(delete(model).where(getattr(model, kind.key) == key))
+    ctx.delete(obj)
+    ctx.flush()
     return record
 
 
-def _check_rules(session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> None:
+def _check_rules(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> None:
     """Rules across fields or rows that single-value checks cannot see."""
     if kind.name == "object":
-        _check_unique_serials(session, rows)
+        _check_unique_serials(ctx, rows)
 
 
-def _check_unique_serials(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
     """A serial number is unique per item (objects without an item are not compared)."""
     claimed: dict[tuple[str, str], str] = {}
     for row in rows:
@@ -501,17 +501,17 @@ def _check_unique_serials(session: Session, rows: Sequence[Mapping[str, Any]]) -
         query = select(ServiceObject.item, ServiceObject.serial, ServiceObject.object).where(
             ServiceObject.item.in_(items[start : start + IN_CHUNK]), ServiceObject.serial.is_not(None)
         )
-        for item, serial, owner in session.execute(query):
+        for item, serial, owner in ctx.execute(query):
             holder = claimed.get((item, serial))
             if holder is not None and holder != owner:
                 raise Duplicate("serial number", f"{item}/{serial}", f"already belongs to {owner}")
 
 
-def _merged(session: Session, kind: Kind, clean: Mapping[str, Any]) -> Mapping[str, Any]:
+def _merged(ctx: Context, kind: Kind, clean: Mapping[str, Any]) -> Mapping[str, Any]:
     """An update's values laid over the stored record, for rules that look at several fields."""
     if kind.name != "object" or all(n in clean for n in kind.field_names):
         return clean
-    stored = session.get(kind.model, clean[kind.key])
+    stored = ctx.get(kind.model, clean[kind.key])
     if stored is None:
         return clean
     base = {s.name: getattr(stored, s.attribute) for s in kind.specs if not s.many}
@@ -522,7 +522,7 @@ def _merged(session: Session, kind: Kind, clean: Mapping[str, Any]) -> Mapping[s
 
 
 def import_rows(
-    session: Session,
+    ctx: Context,
     kind_name: str,
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -554,7 +554,7 @@ def import_rows(
         first_row[key] = number
         keyed.append((number, key, raw))
 
-    existing = _existing_keys(session, kind, first_row)
+    existing = _existing_keys(ctx, kind, first_row)
     creates: list[tuple[int, dict[str, Any]]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     for number, key, raw in keyed:
@@ -570,14 +570,14 @@ def import_rows(
             problems.append((number, exc))
 
     written = creates + updates
-    missing = _missing_references(session, kind, [c for _n, c in written])
+    missing = _missing_references(ctx, kind, [c for _n, c in written])
     for number, clean in written:
         for (field_name, ref), keys in missing.items():
             if clean.get(field_name) in keys:
                 problems.append((number, NotFound(label(ref), clean[field_name], f"in {field_name}")))
     if not problems:
         try:
-            _check_rules(session, kind, [_merged(session, kind, c) for _n, c in written])
+            _check_rules(ctx, kind, [_merged(ctx, kind, c) for _n, c in written])
         except CustSvcError as exc:
             problems.append((0, exc))
 
@@ -602,23 +602,23 @@ def import_rows(
     }
     if dry_run:
         return summary
-    now, actor = now_of(session), actor_of(session)
+    now, actor = ctx.now, ctx.actor
     if creates:
         table_rows = []
         for _n, clean in creates:
             row = _db_row(kind, clean)
             row.update(created_at=now, created_by=actor, updated_at=None, updated_by=None)
             table_rows.append(row)
-        session.execute(insert(kind.model), table_rows)
+        ctx.execute(insert(kind.model), table_rows)
         for name, (model, column) in kind.children.items():
             child_rows = [{kind.key: c[kind.key], column: v} for _n, c in creates for v in c.get(name, [])]
             if child_rows:
-                session.execute(insert(model), child_rows)
+                ctx.execute(insert(model), child_rows)
     for _n, clean in updates:
         key = clean[kind.key]
         changes = _db_row(kind, {k: v for k, v in clean.items() if k != kind.key})
         changes.update(updated_at=now, updated_by=actor)
-        session.execute(update(kind.model).where(kind.column(kind.key) == key).values(**changes))
-        _write_children(session, kind, key, clean, replace=True)
-    session.flush()
+        ctx.execute(update(kind.model).where(kind.column(kind.key) == key).values(**changes))
+        _write_children(ctx, kind, key, clean, replace=True)
+    ctx.flush()
     return summary

@@ -9,9 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain import orders as rules
 from custsvc.domain.money import parse_money, parse_quantity
 from custsvc.domain.timeparse import parse_datetime
@@ -34,18 +33,18 @@ from custsvc.services import invoices, sequences, settings, stages
 from custsvc.services.master import check_text
 
 
-def get(session: Session, number: str, *, lock: bool = False) -> ServiceOrder:
+def get(ctx: Context, number: str, *, lock: bool = False) -> ServiceOrder:
     query = select(ServiceOrder).where(ServiceOrder.number == number)
     if lock:
         query = query.with_for_update()
-    order = session.execute(query).scalar_one_or_none()
+    order = ctx.execute(query).scalar_one_or_none()
     if order is None:
         raise NotFound("service order", number)
     return order
 
 
-def _stage(session: Session, order: ServiceOrder) -> Stage:
-    return stages.get(session, order.stage)
+def _stage(ctx: Context, order: ServiceOrder) -> Stage:
+    return stages.get(ctx, order.stage)
 
 
 def _require(stage: Stage, flag: str, rule: str, doing: str, number: str) -> None:
@@ -60,10 +59,10 @@ def _check_priority(value: str) -> str:
     return text
 
 
-def _check_technician(session: Session, worker: str) -> str:
-    if session.get(Worker, worker) is None:
+def _check_technician(ctx: Context, worker: str) -> str:
+    if ctx.get(Worker, worker) is None:
         raise NotFound("worker", worker, "technician")
-    is_technician = session.execute(
+    is_technician = ctx.execute(
         select(WorkerRole.worker).where(WorkerRole.worker == worker, WorkerRole.role == "technician")
     ).first()
     if not is_technician:
@@ -71,10 +70,10 @@ def _check_technician(session: Session, worker: str) -> str:
     return worker
 
 
-def _check_objects(session: Session, customer: str, objects: Sequence[str]) -> list[str]:
+def _check_objects(ctx: Context, customer: str, objects: Sequence[str]) -> list[str]:
     result = []
     for obj in dict.fromkeys(objects):
-        row = session.get(ServiceObject, obj)
+        row = ctx.get(ServiceObject, obj)
         if row is None:
             raise NotFound("service object", obj)
         if row.customer != customer:
@@ -86,30 +85,30 @@ def _check_objects(session: Session, customer: str, objects: Sequence[str]) -> l
 
 
 def _log(
-    session: Session, number: str, from_stage: str | None, to_stage: str, reason: str | None, note: str | None = None
+    ctx: Context, number: str, from_stage: str | None, to_stage: str, reason: str | None, note: str | None = None
 ) -> None:
-    session.add(
+    ctx.add(
         OrderStageLog(
             order_number=number,
             from_stage=from_stage,
             to_stage=to_stage,
-            at=now_of(session),
-            actor=actor_of(session),
+            at=ctx.now,
+            actor=ctx.actor,
             reason=reason,
             note=note,
         )
     )
 
 
-def _touch(session: Session, order: ServiceOrder) -> None:
-    order.updated_at, order.updated_by = now_of(session), actor_of(session)
+def _touch(ctx: Context, order: ServiceOrder) -> None:
+    order.updated_at, order.updated_by = ctx.now, ctx.actor
 
 
 # --- create and update ------------------------------------------------------------------------
 
 
 def create(
-    session: Session,
+    ctx: Context,
     *,
     customer: str,
     objects: Sequence[str] = (),
@@ -124,11 +123,11 @@ def create(
 ) -> dict[str, Any]:
     from custsvc.services import sla as slas
 
-    cust = session.get(Customer, customer)
+    cust = ctx.get(Customer, customer)
     if cust is None:
         raise NotFound("customer", customer)
     if agreement is not None:
-        agr = session.get(Agreement, agreement)
+        agr = ctx.get(Agreement, agreement)
         if agr is None:
             raise NotFound("agreement", agreement)
         if agr.customer != customer:
@@ -137,37 +136,37 @@ def create(
             )
         if agr.template:
             raise RuleViolation("templates-make-no-orders", f"agreement {agreement!r} is a template")
-    now, tz = now_of(session), zone_of(session)
+    now, tz = ctx.now, ctx.tz
     preferred = parse_datetime(preferred_at, "preferred-at", tz=tz, now=now) if preferred_at else None
     if requires_sign_off is None:
-        requires_sign_off = settings.get(session, "sign_off_required") == "yes"
-    number = sequences.next_number(session, "order")
+        requires_sign_off = settings.get(ctx, "sign_off_required") == "yes"
+    number = sequences.next_number(ctx, "order")
     order = ServiceOrder(
         number=number,
         customer=customer,
         agreement=agreement,
         priority=_check_priority(priority),
-        stage=stages.initial(session).stage,
-        technician=_check_technician(session, technician) if technician else None,
+        stage=stages.initial(ctx).stage,
+        technician=_check_technician(ctx, technician) if technician else None,
         description=check_text(description, "description") if description else None,
         address=check_text(address, "address") if address else cust.address,
         preferred_at=preferred,
         service_date=(preferred or now).astimezone(tz).date(),
         requires_sign_off=requires_sign_off,
         created_at=now,
-        created_by=actor_of(session),
+        created_by=ctx.actor,
     )
-    session.add(order)
-    session.flush()
-    for obj in _check_objects(session, customer, objects):
-        session.add(OrderObject(order_number=number, object=obj))
-    session.flush()
-    slas.attach(session, order, sla)
-    return show(session, number)
+    ctx.add(order)
+    ctx.flush()
+    for obj in _check_objects(ctx, customer, objects):
+        ctx.add(OrderObject(order_number=number, object=obj))
+    ctx.flush()
+    slas.attach(ctx, order, sla)
+    return show(ctx, number)
 
 
 def update_order(
-    session: Session,
+    ctx: Context,
     number: str,
     *,
     priority: str | None = None,
@@ -177,36 +176,36 @@ def update_order(
     preferred_at: str | None = None,
     add_objects: Sequence[str] = (),
 ) -> dict[str, Any]:
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_modify", "stage-allows-modify", "changes", number)
+    order = get(ctx, number, lock=True)
+    _require(_stage(ctx, order), "can_modify", "stage-allows-modify", "changes", number)
     if priority is not None:
         order.priority = _check_priority(priority)
     if technician is not None:
-        order.technician = _check_technician(session, technician) if technician else None
+        order.technician = _check_technician(ctx, technician) if technician else None
     if description is not None:
         order.description = check_text(description, "description") or None
     if address is not None:
         order.address = check_text(address, "address") or None
     if preferred_at is not None:
         if preferred_at:
-            order.preferred_at = parse_datetime(preferred_at, "preferred-at", tz=zone_of(session), now=now_of(session))
-            order.service_date = order.preferred_at.astimezone(zone_of(session)).date()
+            order.preferred_at = parse_datetime(preferred_at, "preferred-at", tz=ctx.tz, now=ctx.now)
+            order.service_date = order.preferred_at.astimezone(ctx.tz).date()
         else:
             order.preferred_at = None
-    have = set(session.execute(select(OrderObject.object).where(OrderObject.order_number == number)).scalars())
-    for obj in _check_objects(session, order.customer, add_objects):
+    have = set(ctx.execute(select(OrderObject.object).where(OrderObject.order_number == number)).scalars())
+    for obj in _check_objects(ctx, order.customer, add_objects):
         if obj not in have:
-            session.add(OrderObject(order_number=number, object=obj))
-    _touch(session, order)
-    session.flush()
-    return show(session, number)
+            ctx.add(OrderObject(order_number=number, object=obj))
+    _touch(ctx, order)
+    ctx.flush()
+    return show(ctx, number)
 
 
 # --- lines ------------------------------------------------------------------------------------
 
 
 def add_line(
-    session: Session,
+    ctx: Context,
     number: str,
     *,
     type: str,
@@ -218,27 +217,27 @@ def add_line(
     price: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", number)
+    order = get(ctx, number, lock=True)
+    _require(_stage(ctx, order), "can_modify", "stage-allows-modify", "changing lines", number)
     kind = type.strip().lower()
     if kind not in rules.LINE_TYPES:
         raise InvalidInput("type", type, "expected hour, expense, item or fee")
-    item_row = session.get(Item, item) if item else None
+    item_row = ctx.get(Item, item) if item else None
     if item and item_row is None:
         raise NotFound("item", item)
-    task_row = session.get(ServiceTask, task) if task else None
+    task_row = ctx.get(ServiceTask, task) if task else None
     if task and task_row is None:
         raise NotFound("service task", task)
-    if worker and session.get(Worker, worker) is None:
+    if worker and ctx.get(Worker, worker) is None:
         raise NotFound("worker", worker)
     if kind == "item" and item_row is None:
         raise InvalidInput("item", "", "an item line needs --item")
     if kind == "hour" and not worker:
         worker = order.technician
     if obj:
-        _check_objects(session, order.customer, [obj])
-        if not session.get(OrderObject, (number, obj)):
-            session.add(OrderObject(order_number=number, object=obj))
+        _check_objects(ctx, order.customer, [obj])
+        if not ctx.get(OrderObject, (number, obj)):
+            ctx.add(OrderObject(order_number=number, object=obj))
 
     if quantity is not None:
         qty = parse_quantity(quantity, "qty", allow_zero=False)
@@ -256,7 +255,7 @@ def add_line(
         raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
     text = check_text(description, "description") if description else _default_text(kind, item_row, task_row)
     line_no = (
-        session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == number)).scalar() or 0
+        ctx.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == number)).scalar() or 0
     ) + 1
     line = OrderLine(
         order_number=number,
@@ -269,15 +268,15 @@ def add_line(
         quantity=qty,
         price=unit_price,
         description=text,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(line)
+    ctx.add(line)
     if order.signed_off_at is not None:
         # new work after the sign-off: the order needs signing again
         order.signed_off_at = order.signed_off_by = None
-    _touch(session, order)
-    session.flush()
+    _touch(ctx, order)
+    ctx.flush()
     return line_record(line)
 
 
@@ -289,8 +288,8 @@ def _default_text(kind: str, item: Item | None, task: ServiceTask | None) -> str
     return {"hour": "Work", "expense": "Expense", "fee": "Fee"}.get(kind, kind)
 
 
-def _line(session: Session, number: str, line_no: int) -> OrderLine:
-    line = session.execute(
+def _line(ctx: Context, number: str, line_no: int) -> OrderLine:
+    line = ctx.execute(
         select(OrderLine).where(OrderLine.order_number == number, OrderLine.line_no == line_no)
     ).scalar_one_or_none()
     if line is None:
@@ -299,39 +298,39 @@ def _line(session: Session, number: str, line_no: int) -> OrderLine:
 
 
 def _change_line_status(
-    session: Session, number: str, line_no: int, *, before: str, after: str, rule: str, doing: str
+    ctx: Context, number: str, line_no: int, *, before: str, after: str, rule: str, doing: str
 ) -> dict[str, Any]:
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", number)
-    line = _line(session, number, line_no)
+    order = get(ctx, number, lock=True)
+    _require(_stage(ctx, order), "can_modify", "stage-allows-modify", "changing lines", number)
+    line = _line(ctx, number, line_no)
     if line.status != before:
         raise RuleViolation(rule, f"line {line_no} of {number} is {line.status}; only {before} lines can be {doing}")
     line.status = after
-    line.updated_at, line.updated_by = now_of(session), actor_of(session)
-    _touch(session, order)
-    session.flush()
+    line.updated_at, line.updated_by = ctx.now, ctx.actor
+    _touch(ctx, order)
+    ctx.flush()
     return line_record(line)
 
 
-def cancel_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
+def cancel_line(ctx: Context, number: str, line_no: int) -> dict[str, Any]:
     return _change_line_status(
-        session, number, line_no, before="created", after="canceled", rule="only-open-lines", doing="canceled"
+        ctx, number, line_no, before="created", after="canceled", rule="only-open-lines", doing="canceled"
     )
 
 
-def revoke_line(session: Session, number: str, line_no: int) -> dict[str, Any]:
+def revoke_line(ctx: Context, number: str, line_no: int) -> dict[str, Any]:
     """Undo a line's cancellation: it becomes a created line again."""
     return _change_line_status(
-        session, number, line_no, before="canceled", after="created", rule="revoke-canceled-lines", doing="revoked"
+        ctx, number, line_no, before="canceled", after="created", rule="revoke-canceled-lines", doing="revoked"
     )
 
 
-def move_lines(session: Session, source: str, target: str, line_nos: Sequence[int]) -> dict[str, Any]:
+def move_lines(ctx: Context, source: str, target: str, line_nos: Sequence[int]) -> dict[str, Any]:
     """Move created lines to another order of the same agreement."""
     if source == target:
         raise RuleViolation("different-orders", "source and target are the same order")
     first, second = sorted([source, target])
-    orders = {first: get(session, first, lock=True), second: get(session, second, lock=True)}
+    orders = {first: get(ctx, first, lock=True), second: get(ctx, second, lock=True)}
     src, dst = orders[source], orders[target]
     if src.agreement is None or src.agreement != dst.agreement:
         raise RuleViolation(
@@ -339,30 +338,30 @@ def move_lines(session: Session, source: str, target: str, line_nos: Sequence[in
             f"lines move only between orders of the same agreement ({source}: {src.agreement or 'none'}, {target}: {dst.agreement or 'none'})",
         )
     for order in (src, dst):
-        _require(_stage(session, order), "can_modify", "stage-allows-modify", "changing lines", order.number)
+        _require(_stage(ctx, order), "can_modify", "stage-allows-modify", "changing lines", order.number)
     if not line_nos:
         raise InvalidInput("line", "", "give at least one --line")
-    lines = [_line(session, source, n) for n in dict.fromkeys(line_nos)]
+    lines = [_line(ctx, source, n) for n in dict.fromkeys(line_nos)]
     for line in lines:
         if line.status != "created":
             raise RuleViolation(
                 "only-open-lines", f"line {line.line_no} of {source} is {line.status}; only created lines move"
             )
     next_no = (
-        session.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == target)).scalar() or 0
+        ctx.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == target)).scalar() or 0
     ) + 1
     moved = []
-    have = set(session.execute(select(OrderObject.object).where(OrderObject.order_number == target)).scalars())
+    have = set(ctx.execute(select(OrderObject.object).where(OrderObject.order_number == target)).scalars())
     for offset, line in enumerate(lines):
         moved.append({"from": f"{source}/{line.line_no}", "to": f"{target}/{next_no + offset}"})
         line.order_number, line.line_no = target, next_no + offset
-        line.updated_at, line.updated_by = now_of(session), actor_of(session)
+        line.updated_at, line.updated_by = ctx.now, ctx.actor
         if line.object and line.object not in have:
-            session.add(OrderObject(order_number=target, object=line.object))
+            ctx.add(OrderObject(order_number=target, object=line.object))
             have.add(line.object)
-    _touch(session, src)
-    _touch(session, dst)
-    session.flush()
+    _touch(ctx, src)
+    _touch(ctx, dst)
+    ctx.flush()
     return {"source": source, "target": target, "moved": moved}
 
 
@@ -370,108 +369,108 @@ def move_lines(session: Session, source: str, target: str, line_nos: Sequence[in
 
 
 def move(
-    session: Session, number: str, stage: str, *, reason: str | None = None, back: bool = False, note: str | None = None
+    ctx: Context, number: str, stage: str, *, reason: str | None = None, back: bool = False, note: str | None = None
 ) -> dict[str, Any]:
     """Move an order to a child of its stage (or, with ``back``, to an earlier stage on its path)."""
-    order = get(session, number, lock=True)
-    current = _stage(session, order)
-    target = stages.get(session, stage)
+    order = get(ctx, number, lock=True)
+    current = _stage(ctx, order)
+    target = stages.get(ctx, stage)
     if target.stage == current.stage:
         raise RuleViolation("move-to-child-stage", f"{number} is already in stage {stage!r}")
     if back:
-        if target.stage not in stages.ancestors(session, current):
+        if target.stage not in stages.ancestors(ctx, current):
             raise RuleViolation("back-to-earlier-stage", f"{stage!r} is not an earlier stage of {current.stage!r}")
     elif target.parent != current.stage:
-        hint = " (it is an earlier stage: add --back)" if target.stage in stages.ancestors(session, current) else ""
-        children = [s.stage for s in stages.all_stages(session) if s.parent == current.stage]
+        hint = " (it is an earlier stage: add --back)" if target.stage in stages.ancestors(ctx, current) else ""
+        children = [s.stage for s in stages.all_stages(ctx) if s.parent == current.stage]
         raise RuleViolation(
             "move-to-child-stage",
             f"{number} can move from {current.stage!r} only to {', '.join(map(repr, children)) or 'no further stage'}, not {stage!r}{hint}",
         )
     if target.cancels:
-        return cancel(session, number, reason=reason, note=note, _target=target)
+        return cancel(ctx, number, reason=reason, note=note, _target=target)
     if target.requires_reason and not reason:
         raise RuleViolation("stage-requires-reason", f"moving to {stage!r} needs a reason code (--reason)")
     if reason:
-        stages.reason(session, reason)
+        stages.reason(ctx, reason)
     from custsvc.services import sla as slas
 
-    slas.check_missed_target(session, order, current, reason)
-    _log(session, number, current.stage, target.stage, reason, note)
+    slas.check_missed_target(ctx, order, current, reason)
+    _log(ctx, number, current.stage, target.stage, reason, note)
     order.stage = target.stage
-    _touch(session, order)
-    session.flush()
-    slas.on_stage_change(session, order, current, target, reason, initial=stages.initial(session).stage)
-    return show(session, number)
+    _touch(ctx, order)
+    ctx.flush()
+    slas.on_stage_change(ctx, order, current, target, reason, initial=stages.initial(ctx).stage)
+    return show(ctx, number)
 
 
 def cancel(
-    session: Session, number: str, *, reason: str | None, note: str | None = None, _target: Stage | None = None
+    ctx: Context, number: str, *, reason: str | None, note: str | None = None, _target: Stage | None = None
 ) -> dict[str, Any]:
-    order = get(session, number, lock=True)
-    current = _stage(session, order)
+    order = get(ctx, number, lock=True)
+    current = _stage(ctx, order)
     _require(current, "can_cancel", "stage-allows-cancel", "canceling", number)
-    target = _target or stages.cancel_stage(session)
+    target = _target or stages.cancel_stage(ctx)
     if not reason:
         raise RuleViolation("stage-requires-reason", "canceling an order needs a reason code (--reason)")
-    stages.reason(session, reason)
-    posted = session.execute(
+    stages.reason(ctx, reason)
+    posted = ctx.execute(
         select(func.count())
         .select_from(OrderLine)
         .where(OrderLine.order_number == number, OrderLine.status == "posted")
     ).scalar_one()
     if posted:
         raise RuleViolation("posted-lines-stay", f"{number} has {posted} posted line(s); credit the invoice instead")
-    session.execute(
+    ctx.execute(
         update(OrderLine)
         .where(OrderLine.order_number == number, OrderLine.status == "created")
-        .values(status="canceled", updated_at=now_of(session), updated_by=actor_of(session))
+        .values(status="canceled", updated_at=ctx.now, updated_by=ctx.actor)
     )
-    _log(session, number, current.stage, target.stage, reason, note)
+    _log(ctx, number, current.stage, target.stage, reason, note)
     order.stage = target.stage
-    _touch(session, order)
-    session.flush()
+    _touch(ctx, order)
+    ctx.flush()
     from custsvc.services import sla as slas
 
-    slas.on_stage_change(session, order, current, target, reason, initial=stages.initial(session).stage)
-    return show(session, number)
+    slas.on_stage_change(ctx, order, current, target, reason, initial=stages.initial(ctx).stage)
+    return show(ctx, number)
 
 
-def delete_order(session: Session, number: str) -> dict[str, Any]:
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_delete", "stage-allows-delete", "deleting", number)
-    posted = session.execute(
+def delete_order(ctx: Context, number: str) -> dict[str, Any]:
+    order = get(ctx, number, lock=True)
+    _require(_stage(ctx, order), "can_delete", "stage-allows-delete", "deleting", number)
+    posted = ctx.execute(
         select(func.count())
         .select_from(OrderLine)
         .where(OrderLine.order_number == number, OrderLine.status == "posted")
     ).scalar_one()
     if posted:
         raise RuleViolation("posted-lines-stay", f"{number} has posted lines and cannot be deleted")
-    record = show(session, number)
+    record = show(ctx, number)
     from custsvc.models import OrderSla, SlaLog
 
     for model in (SlaLog, OrderSla, OrderStageLog, OrderObject, OrderLine):
-        session.execute(delete(model).where(model.order_number == number))  # type: ignore[attr-defined]
-    session.delete(order)
-    session.flush()
+        ctx.execute(delete(model).where(model.order_number == number))  # type: ignore[attr-defined]
+    ctx.delete(order)
+    ctx.flush()
     return record
 
 
-def sign_off(session: Session, number: str, line_nos: Sequence[int] = ()) -> dict[str, Any]:
+def sign_off(ctx: Context, number: str, line_nos: Sequence[int] = ()) -> dict[str, Any]:
     """Mark the work complete: the whole order, or single lines."""
-    order = get(session, number, lock=True)
-    if _stage(session, order).cancels:
+    order = get(ctx, number, lock=True)
+    if _stage(ctx, order).cancels:
         raise RuleViolation("not-canceled", f"{number} is canceled")
-    now, actor = now_of(session), actor_of(session)
+    now, actor = ctx.now, ctx.actor
     if line_nos:
         for n in dict.fromkeys(line_nos):
-            line = _line(session, number, n)
+            line = _line(ctx, number, n)
             if line.status == "canceled":
                 raise RuleViolation("only-open-lines", f"line {n} of {number} is canceled")
             if line.signed_off_at is None:
                 line.signed_off_at, line.signed_off_by = now, actor
-        session.flush()
-        unsigned = session.execute(
+        ctx.flush()
+        unsigned = ctx.execute(
             select(func.count())
             .select_from(OrderLine)
             .where(OrderLine.order_number == number, OrderLine.status != "canceled", OrderLine.signed_off_at.is_(None))
@@ -479,32 +478,32 @@ def sign_off(session: Session, number: str, line_nos: Sequence[int] = ()) -> dic
         if unsigned == 0 and order.signed_off_at is None:
             order.signed_off_at, order.signed_off_by = now, actor
     else:
-        session.execute(
+        ctx.execute(
             update(OrderLine)
             .where(OrderLine.order_number == number, OrderLine.status != "canceled", OrderLine.signed_off_at.is_(None))
             .values(signed_off_at=now, signed_off_by=actor)
         )
         if order.signed_off_at is None:
             order.signed_off_at, order.signed_off_by = now, actor
-    _touch(session, order)
-    session.flush()
+    _touch(ctx, order)
+    ctx.flush()
     if order.signed_off_at is not None:
         from custsvc.services import sla as slas
 
-        slas.on_sign_off(session, number)
-    session.expire_all()
-    return show(session, number)
+        slas.on_sign_off(ctx, number)
+    ctx.expire_all()
+    return show(ctx, number)
 
 
 # --- posting ----------------------------------------------------------------------------------
 
 
-def post(session: Session, number: str) -> dict[str, Any]:
+def post(ctx: Context, number: str) -> dict[str, Any]:
     """Post the order's open lines into one invoice for the customer."""
-    order = get(session, number, lock=True)
-    _require(_stage(session, order), "can_post", "stage-allows-post", "posting", number)
+    order = get(ctx, number, lock=True)
+    _require(_stage(ctx, order), "can_post", "stage-allows-post", "posting", number)
     lines = list(
-        session.execute(
+        ctx.execute(
             select(OrderLine)
             .where(OrderLine.order_number == number, OrderLine.status == "created")
             .order_by(OrderLine.line_no)
@@ -520,7 +519,7 @@ def post(session: Session, number: str) -> dict[str, Any]:
                 f"{number} must be signed off before posting (unsigned lines: {', '.join(unsigned)})",
             )
     invoice = invoices.create_invoice(
-        session,
+        ctx,
         customer=order.customer,
         lines=[
             invoices.NewLine(
@@ -534,13 +533,13 @@ def post(session: Session, number: str) -> dict[str, Any]:
             for line in lines
         ],
     )
-    session.execute(
+    ctx.execute(
         update(OrderLine)
         .where(OrderLine.id.in_([line.id for line in lines]))
-        .values(status="posted", updated_at=now_of(session), updated_by=actor_of(session))
+        .values(status="posted", updated_at=ctx.now, updated_by=ctx.actor)
     )
-    _touch(session, order)
-    session.flush()
+    _touch(ctx, order)
+    ctx.flush()
     return invoice
 
 
@@ -570,7 +569,7 @@ def line_record(line: OrderLine) -> dict[str, Any]:
     }
 
 
-def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+def _summaries(ctx: Context, numbers: Sequence[str] | None) -> dict[str, dict[str, Any]]:
     """Per order: line statuses, total of the lines not canceled, open total, objects."""
     query = select(OrderLine.order_number, OrderLine.status, OrderLine.quantity, OrderLine.price)
     objects_query = select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)
@@ -580,7 +579,7 @@ def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dic
     out: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []}
     )
-    for number, status, qty, price in session.execute(query):
+    for number, status, qty, price in ctx.execute(query):
         summary = out[number]
         summary["statuses"].append(status)
         if status != "canceled":
@@ -588,7 +587,7 @@ def _summaries(session: Session, numbers: Sequence[str] | None) -> dict[str, dic
             summary["total"] += amount
             if status == "created":
                 summary["open"] += amount
-    for number, obj in session.execute(objects_query):
+    for number, obj in ctx.execute(objects_query):
         out[number]["objects"].append(obj)
     return out
 
@@ -627,12 +626,12 @@ def _record(
     }
 
 
-def _canceled_stages(session: Session) -> set[str]:
-    return set(session.execute(select(Stage.stage).where(Stage.cancels.is_(True))).scalars())
+def _canceled_stages(ctx: Context) -> set[str]:
+    return set(ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).scalars())
 
 
 def list_orders(
-    session: Session,
+    ctx: Context,
     *,
     stage: str | None = None,
     customer: str | None = None,
@@ -645,7 +644,7 @@ def list_orders(
 ) -> list[dict[str, Any]]:
     query = select(ServiceOrder)
     if stage:
-        stages.get(session, stage)
+        stages.get(ctx, stage)
         query = query.where(ServiceOrder.stage == stage)
     if customer:
         query = query.where(ServiceOrder.customer == customer)
@@ -657,7 +656,7 @@ def list_orders(
         query = query.where(ServiceOrder.service_date >= date_from)
     if date_to:
         query = query.where(ServiceOrder.service_date <= date_to)
-    canceled = _canceled_stages(session)
+    canceled = _canceled_stages(ctx)
     if open_only:
         query = query.where(ServiceOrder.stage.not_in(canceled)).where(
             ~select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number).exists()
@@ -668,26 +667,26 @@ def list_orders(
     query = query.order_by(ServiceOrder.number)
     if limit:
         query = query.limit(limit)
-    orders = list(session.execute(query).scalars())
+    orders = list(ctx.execute(query).scalars())
     numbers = [o.number for o in orders]
-    summaries = _summaries(session, numbers)
+    summaries = _summaries(ctx, numbers)
     from custsvc.services import sla as slas
 
-    clocks = slas.summaries(session, numbers)
+    clocks = slas.summaries(ctx, numbers)
     return [_record(o, summaries[o.number], canceled, clocks.get(o.number)) for o in orders]
 
 
-def show(session: Session, number: str) -> dict[str, Any]:
+def show(ctx: Context, number: str) -> dict[str, Any]:
     from custsvc.services import sla as slas
 
-    order = get(session, number)
+    order = get(ctx, number)
     record = _record(
         order,
-        _summaries(session, [number])[number],
-        _canceled_stages(session),
-        slas.summaries(session, [number]).get(number),
+        _summaries(ctx, [number])[number],
+        _canceled_stages(ctx),
+        slas.summaries(ctx, [number]).get(number),
     )
-    lines = session.execute(
+    lines = ctx.execute(
         select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
     ).scalars()
     record["line_items"] = [line_record(line) for line in lines]
@@ -695,13 +694,13 @@ def show(session: Session, number: str) -> dict[str, Any]:
         {
             "at": order.created_at,
             "from_stage": None,
-            "to_stage": stages.initial(session).stage,
+            "to_stage": stages.initial(ctx).stage,
             "actor": order.created_by,
             "reason": None,
             "note": "created",
         }
     ]
-    for entry in session.execute(
+    for entry in ctx.execute(
         select(OrderStageLog).where(OrderStageLog.order_number == number).order_by(OrderStageLog.id)
     ).scalars():
         history.append(
@@ -718,5 +717,5 @@ def show(session: Session, number: str) -> dict[str, Any]:
     return record
 
 
-def parse_when(session: Session, text: str, field: str) -> datetime:
-    return parse_datetime(text, field, tz=zone_of(session), now=now_of(session))
+def parse_when(ctx: Context, text: str, field: str) -> datetime:
+    return parse_datetime(text, field, tz=ctx.tz, now=ctx.now)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
+
+from custsvc.context import Context
 
 
-def references_to(session: Session, table: Table, key: Any) -> list[tuple[str, int]]:
+def references_to(ctx: Context, table: Table, key: Any) -> list[tuple[str, int]]:
     """(where, count) for every table row that points at ``key`` in ``table``.
 
     Links that cascade on delete (a worker's roles and skills) belong to the row and do not count.
@@ -21,7 +23,7 @@ def references_to(session: Session, table: Table, key: Any) -> list[tuple[str, i
             if len(constraint.columns) != 1:  # pragma: no cover - custsvc keys are single columns
                 continue
             column = next(iter(constraint.columns))
-            count = session.execute(select(func.count()).select_from(other).where(column == key)).scalar_one()
+            count = ctx.execute(select(func.count()).select_from(other).where(column == key)).scalar_one()
             if count:
                 found.append((f"{other.name.replace('_', ' ')} ({column.name})", count))
     return found

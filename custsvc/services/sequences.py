@@ -4,17 +4,17 @@ the numbers, so a rolled-back command leaves no hole and two writers never get t
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
 
+from custsvc.context import Context
 from custsvc.errors import CustSvcError
 from custsvc.models import NumberSequence
 
 
-def take(session: Session, name: str, count: int = 1) -> list[str]:
+def take(ctx: Context, name: str, count: int = 1) -> list[str]:
     """Reserve ``count`` consecutive numbers of sequence ``name``."""
     if count <= 0:
         return []
-    row = session.execute(
+    row = ctx.execute(
         update(NumberSequence)
         .where(NumberSequence.name == name)
         .values(next_value=NumberSequence.next_value + count)
@@ -27,5 +27,5 @@ def take(session: Session, name: str, count: int = 1) -> list[str]:
     return [f"{prefix}{n:0{width}d}" for n in range(first, after)]
 
 
-def next_number(session: Session, name: str) -> str:
-    return take(session, name, 1)[0]
+def next_number(ctx: Context, name: str) -> str:
+    return take(ctx, name, 1)[0]

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from custsvc.context import Context
 from custsvc.domain.timeparse import zone
 from custsvc.errors import InvalidInput, NotFound
 from custsvc.models import Setting
@@ -102,46 +103,46 @@ def _check_key(key: str) -> None:
         raise NotFound("setting", key)
 
 
-def get(session: Session, key: str) -> str:
+def get(ctx: Context, key: str) -> str:
     _check_key(key)
-    row = session.get(Setting, key)
+    row = ctx.get(Setting, key)
     return row.value if row else KEYS[key][0]
 
 
-def set_value(session: Session, key: str, value: str) -> dict[str, Any]:
+def set_value(ctx: Context, key: str, value: str) -> dict[str, Any]:
     _check_key(key)
     stored = KEYS[key][1](value)
     if key == "calendar" and stored:
         from custsvc.models import Calendar
 
-        if session.get(Calendar, stored) is None:
+        if ctx.get(Calendar, stored) is None:
             raise NotFound("calendar", stored)
     if key == "planned_stage" and stored:
         from custsvc.models import Stage
 
-        if session.get(Stage, stored) is None:
+        if ctx.get(Stage, stored) is None:
             raise NotFound("stage", stored)
-    row = session.get(Setting, key)
+    row = ctx.get(Setting, key)
     if row is None:
-        session.add(Setting(key=key, value=stored))
+        ctx.add(Setting(key=key, value=stored))
     else:
         row.value = stored
-    session.flush()
+    ctx.flush()
     return {"key": key, "value": stored}
 
 
-def all_settings(session: Session) -> list[dict[str, Any]]:
-    stored = {row.key: row.value for row in session.exec(select(Setting))}
+def all_settings(ctx: Context) -> list[dict[str, Any]]:
+    stored = {row.key: row.value for row in ctx.execute(select(Setting)).scalars()}
     return [
         {"key": key, "value": stored.get(key, default), "default": default, "description": text}
         for key, (default, _validate, text) in KEYS.items()
     ]
 
 
-def timezone(session: Session) -> tzinfo:
-    row = session.get(Setting, "timezone")
+def timezone(ctx: Context) -> tzinfo:
+    row = ctx.get(Setting, "timezone")
     return zone(row.value if row else KEYS["timezone"][0])
 
 
-def currency(session: Session) -> str:
-    return get(session, "currency")
+def currency(ctx: Context) -> str:
+    return get(ctx, "currency")

@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain.orders import PRIORITIES
 from custsvc.domain.sla import Clock, ClockState, evaluate, pauses_from_log
 from custsvc.domain.timeparse import format_duration, localize, parse_duration
@@ -66,15 +65,15 @@ def parse_targets(values: Sequence[str], field: str) -> dict[str, int]:
     return out
 
 
-def get(session: Session, code: str) -> Sla:
-    row = session.get(Sla, code)
+def get(ctx: Context, code: str) -> Sla:
+    row = ctx.get(Sla, code)
     if row is None:
         raise NotFound("SLA", code)
     return row
 
 
-def targets(session: Session, code: str) -> dict[str, tuple[int, int]]:
-    rows = session.execute(select(SlaTarget).where(SlaTarget.sla == code)).scalars()
+def targets(ctx: Context, code: str) -> dict[str, tuple[int, int]]:
+    rows = ctx.execute(select(SlaTarget).where(SlaTarget.sla == code)).scalars()
     return {r.priority: (r.response_seconds, r.resolution_seconds) for r in rows}
 
 
@@ -82,9 +81,9 @@ def target_for(table: dict[str, tuple[int, int]], priority: str) -> tuple[int, i
     return table.get(priority) or table["*"]
 
 
-def record(session: Session, row: Sla) -> dict[str, Any]:
-    table = targets(session, row.sla)
-    applies = session.execute(
+def record(ctx: Context, row: Sla) -> dict[str, Any]:
+    table = targets(ctx, row.sla)
+    applies = ctx.execute(
         select(SlaAssignment.scope, SlaAssignment.key)
         .where(SlaAssignment.sla == row.sla)
         .order_by(SlaAssignment.scope, SlaAssignment.key)
@@ -107,7 +106,7 @@ def record(session: Session, row: Sla) -> dict[str, Any]:
 
 
 def add(
-    session: Session,
+    ctx: Context,
     code: str,
     *,
     calendar: str,
@@ -116,9 +115,9 @@ def add(
     description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(code, "sla")
-    if session.get(Sla, key) is not None:
+    if ctx.get(Sla, key) is not None:
         raise Duplicate("SLA", key)
-    calendars.get(session, calendar)
+    calendars.get(ctx, calendar)
     responses = parse_targets(response, "response")
     resolutions = parse_targets(resolution, "resolution")
     keys = set(responses) | set(resolutions)
@@ -135,96 +134,96 @@ def add(
                 f"is longer than the resolution target {format_duration(resol)} ({priority})",
             )
         rows.append({"sla": key, "priority": priority, "response_seconds": resp, "resolution_seconds": resol})
-    session.add(
+    ctx.add(
         Sla(
             sla=key,
             calendar=calendar,
             description=check_text(description, "description") if description else None,
-            created_at=now_of(session),
-            created_by=actor_of(session),
+            created_at=ctx.now,
+            created_by=ctx.actor,
         )
     )
-    session.flush()
-    session.execute(insert(SlaTarget), rows)
-    session.flush()
-    return record(session, get(session, key))
+    ctx.flush()
+    ctx.execute(insert(SlaTarget), rows)
+    ctx.flush()
+    return record(ctx, get(ctx, key))
 
 
-def list_slas(session: Session) -> list[dict[str, Any]]:
-    return [record(session, row) for row in session.execute(select(Sla).order_by(Sla.sla)).scalars()]
+def list_slas(ctx: Context) -> list[dict[str, Any]]:
+    return [record(ctx, row) for row in ctx.execute(select(Sla).order_by(Sla.sla)).scalars()]
 
 
-def set_suspended(session: Session, code: str, suspended: bool) -> dict[str, Any]:
-    row = get(session, code)
+def set_suspended(ctx: Context, code: str, suspended: bool) -> dict[str, Any]:
+    row = get(ctx, code)
     row.suspended = suspended
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
-    return record(session, row)
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return record(ctx, row)
 
 
-def apply(session: Session, code: str, scope: str, key: str | None) -> dict[str, Any]:
+def apply(ctx: Context, code: str, scope: str, key: str | None) -> dict[str, Any]:
     """Make ``code`` the SLA of a customer, a tier, an agreement, or the default (replacing the one there)."""
-    get(session, code)
+    get(ctx, code)
     if scope not in SCOPES:
         raise InvalidInput("scope", scope, "expected customer, tier, agreement or default")
     if scope == "default":
         key = ""
     elif not key:
         raise InvalidInput(scope, "", "is required")
-    elif scope == "customer" and session.get(Customer, key) is None:
+    elif scope == "customer" and ctx.get(Customer, key) is None:
         raise NotFound("customer", key)
-    elif scope == "agreement" and session.get(Agreement, key) is None:
+    elif scope == "agreement" and ctx.get(Agreement, key) is None:
         raise NotFound("agreement", key)
     elif scope == "tier":
         key = check_tag(key, "tier")
-    row = session.get(SlaAssignment, (scope, key))
+    row = ctx.get(SlaAssignment, (scope, key))
     if row is None:
-        session.add(
-            SlaAssignment(scope=scope, key=key, sla=code, created_at=now_of(session), created_by=actor_of(session))
+        ctx.add(
+            SlaAssignment(scope=scope, key=key, sla=code, created_at=ctx.now, created_by=ctx.actor)
         )
     else:
-        row.sla, row.updated_at, row.updated_by = code, now_of(session), actor_of(session)
-    session.flush()
+        row.sla, row.updated_at, row.updated_by = code, ctx.now, ctx.actor
+    ctx.flush()
     return {"sla": code, "scope": scope, "key": key or None}
 
 
-def unapply(session: Session, scope: str, key: str | None) -> dict[str, Any]:
-    row = session.get(SlaAssignment, (scope, "" if scope == "default" else (key or "")))
+def unapply(ctx: Context, scope: str, key: str | None) -> dict[str, Any]:
+    row = ctx.get(SlaAssignment, (scope, "" if scope == "default" else (key or "")))
     if row is None:
         raise NotFound("SLA assignment", f"{scope} {key or ''}".strip())
     out = {"sla": row.sla, "scope": scope, "key": key or None}
-    session.delete(row)
-    session.flush()
+    ctx.delete(row)
+    ctx.flush()
     return out
 
 
-def assignments(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(select(SlaAssignment).order_by(SlaAssignment.scope, SlaAssignment.key)).scalars()
+def assignments(ctx: Context) -> list[dict[str, Any]]:
+    rows = ctx.execute(select(SlaAssignment).order_by(SlaAssignment.scope, SlaAssignment.key)).scalars()
     return [
         {"scope": r.scope, "key": r.key or None, "sla": r.sla, "created_at": r.created_at, "created_by": r.created_by}
         for r in rows
     ]
 
 
-def resolve(session: Session, *, customer: str, agreement: str | None, explicit: str | None = None) -> str | None:
+def resolve(ctx: Context, *, customer: str, agreement: str | None, explicit: str | None = None) -> str | None:
     """The SLA a new order gets: given on the order, its agreement's, its customer's, its tier's, the default.
     Suspended SLAs are passed over."""
     if explicit:
-        row = get(session, explicit)
+        row = get(ctx, explicit)
         if row.suspended:
             raise RuleViolation("sla-not-suspended", f"SLA {explicit!r} is suspended")
         return explicit
-    tier = session.execute(select(Customer.tier).where(Customer.account == customer)).scalar()
+    tier = ctx.execute(select(Customer.tier).where(Customer.account == customer)).scalar()
     wanted = [("agreement", agreement), ("customer", customer), ("tier", tier), ("default", "")]
     found = {
         (a.scope, a.key): a.sla
-        for a in session.execute(
+        for a in ctx.execute(
             select(SlaAssignment).where(
                 or_(*(and_(SlaAssignment.scope == s, SlaAssignment.key == k) for s, k in wanted if k is not None))
             )
         ).scalars()
     }
-    suspended = set(session.execute(select(Sla.sla).where(Sla.suspended.is_(True))).scalars())
+    suspended = set(ctx.execute(select(Sla.sla).where(Sla.suspended.is_(True))).scalars())
     for scope, key in wanted:
         code = found.get((scope, key)) if key is not None else None
         if code and code not in suspended:
@@ -235,17 +234,17 @@ def resolve(session: Session, *, customer: str, agreement: str | None, explicit:
 # --- the clock of an order --------------------------------------------------------------------
 
 
-def attach(session: Session, order: ServiceOrder, explicit: str | None = None) -> None:
+def attach(ctx: Context, order: ServiceOrder, explicit: str | None = None) -> None:
     """Fix the SLA and its targets on a new order and start its clock."""
-    code = resolve(session, customer=order.customer, agreement=order.agreement, explicit=explicit)
+    code = resolve(ctx, customer=order.customer, agreement=order.agreement, explicit=explicit)
     if code is None:
         return
-    sla_row = get(session, code)
-    response, resolution = target_for(targets(session, code), order.priority)
+    sla_row = get(ctx, code)
+    response, resolution = target_for(targets(ctx, code), order.priority)
     started = clock_start(
-        session, sla_row.calendar, order.created_at, order.service_date if order.agreement and order.group_key else None
+        ctx, sla_row.calendar, order.created_at, order.service_date if order.agreement and order.group_key else None
     )
-    session.add(
+    ctx.add(
         OrderSla(
             order_number=order.number,
             sla=code,
@@ -256,28 +255,28 @@ def attach(session: Session, order: ServiceOrder, explicit: str | None = None) -
             resolution_target=resolution,
         )
     )
-    session.add(
-        SlaLog(order_number=order.number, at=started, event="start", actor=actor_of(session), note=f"SLA {code}")
+    ctx.add(
+        SlaLog(order_number=order.number, at=started, event="start", actor=ctx.actor, note=f"SLA {code}")
     )
-    session.flush()
-    refresh(session, order.number)
+    ctx.flush()
+    refresh(ctx, order.number)
 
 
-def clock_start(session: Session, calendar: str, created: datetime, visit: date | None) -> datetime:
+def clock_start(ctx: Context, calendar: str, created: datetime, visit: date | None) -> datetime:
     """Creation; for an order generated ahead of its visit, the start of the visit's day (calendar zone)."""
     if visit is None:
         return created
-    day_start = localize(datetime.combine(visit, time()), calendars.business_calendar(session, calendar).tz).astimezone(
+    day_start = localize(datetime.combine(visit, time()), calendars.business_calendar(ctx, calendar).tz).astimezone(
         UTC
     )
     return max(created, day_start)
 
 
-def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None:
+def attach_generated(ctx: Context, orders: Sequence[dict[str, Any]]) -> None:
     """``attach`` for many generated orders at once (dicts with number, customer, agreement, priority, service_date)."""
     if not orders:
         return
-    now, actor = now_of(session), actor_of(session)
+    now, actor = ctx.now, ctx.actor
     by_agreement: dict[tuple[str, str], str | None] = {}
     sla_rows: list[dict[str, Any]] = []
     log_rows: list[dict[str, Any]] = []
@@ -285,15 +284,15 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
     for order in orders:
         pair = (order["customer"], order["agreement"])
         if pair not in by_agreement:
-            by_agreement[pair] = resolve(session, customer=order["customer"], agreement=order["agreement"])
+            by_agreement[pair] = resolve(ctx, customer=order["customer"], agreement=order["agreement"])
         code = by_agreement[pair]
         if code is None:
             continue
         if (code, order["priority"]) not in cache:
-            calendar = get(session, code).calendar
-            cache[(code, order["priority"])] = (calendar, *target_for(targets(session, code), order["priority"]))
+            calendar = get(ctx, code).calendar
+            cache[(code, order["priority"])] = (calendar, *target_for(targets(ctx, code), order["priority"]))
         calendar, response, resolution = cache[(code, order["priority"])]
-        started = clock_start(session, calendar, now, order["service_date"])
+        started = clock_start(ctx, calendar, now, order["service_date"])
         sla_rows.append(
             {
                 "order_number": order["number"],
@@ -312,14 +311,14 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
         )
     if not sla_rows:
         return
-    session.execute(insert(OrderSla), sla_rows)
-    session.execute(insert(SlaLog), log_rows)
+    ctx.execute(insert(OrderSla), sla_rows)
+    ctx.execute(insert(SlaLog), log_rows)
     # deadlines: the same for every order of one SLA, priority and start
     computed: dict[tuple[str, str, datetime], dict[str, Any]] = {}
     for row in sla_rows:
         key = (row["sla"], row["priority"], row["started_at"])
         if key not in computed:
-            calendar = calendars.business_calendar(session, row["calendar"])
+            calendar = calendars.business_calendar(ctx, row["calendar"])
             computed[key] = {
                 "response_due": calendar.add(row["started_at"], row["response_target"]),
                 "resolution_due": calendar.add(row["started_at"], row["resolution_target"]),
@@ -327,7 +326,7 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
     from sqlalchemy import bindparam, update
 
     table = OrderSla.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
+    ctx.connection().execute(
         update(table)
         .where(table.c.order_number == bindparam("number"))
         .values(response_due=bindparam("rdue"), resolution_due=bindparam("sdue")),
@@ -340,23 +339,23 @@ def attach_generated(session: Session, orders: Sequence[dict[str, Any]]) -> None
             for r in sla_rows
         ],
     )
-    session.flush()
+    ctx.flush()
 
 
-def _log(session: Session, number: str, event: str, reason: str | None = None, note: str | None = None) -> None:
-    session.add(
-        SlaLog(order_number=number, at=now_of(session), event=event, actor=actor_of(session), reason=reason, note=note)
+def _log(ctx: Context, number: str, event: str, reason: str | None = None, note: str | None = None) -> None:
+    ctx.add(
+        SlaLog(order_number=number, at=ctx.now, event=event, actor=ctx.actor, reason=reason, note=note)
     )
-    session.flush()
+    ctx.flush()
 
 
-def _order_sla(session: Session, number: str) -> OrderSla | None:
-    return session.get(OrderSla, number)
+def _order_sla(ctx: Context, number: str) -> OrderSla | None:
+    return ctx.get(OrderSla, number)
 
 
-def _clock(session: Session, row: OrderSla, events: Sequence[tuple[datetime, str]] | None = None) -> Clock:
+def _clock(ctx: Context, row: OrderSla, events: Sequence[tuple[datetime, str]] | None = None) -> Clock:
     if events is None:
-        events = session.execute(
+        events = ctx.execute(
             select(SlaLog.at, SlaLog.event).where(SlaLog.order_number == row.order_number).order_by(SlaLog.id)
         ).all()
     return Clock(
@@ -370,23 +369,23 @@ def _clock(session: Session, row: OrderSla, events: Sequence[tuple[datetime, str
     )
 
 
-def at_risk_share(session: Session) -> float:
-    return int(settings.get(session, "sla_at_risk_pct")) / 100
+def at_risk_share(ctx: Context) -> float:
+    return int(settings.get(ctx, "sla_at_risk_pct")) / 100
 
 
 def state_of(
-    session: Session, row: OrderSla, now: datetime | None = None, events: Sequence[tuple[datetime, str]] | None = None
+    ctx: Context, row: OrderSla, now: datetime | None = None, events: Sequence[tuple[datetime, str]] | None = None
 ) -> ClockState:
-    calendar = calendars.business_calendar(session, row.calendar)
-    return evaluate(calendar, _clock(session, row, events), now or now_of(session), at_risk_share(session))
+    calendar = calendars.business_calendar(ctx, row.calendar)
+    return evaluate(calendar, _clock(ctx, row, events), now or ctx.now, at_risk_share(ctx))
 
 
-def refresh(session: Session, number: str) -> None:
+def refresh(ctx: Context, number: str) -> None:
     """Recompute what ``order_sla`` keeps from the log, as of now."""
-    row = _order_sla(session, number)
+    row = _order_sla(ctx, number)
     if row is None:
         return
-    state = state_of(session, row)
+    state = state_of(ctx, row)
     row.response_due, row.resolution_due = state.response.due, state.resolution.due
     row.response_seconds = round(state.response.seconds) if state.response.done_at else None
     row.resolution_seconds = round(state.resolution.seconds) if state.resolution.done_at else None
@@ -401,48 +400,48 @@ def refresh(session: Session, number: str) -> None:
         row.outcome = "breached"  # a late response stays a breach whatever happens next
     else:
         row.outcome = "open"  # may breach later without an event: see outcome_now
-    session.flush()
+    ctx.flush()
 
 
 def on_stage_change(
-    session: Session, order: ServiceOrder, before: Stage, after: Stage, reason: str | None, *, initial: str
+    ctx: Context, order: ServiceOrder, before: Stage, after: Stage, reason: str | None, *, initial: str
 ) -> None:
     """What a stage change means for the clock: response, pause / resume, resolution, re-opening, cancel."""
-    row = _order_sla(session, order.number)
+    row = _order_sla(ctx, order.number)
     if row is None:
         return
-    now = now_of(session)
+    now = ctx.now
     if after.cancels:
         if row.canceled_at is None:
             row.canceled_at = now
-            _log(session, order.number, "cancel", reason)
-        refresh(session, order.number)
+            _log(ctx, order.number, "cancel", reason)
+        refresh(ctx, order.number)
         return
     if before.stage == initial and row.responded_at is None:
         row.responded_at = now
-        _log(session, order.number, "respond", note=f"left stage {before.stage}")
+        _log(ctx, order.number, "respond", note=f"left stage {before.stage}")
     if after.stops_clock and not before.stops_clock:
-        _log(session, order.number, "pause", reason, note=f"stage {after.stage}")
+        _log(ctx, order.number, "pause", reason, note=f"stage {after.stage}")
     elif before.stops_clock and not after.stops_clock:
-        _log(session, order.number, "resume", reason, note=f"stage {after.stage}")
+        _log(ctx, order.number, "resume", reason, note=f"stage {after.stage}")
     if after.resolves and row.resolved_at is None:
         row.resolved_at = now
         row.responded_at = row.responded_at or now
-        _log(session, order.number, "resolve", reason, note=f"stage {after.stage}")
+        _log(ctx, order.number, "resolve", reason, note=f"stage {after.stage}")
     elif before.resolves and not after.resolves and row.resolved_at is not None:
         row.resolved_at = None
-        _log(session, order.number, "reopen", reason, note=f"back to stage {after.stage}")
-    refresh(session, order.number)
+        _log(ctx, order.number, "reopen", reason, note=f"back to stage {after.stage}")
+    refresh(ctx, order.number)
 
 
-def check_missed_target(session: Session, order: ServiceOrder, current: Stage, reason: str | None) -> None:
+def check_missed_target(ctx: Context, order: ServiceOrder, current: Stage, reason: str | None) -> None:
     """Moving on from a stage marked requires-reason with a missed target needs a reason code."""
     if not current.requires_reason or reason:
         return
-    row = _order_sla(session, order.number)
+    row = _order_sla(ctx, order.number)
     if row is None:
         return
-    state = state_of(session, row)
+    state = state_of(ctx, row)
     if "breached" in (state.response.state, state.resolution.state):
         raise RuleViolation(
             "missed-target-needs-reason",
@@ -450,44 +449,44 @@ def check_missed_target(session: Session, order: ServiceOrder, current: Stage, r
         )
 
 
-def on_sign_off(session: Session, number: str) -> None:
-    row = _order_sla(session, number)
+def on_sign_off(ctx: Context, number: str) -> None:
+    row = _order_sla(ctx, number)
     if row is None or row.resolved_at is not None or row.canceled_at is not None:
         return
-    row.resolved_at = now_of(session)
+    row.resolved_at = ctx.now
     row.responded_at = row.responded_at or row.resolved_at
-    _log(session, number, "resolve", note="signed off")
-    refresh(session, number)
+    _log(ctx, number, "resolve", note="signed off")
+    refresh(ctx, number)
 
 
-def _require(session: Session, number: str) -> OrderSla:
-    order = session.get(ServiceOrder, number)
+def _require(ctx: Context, number: str) -> OrderSla:
+    order = ctx.get(ServiceOrder, number)
     if order is None:
         raise NotFound("service order", number)
-    row = _order_sla(session, number)
+    row = _order_sla(ctx, number)
     if row is None:
         raise RuleViolation("order-has-sla", f"{number} has no SLA")
     return row
 
 
-def respond(session: Session, number: str, note: str | None = None) -> dict[str, Any]:
-    row = _require(session, number)
+def respond(ctx: Context, number: str, note: str | None = None) -> dict[str, Any]:
+    row = _require(ctx, number)
     if row.responded_at is not None:
         raise RuleViolation("respond-once", f"{number} was already responded to at {row.responded_at.isoformat()}")
-    row.responded_at = now_of(session)
-    _log(session, number, "respond", note=note or "manual")
-    refresh(session, number)
-    return status(session, number)
+    row.responded_at = ctx.now
+    _log(ctx, number, "respond", note=note or "manual")
+    refresh(ctx, number)
+    return status(ctx, number)
 
 
-def stop(session: Session, number: str, reason: str, note: str | None = None) -> dict[str, Any]:
-    row = _require(session, number)
+def stop(ctx: Context, number: str, reason: str, note: str | None = None) -> dict[str, Any]:
+    row = _require(ctx, number)
     if row.resolved_at is not None or row.canceled_at is not None:
         raise RuleViolation("clock-running", f"the clock of {number} has ended")
-    stages.reason(session, reason)
+    stages.reason(ctx, reason)
     events = [
         e
-        for (e,) in session.execute(
+        for (e,) in ctx.execute(
             select(SlaLog.event)
             .where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"]))
             .order_by(SlaLog.id)
@@ -495,16 +494,16 @@ def stop(session: Session, number: str, reason: str, note: str | None = None) ->
     ]
     if events and events[-1] == "stop":
         raise RuleViolation("clock-running", f"the clock of {number} is already stopped")
-    _log(session, number, "stop", reason, note)
-    refresh(session, number)
-    return status(session, number)
+    _log(ctx, number, "stop", reason, note)
+    refresh(ctx, number)
+    return status(ctx, number)
 
 
-def start(session: Session, number: str, note: str | None = None) -> dict[str, Any]:
-    _require(session, number)
+def start(ctx: Context, number: str, note: str | None = None) -> dict[str, Any]:
+    _require(ctx, number)
     events = [
         e
-        for (e,) in session.execute(
+        for (e,) in ctx.execute(
             select(SlaLog.event)
             .where(SlaLog.order_number == number, SlaLog.event.in_(["stop", "start"]))
             .order_by(SlaLog.id)
@@ -512,9 +511,9 @@ def start(session: Session, number: str, note: str | None = None) -> dict[str, A
     ]
     if not events or events[-1] != "stop":
         raise RuleViolation("clock-stopped", f"the clock of {number} is not stopped (use `sla stop` first)")
-    _log(session, number, "start", note=note or "manual")
-    refresh(session, number)
-    return status(session, number)
+    _log(ctx, number, "start", note=note or "manual")
+    refresh(ctx, number)
+    return status(ctx, number)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -555,39 +554,39 @@ def status_record(number: str, row: OrderSla, state: ClockState) -> dict[str, An
     }
 
 
-def status(session: Session, number: str) -> dict[str, Any]:
-    row = _require(session, number)
-    return status_record(number, row, state_of(session, row))
+def status(ctx: Context, number: str) -> dict[str, Any]:
+    row = _require(ctx, number)
+    return status_record(number, row, state_of(ctx, row))
 
 
-def log_entries(session: Session, number: str) -> list[dict[str, Any]]:
-    rows = session.execute(select(SlaLog).where(SlaLog.order_number == number).order_by(SlaLog.at, SlaLog.id)).scalars()
+def log_entries(ctx: Context, number: str) -> list[dict[str, Any]]:
+    rows = ctx.execute(select(SlaLog).where(SlaLog.order_number == number).order_by(SlaLog.at, SlaLog.id)).scalars()
     return [{"at": r.at, "event": r.event, "actor": r.actor, "reason": r.reason, "note": r.note} for r in rows]
 
 
-def states_of(session: Session, rows: Sequence[OrderSla]) -> dict[str, ClockState]:
+def states_of(ctx: Context, rows: Sequence[OrderSla]) -> dict[str, ClockState]:
     """``state_of`` for many orders, their logs read in one query per 900 orders."""
     events: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     wanted = [row.order_number for row in rows]
     for start in range(0, len(wanted), 900):
-        for number, at, event in session.execute(
+        for number, at, event in ctx.execute(
             select(SlaLog.order_number, SlaLog.at, SlaLog.event)
             .where(SlaLog.order_number.in_(wanted[start : start + 900]))
             .order_by(SlaLog.id)
         ):
             events[number].append((at, event))
-    return {row.order_number: state_of(session, row, events=events[row.order_number]) for row in rows}
+    return {row.order_number: state_of(ctx, row, events=events[row.order_number]) for row in rows}
 
 
-def summaries(session: Session, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
     """SLA, status and time left for many orders (for order list / show)."""
     rows: list[OrderSla] = []
     wanted = list(numbers)
     for start in range(0, len(wanted), 900):
         rows.extend(
-            session.execute(select(OrderSla).where(OrderSla.order_number.in_(wanted[start : start + 900]))).scalars()
+            ctx.execute(select(OrderSla).where(OrderSla.order_number.in_(wanted[start : start + 900]))).scalars()
         )
-    states = states_of(session, rows)
+    states = states_of(ctx, rows)
     out = {}
     for row in rows:
         record = status_record(row.order_number, row, states[row.order_number])
@@ -600,12 +599,12 @@ def summaries(session: Session, numbers: Sequence[str]) -> dict[str, dict[str, A
     return out
 
 
-def explain(session: Session, number: str) -> dict[str, Any]:
+def explain(ctx: Context, number: str) -> dict[str, Any]:
     """Every interval that counted or was paused, with its business seconds, and how each deadline follows."""
-    row = _require(session, number)
-    state = state_of(session, row)
-    calendar = calendars.business_calendar(session, row.calendar)
-    now = now_of(session)
+    row = _require(ctx, number)
+    state = state_of(ctx, row)
+    calendar = calendars.business_calendar(ctx, row.calendar)
+    now = ctx.now
     end = row.resolved_at or row.canceled_at or now
     points = sorted(
         {
@@ -641,7 +640,7 @@ def explain(session: Session, number: str) -> dict[str, Any]:
         **status_record(number, row, state),
         "intervals": intervals,
         "derivation": lines,
-        "log": log_entries(session, number),
+        "log": log_entries(ctx, number),
     }
 
 
@@ -682,14 +681,14 @@ def outcome_now(row: Any, now: datetime) -> str:
     return "open"
 
 
-def _period(session: Session, first: date, last: date) -> tuple[datetime, datetime]:
-    tz = zone_of(session)
+def _period(ctx: Context, first: date, last: date) -> tuple[datetime, datetime]:
+    tz = ctx.tz
     lo = localize(datetime.combine(first, time()), tz).astimezone(UTC)
     hi = localize(datetime.combine(last + timedelta(days=1), time()), tz).astimezone(UTC)
     return lo, hi
 
 
-def report(session: Session, first: date, last: date, by: str) -> list[dict[str, Any]]:
+def report(ctx: Context, first: date, last: date, by: str) -> list[dict[str, Any]]:
     """Per group: orders created in the period with an SLA, met, breached, open, compliance and times."""
     columns = {
         "customer": ServiceOrder.customer,
@@ -702,8 +701,8 @@ def report(session: Session, first: date, last: date, by: str) -> list[dict[str,
         raise InvalidInput("by", by, "expected customer, tier, technician, priority or sla")
     if last < first:
         raise InvalidInput("to", last.isoformat(), f"is before --from {first.isoformat()}")
-    lo, hi = _period(session, first, last)
-    now = now_of(session)
+    lo, hi = _period(ctx, first, last)
+    now = ctx.now
     query = (
         select(
             columns[by],
@@ -721,7 +720,7 @@ def report(session: Session, first: date, last: date, by: str) -> list[dict[str,
     if by == "tier":
         query = query.join(Customer, Customer.account == ServiceOrder.customer)
     groups: dict[str, _Group] = defaultdict(lambda: _Group(responses=[], resolutions=[]))
-    for row in session.execute(query):
+    for row in ctx.execute(query):
         group = groups[row[0] or "-"]
         group.orders += 1
         outcome = outcome_now(row, now)
@@ -756,22 +755,22 @@ def _round(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
-def breaches(session: Session, first: date | None, last: date | None) -> list[dict[str, Any]]:
+def breaches(ctx: Context, first: date | None, last: date | None) -> list[dict[str, Any]]:
     """Orders that missed a target (created in the period, if given), latest breach first."""
-    now = now_of(session)
+    now = ctx.now
     query = select(OrderSla, ServiceOrder.customer, ServiceOrder.technician).join(
         ServiceOrder, ServiceOrder.number == OrderSla.order_number
     )
     query = query.where(OrderSla.outcome.in_(["breached", "open"]))
     if first or last:
-        lo, hi = _period(session, first or date(1970, 1, 1), last or date(9999, 12, 30))
+        lo, hi = _period(ctx, first or date(1970, 1, 1), last or date(9999, 12, 30))
         query = query.where(ServiceOrder.created_at >= lo, ServiceOrder.created_at < hi)
     found = [
         (row, customer, technician)
-        for row, customer, technician in session.execute(query)
+        for row, customer, technician in ctx.execute(query)
         if outcome_now(row, now) == "breached"
     ]
-    states = states_of(session, [row for row, _c, _t in found])
+    states = states_of(ctx, [row for row, _c, _t in found])
     out = []
     for row, customer, technician in found:
         state = states[row.order_number]
@@ -798,17 +797,17 @@ def breaches(session: Session, first: date | None, last: date | None) -> list[di
     return out
 
 
-def at_risk(session: Session, within: str) -> list[dict[str, Any]]:
+def at_risk(ctx: Context, within: str) -> list[dict[str, Any]]:
     """Open orders with a deadline within ``within`` of business time from now, soonest first."""
     limit = parse_duration(within, "within").total_seconds()
-    now = now_of(session)
+    now = ctx.now
     query = (
         select(OrderSla, ServiceOrder.customer, ServiceOrder.technician, ServiceOrder.stage)
         .join(ServiceOrder, ServiceOrder.number == OrderSla.order_number)
         .where(OrderSla.outcome == "open", OrderSla.paused_since.is_(None))
     )
-    found = session.execute(query).all()
-    states = states_of(session, [row for row, *_rest in found])
+    found = ctx.execute(query).all()
+    states = states_of(ctx, [row for row, *_rest in found])
     out = []
     for row, customer, technician, stage in found:
         state = states[row.order_number]

@@ -5,28 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of
+from custsvc.context import Context
 from custsvc.domain.defaults import STAGE_FLAGS
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import OrderStageLog, ReasonCode, ServiceOrder, Stage
 from custsvc.services.master import check_key, check_text
 
 
-def get(session: Session, stage: str) -> Stage:
-    row = session.get(Stage, stage)
+def get(ctx: Context, stage: str) -> Stage:
+    row = ctx.get(Stage, stage)
     if row is None:
         raise NotFound("stage", stage)
     return row
 
 
-def all_stages(session: Session) -> list[Stage]:
-    return list(session.execute(select(Stage).order_by(Stage.position, Stage.stage)).scalars())
+def all_stages(ctx: Context) -> list[Stage]:
+    return list(ctx.execute(select(Stage).order_by(Stage.position, Stage.stage)).scalars())
 
 
-def initial(session: Session) -> Stage:
-    roots = list(session.execute(select(Stage).where(Stage.parent.is_(None))).scalars())
+def initial(ctx: Context) -> Stage:
+    roots = list(ctx.execute(select(Stage).where(Stage.parent.is_(None))).scalars())
     if len(roots) != 1:
         raise RuleViolation(
             "one-initial-stage", f"the stage tree has {len(roots)} initial stages; it needs exactly one"
@@ -34,16 +33,16 @@ def initial(session: Session) -> Stage:
     return roots[0]
 
 
-def cancel_stage(session: Session) -> Stage:
-    row = session.execute(select(Stage).where(Stage.cancels.is_(True)).order_by(Stage.position)).scalars().first()
+def cancel_stage(ctx: Context) -> Stage:
+    row = ctx.execute(select(Stage).where(Stage.cancels.is_(True)).order_by(Stage.position)).scalars().first()
     if row is None:
         raise RuleViolation("cancel-stage-defined", "no stage is marked --cancels, so orders cannot be canceled")
     return row
 
 
-def ancestors(session: Session, stage: Stage) -> list[str]:
+def ancestors(ctx: Context, stage: Stage) -> list[str]:
     """The stages above ``stage``, nearest first."""
-    by_code = {s.stage: s for s in all_stages(session)}
+    by_code = {s.stage: s for s in all_stages(ctx)}
     chain, current = [], stage.parent
     while current is not None and current not in chain:
         chain.append(current)
@@ -60,9 +59,9 @@ def record(stage: Stage, depth: int = 0) -> dict[str, Any]:
     return out
 
 
-def tree(session: Session) -> list[dict[str, Any]]:
+def tree(ctx: Context) -> list[dict[str, Any]]:
     """Stages in tree order (each stage followed by its children), with their depth."""
-    stages = all_stages(session)
+    stages = all_stages(ctx)
     children: dict[str | None, list[Stage]] = {}
     for stage in stages:
         children.setdefault(stage.parent, []).append(stage)
@@ -77,78 +76,78 @@ def tree(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def add(session: Session, stage: str, name: str, parent: str | None, flags: dict[str, bool]) -> dict[str, Any]:
+def add(ctx: Context, stage: str, name: str, parent: str | None, flags: dict[str, bool]) -> dict[str, Any]:
     code = check_key(stage, "stage")
-    if session.get(Stage, code) is not None:
+    if ctx.get(Stage, code) is not None:
         raise Duplicate("stage", code)
     if parent is None:
-        roots = session.execute(select(Stage.stage).where(Stage.parent.is_(None))).scalars().all()
+        roots = ctx.execute(select(Stage.stage).where(Stage.parent.is_(None))).scalars().all()
         if roots:
             raise RuleViolation(
                 "one-initial-stage", f"{roots[0]!r} is already the initial stage; give --parent for {code!r}"
             )
     else:
-        get(session, parent)
-    if flags.get("cancels") and session.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
+        get(ctx, parent)
+    if flags.get("cancels") and ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
         raise RuleViolation("one-cancel-stage", "another stage is already marked --cancels")
-    position = (session.execute(select(func.max(Stage.position))).scalar() or 0) + 1
+    position = (ctx.execute(select(func.max(Stage.position))).scalar() or 0) + 1
     row = Stage(
         stage=code,
         name=check_text(name, "name"),
         parent=parent,
         position=position,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
         **{flag: bool(flags.get(flag)) for flag in STAGE_FLAGS},
     )
-    session.add(row)
-    session.flush()
+    ctx.add(row)
+    ctx.flush()
     return record(row)
 
 
-def update(session: Session, stage: str, name: str | None, flags: dict[str, bool | None]) -> dict[str, Any]:
-    row = get(session, stage)
+def update(ctx: Context, stage: str, name: str | None, flags: dict[str, bool | None]) -> dict[str, Any]:
+    row = get(ctx, stage)
     if name is not None:
         row.name = check_text(name, "name")
     for flag, value in flags.items():
         if value is None:
             continue
         if flag == "cancels" and value and not row.cancels:
-            if session.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
+            if ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
                 raise RuleViolation("one-cancel-stage", "another stage is already marked --cancels")
         setattr(row, flag, value)
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
     return record(row)
 
 
-def remove(session: Session, stage: str) -> dict[str, Any]:
-    row = get(session, stage)
-    if session.execute(select(Stage.stage).where(Stage.parent == stage)).first():
+def remove(ctx: Context, stage: str) -> dict[str, Any]:
+    row = get(ctx, stage)
+    if ctx.execute(select(Stage.stage).where(Stage.parent == stage)).first():
         raise RuleViolation("stage-without-children", f"stage {stage!r} has child stages; remove them first")
-    used = session.execute(
+    used = ctx.execute(
         select(func.count()).select_from(ServiceOrder).where(ServiceOrder.stage == stage)
     ).scalar_one()
-    logged = session.execute(
+    logged = ctx.execute(
         select(func.count())
         .select_from(OrderStageLog)
         .where((OrderStageLog.to_stage == stage) | (OrderStageLog.from_stage == stage))
     ).scalar_one()
     if used or logged:
         raise RuleViolation("stage-unused", f"stage {stage!r} is used by {used} order(s) and {logged} history entries")
-    if row.parent is None and session.execute(select(func.count()).select_from(Stage)).scalar_one() > 1:
+    if row.parent is None and ctx.execute(select(func.count()).select_from(Stage)).scalar_one() > 1:
         raise RuleViolation("one-initial-stage", "the initial stage cannot be removed while other stages exist")
     out = record(row)
-    session.delete(row)
-    session.flush()
+    ctx.delete(row)
+    ctx.flush()
     return out
 
 
 # --- reason codes ---------------------------------------------------------------------------
 
 
-def reason(session: Session, code: str) -> ReasonCode:
-    row = session.get(ReasonCode, code)
+def reason(ctx: Context, code: str) -> ReasonCode:
+    row = ctx.get(ReasonCode, code)
     if row is None:
         raise NotFound("reason code", code)
     return row
@@ -163,35 +162,35 @@ def reason_record(row: ReasonCode) -> dict[str, Any]:
     }
 
 
-def add_reason(session: Session, code: str, description: str) -> dict[str, Any]:
+def add_reason(ctx: Context, code: str, description: str) -> dict[str, Any]:
     key = check_key(code, "code")
-    if session.get(ReasonCode, key) is not None:
+    if ctx.get(ReasonCode, key) is not None:
         raise Duplicate("reason code", key)
     if not description.strip():
         raise InvalidInput("description", description, "is required")
     row = ReasonCode(
         code=key,
         description=check_text(description, "description"),
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
+    ctx.add(row)
+    ctx.flush()
     return reason_record(row)
 
 
-def reasons(session: Session) -> list[dict[str, Any]]:
-    return [reason_record(r) for r in session.execute(select(ReasonCode).order_by(ReasonCode.code)).scalars()]
+def reasons(ctx: Context) -> list[dict[str, Any]]:
+    return [reason_record(r) for r in ctx.execute(select(ReasonCode).order_by(ReasonCode.code)).scalars()]
 
 
-def remove_reason(session: Session, code: str) -> dict[str, Any]:
-    row = reason(session, code)
-    used = session.execute(
+def remove_reason(ctx: Context, code: str) -> dict[str, Any]:
+    row = reason(ctx, code)
+    used = ctx.execute(
         select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)
     ).scalar_one()
     if used:
         raise RuleViolation("reason-unused", f"reason code {code!r} is used in {used} stage change(s)")
     out = reason_record(row)
-    session.delete(row)
-    session.flush()
+    ctx.delete(row)
+    ctx.flush()
     return out

@@ -21,9 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
-from sqlmodel import Session
 
-from custsvc.db import actor_of, now_of, zone_of
+from custsvc.context import Context
 from custsvc.domain.money import normalize_qty, parse_money, parse_quantity, round_money
 from custsvc.domain.periods import (
     ALIGNS,
@@ -58,9 +57,6 @@ ONE_DAY = timedelta(days=1)
 IN_CHUNK = 900
 
 
-def _today(session: Session) -> date:
-    return now_of(session).astimezone(zone_of(session)).date()
-
 
 # --- groups ----------------------------------------------------------------------------------
 
@@ -94,7 +90,7 @@ def group_record(row: SubscriptionGroup, count: int | None = None) -> dict[str, 
 
 
 def add_group(
-    session: Session,
+    ctx: Context,
     group: str,
     *,
     period: str,
@@ -105,7 +101,7 @@ def add_group(
     description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(group, "group")
-    if session.get(SubscriptionGroup, key) is not None:
+    if ctx.get(SubscriptionGroup, key) is not None:
         raise Duplicate("subscription group", key)
     unit = _choice(period, UNITS, "period")
     accrual = _choice(accrue, UNITS, "accrue")
@@ -121,34 +117,34 @@ def add_group(
         proration=_choice(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
         accrue=accrual,
         description=check_text(description, "description") if description else None,
-        created_at=now_of(session),
-        created_by=actor_of(session),
+        created_at=ctx.now,
+        created_by=ctx.actor,
     )
-    session.add(row)
-    session.flush()
+    ctx.add(row)
+    ctx.flush()
     return group_record(row, 0)
 
 
-def get_group(session: Session, group: str) -> SubscriptionGroup:
-    row = session.get(SubscriptionGroup, group)
+def get_group(ctx: Context, group: str) -> SubscriptionGroup:
+    row = ctx.get(SubscriptionGroup, group)
     if row is None:
         raise NotFound("subscription group", group)
     return row
 
 
-def list_groups(session: Session) -> list[dict[str, Any]]:
-    counts = dict(session.execute(select(Subscription.group, func.count()).group_by(Subscription.group)).all())
+def list_groups(ctx: Context) -> list[dict[str, Any]]:
+    counts = dict(ctx.execute(select(Subscription.group, func.count()).group_by(Subscription.group)).all())
     return [
         group_record(r, counts.get(r.group, 0))
-        for r in session.execute(select(SubscriptionGroup).order_by(SubscriptionGroup.group)).scalars()
+        for r in ctx.execute(select(SubscriptionGroup).order_by(SubscriptionGroup.group)).scalars()
     ]
 
 
 # --- subscriptions ---------------------------------------------------------------------------
 
 
-def get(session: Session, subscription: str) -> Subscription:
-    row = session.get(Subscription, subscription)
+def get(ctx: Context, subscription: str) -> Subscription:
+    row = ctx.get(Subscription, subscription)
     if row is None:
         raise NotFound("subscription", subscription)
     return row
@@ -160,8 +156,8 @@ def last_day(row: Subscription) -> date | None:
     return min(days) if days else None
 
 
-def _history(session: Session, model: Any, subscription: str, column: str) -> list[tuple[date, Decimal]]:
-    rows = session.execute(
+def _history(ctx: Context, model: Any, subscription: str, column: str) -> list[tuple[date, Decimal]]:
+    rows = ctx.execute(
         select(model.valid_from, getattr(model, column))
         .where(model.subscription == subscription)
         .order_by(model.valid_from)
@@ -180,10 +176,10 @@ def status(row: Subscription, today: date) -> str:
     return "active"
 
 
-def record(session: Session, row: Subscription) -> dict[str, Any]:
-    today = _today(session)
-    prices = _history(session, SubscriptionPrice, row.subscription, "fee")
-    indexes = _history(session, SubscriptionIndex, row.subscription, "index")
+def record(ctx: Context, row: Subscription) -> dict[str, Any]:
+    today = ctx.today
+    prices = _history(ctx, SubscriptionPrice, row.subscription, "fee")
+    indexes = _history(ctx, SubscriptionIndex, row.subscription, "index")
     return {
         "subscription": row.subscription,
         "customer": row.customer,
@@ -205,7 +201,7 @@ def record(session: Session, row: Subscription) -> dict[str, Any]:
 
 
 def create(
-    session: Session,
+    ctx: Context,
     subscription: str,
     *,
     customer: str,
@@ -218,18 +214,18 @@ def create(
     description: str | None = None,
 ) -> dict[str, Any]:
     key = check_key(subscription, "subscription")
-    if session.get(Subscription, key) is not None:
+    if ctx.get(Subscription, key) is not None:
         raise Duplicate("subscription", key)
-    if session.get(Customer, customer) is None:
+    if ctx.get(Customer, customer) is None:
         raise NotFound("customer", customer)
-    get_group(session, group)
+    get_group(ctx, group)
     amount = parse_money(fee, "fee")
-    code = settings.KEYS["currency"][1](currency) if currency else settings.currency(session)
+    code = settings.KEYS["currency"][1](currency) if currency else settings.currency(ctx)
     if end is not None and end < start:
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
     value = _index_value(index) if index is not None else Decimal(100)
-    now, actor = now_of(session), actor_of(session)
-    session.add(
+    now, actor = ctx.now, ctx.actor
+    ctx.add(
         Subscription(
             subscription=key,
             customer=customer,
@@ -242,11 +238,11 @@ def create(
             created_by=actor,
         )
     )
-    session.flush()
-    session.add(SubscriptionPrice(subscription=key, valid_from=start, fee=amount, created_at=now, created_by=actor))
-    session.add(SubscriptionIndex(subscription=key, valid_from=start, index=value, created_at=now, created_by=actor))
-    session.flush()
-    return show(session, key)
+    ctx.flush()
+    ctx.add(SubscriptionPrice(subscription=key, valid_from=start, fee=amount, created_at=now, created_by=actor))
+    ctx.add(SubscriptionIndex(subscription=key, valid_from=start, index=value, created_at=now, created_by=actor))
+    ctx.flush()
+    return show(ctx, key)
 
 
 def _index_value(text: Any) -> Decimal:
@@ -256,14 +252,14 @@ def _index_value(text: Any) -> Decimal:
     return value
 
 
-def show(session: Session, subscription: str) -> dict[str, Any]:
-    row = get(session, subscription)
-    out = record(session, row)
-    out["prices"] = [{"from": a, "fee": b} for a, b in _history(session, SubscriptionPrice, subscription, "fee")]
-    out["indexes"] = [{"from": a, "index": b} for a, b in _history(session, SubscriptionIndex, subscription, "index")]
+def show(ctx: Context, subscription: str) -> dict[str, Any]:
+    row = get(ctx, subscription)
+    out = record(ctx, row)
+    out["prices"] = [{"from": a, "fee": b} for a, b in _history(ctx, SubscriptionPrice, subscription, "fee")]
+    out["indexes"] = [{"from": a, "index": b} for a, b in _history(ctx, SubscriptionIndex, subscription, "index")]
     out["reductions"] = [
         {"id": r.id, "from": r.first_day, "to": r.last_day, "reason": r.reason}
-        for r in session.execute(
+        for r in ctx.execute(
             select(SubscriptionReduction)
             .where(SubscriptionReduction.subscription == subscription)
             .order_by(SubscriptionReduction.first_day)
@@ -273,40 +269,40 @@ def show(session: Session, subscription: str) -> dict[str, Any]:
 
 
 def list_subscriptions(
-    session: Session, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None
+    ctx: Context, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None
 ) -> list[dict[str, Any]]:
     query = select(Subscription).order_by(Subscription.subscription)
     if customer:
         query = query.where(Subscription.customer == customer)
     if group:
         query = query.where(Subscription.group == group)
-    rows = [record(session, r) for r in session.execute(query).scalars()]
+    rows = [record(ctx, r) for r in ctx.execute(query).scalars()]
     return [r for r in rows if status_filter is None or r["status"] == status_filter]
 
 
-def set_price(session: Session, subscription: str, fee: str, valid_from: date) -> dict[str, Any]:
-    row = get(session, subscription)
+def set_price(ctx: Context, subscription: str, fee: str, valid_from: date) -> dict[str, Any]:
+    row = get(ctx, subscription)
     amount = parse_money(fee, "fee")
-    _refuse_billed(session, row, valid_from, "a price")
-    existing = session.get(SubscriptionPrice, (subscription, valid_from))
+    _refuse_billed(ctx, row, valid_from, "a price")
+    existing = ctx.get(SubscriptionPrice, (subscription, valid_from))
     if existing is None:
-        session.add(
+        ctx.add(
             SubscriptionPrice(
                 subscription=subscription,
                 valid_from=valid_from,
                 fee=amount,
-                created_at=now_of(session),
-                created_by=actor_of(session),
+                created_at=ctx.now,
+                created_by=ctx.actor,
             )
         )
     else:
         existing.fee = amount
-    _touch(session, row)
-    return show(session, subscription)
+    _touch(ctx, row)
+    return show(ctx, subscription)
 
 
 def set_index(
-    session: Session,
+    ctx: Context,
     subscription: str | None,
     group: str | None,
     *,
@@ -318,11 +314,11 @@ def set_index(
     if (percent is None) == (value is None):
         raise InvalidInput("percent", percent or "", "give either --percent or --value")
     if subscription:
-        rows = [get(session, subscription)]
+        rows = [get(ctx, subscription)]
     else:
-        get_group(session, group or "")
+        get_group(ctx, group or "")
         rows = list(
-            session.execute(
+            ctx.execute(
                 select(Subscription).where(Subscription.group == group).order_by(Subscription.subscription)
             ).scalars()
         )
@@ -331,8 +327,8 @@ def set_index(
         end = last_day(row)
         if end is not None and end < valid_from:
             continue
-        _refuse_billed(session, row, valid_from, "an index change")
-        current = in_force(_history(session, SubscriptionIndex, row.subscription, "index"), valid_from) or Decimal(100)
+        _refuse_billed(ctx, row, valid_from, "an index change")
+        current = in_force(_history(ctx, SubscriptionIndex, row.subscription, "index"), valid_from) or Decimal(100)
         if percent is not None:
             if not re.fullmatch(r"-?\d+(\.\d+)?", str(percent).strip()):
                 raise InvalidInput("percent", percent, "expected a number such as 3.5")
@@ -342,33 +338,33 @@ def set_index(
                 raise InvalidInput("percent", percent, "would make the index zero or less")
         else:
             new = _index_value(value)
-        existing = session.get(SubscriptionIndex, (row.subscription, valid_from))
+        existing = ctx.get(SubscriptionIndex, (row.subscription, valid_from))
         if existing is None:
-            session.add(
+            ctx.add(
                 SubscriptionIndex(
                     subscription=row.subscription,
                     valid_from=valid_from,
                     index=new,
-                    created_at=now_of(session),
-                    created_by=actor_of(session),
+                    created_at=ctx.now,
+                    created_by=ctx.actor,
                 )
             )
         else:
             existing.index = new
-        _touch(session, row)
+        _touch(ctx, row)
         out.append({"subscription": row.subscription, "from": valid_from, "index_before": current, "index": new})
-    session.flush()
+    ctx.flush()
     return out
 
 
-def _touch(session: Session, row: Subscription) -> None:
-    row.updated_at, row.updated_by = now_of(session), actor_of(session)
-    session.flush()
+def _touch(ctx: Context, row: Subscription) -> None:
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
 
 
-def _refuse_billed(session: Session, row: Subscription, day: date, what: str) -> None:
+def _refuse_billed(ctx: Context, row: Subscription, day: date, what: str) -> None:
     """Prices and indexes apply from a period's first day on: a change inside billed time would rewrite invoices."""
-    billed = session.execute(
+    billed = ctx.execute(
         select(SubscriptionBilling.period_start).where(
             SubscriptionBilling.subscription == row.subscription, SubscriptionBilling.period_end >= day
         )
@@ -381,16 +377,16 @@ def _refuse_billed(session: Session, row: Subscription, day: date, what: str) ->
 
 
 def reduce(
-    session: Session, subscription: str, first: date, last: date, reason: str | None, *, credit: bool = False
+    ctx: Context, subscription: str, first: date, last: date, reason: str | None, *, credit: bool = False
 ) -> dict[str, Any]:
     """Reduction days lower their period's fee pro rata per day. Days already billed are credited when asked."""
-    row = get(session, subscription)
+    row = get(ctx, subscription)
     if last < first:
         raise InvalidInput("to", last.isoformat(), f"is before --from {first.isoformat()}")
     if first < row.start or (last_day(row) is not None and last > last_day(row)):  # type: ignore[operator]
         raise InvalidInput("from", first.isoformat(), "reduction days must lie within the subscription")
     billed = list(
-        session.execute(
+        ctx.execute(
             select(SubscriptionBilling).where(
                 SubscriptionBilling.subscription == subscription,
                 SubscriptionBilling.period_start <= last,
@@ -404,28 +400,28 @@ def reduce(
             "billed-periods-stay",
             f"{subscription} is already billed for {billed[0].period_start} - {billed[0].period_end}; add --credit to credit the reduced days",
         )
-    session.add(
+    ctx.add(
         SubscriptionReduction(
             subscription=subscription,
             first_day=first,
             last_day=last,
             reason=check_text(reason, "reason") if reason else None,
-            created_at=now_of(session),
-            created_by=actor_of(session),
+            created_at=ctx.now,
+            created_by=ctx.actor,
         )
     )
-    session.flush()
+    ctx.flush()
     notes = []
     if billed:
-        policy = policy_of(get_group(session, row.group))
+        policy = policy_of(get_group(ctx, row.group))
         for bill in billed:
             period = _billed_period(policy, row, bill)
-            fee, index = _price_on(session, row, bill.period_start)
+            fee, index = _price_on(ctx, row, bill.period_start)
             days = _overlap_days(first, last, bill.period_start, bill.period_end)
             amount = round_money(round_money(fee * index / 100) * days / period.full_days)
             notes.append(
                 _credit_days(
-                    session,
+                    ctx,
                     row,
                     bill,
                     amount,
@@ -434,7 +430,7 @@ def reduce(
                     min(last, bill.period_end),
                 )
             )
-    out = show(session, subscription)
+    out = show(ctx, subscription)
     out["credit_notes"] = notes
     return out
 
@@ -444,9 +440,9 @@ def _overlap_days(a: date, b: date, c: date, d: date) -> int:
     return (hi - lo).days + 1 if lo <= hi else 0
 
 
-def _price_on(session: Session, row: Subscription, day: date) -> tuple[Decimal, Decimal]:
-    fee = in_force(_history(session, SubscriptionPrice, row.subscription, "fee"), day)
-    index = in_force(_history(session, SubscriptionIndex, row.subscription, "index"), day) or Decimal(100)
+def _price_on(ctx: Context, row: Subscription, day: date) -> tuple[Decimal, Decimal]:
+    fee = in_force(_history(ctx, SubscriptionPrice, row.subscription, "fee"), day)
+    index = in_force(_history(ctx, SubscriptionIndex, row.subscription, "index"), day) or Decimal(100)
     if fee is None:
         raise RuleViolation(
             "price-in-force", f"{row.subscription} has no price in force on {day} (set one with `subscription price`)"
@@ -465,11 +461,11 @@ def _billed_period(policy: Policy, row: Subscription, bill: SubscriptionBilling)
 
 
 def _net_billed(
-    session: Session, row: Subscription, bill: SubscriptionBilling
+    ctx: Context, row: Subscription, bill: SubscriptionBilling
 ) -> tuple[Decimal, int | None, str | None]:
     """(net amount still billed for the period, its base invoice line id, that line's invoice)."""
     lines = list(
-        session.execute(
+        ctx.execute(
             select(InvoiceLine).where(
                 InvoiceLine.subscription == row.subscription,
                 InvoiceLine.period_start >= bill.period_start,
@@ -478,19 +474,19 @@ def _net_billed(
         ).scalars()
     )
     net = sum((line.amount for line in lines), Decimal("0.00"))
-    base = session.get(InvoiceLine, bill.invoice_line_id) if bill.invoice_line_id else None
+    base = ctx.get(InvoiceLine, bill.invoice_line_id) if bill.invoice_line_id else None
     return net, base.id if base else None, base.invoice if base else None
 
 
 def _credit_days(
-    session: Session, row: Subscription, bill: SubscriptionBilling, amount: Decimal, text: str, first: date, last: date
+    ctx: Context, row: Subscription, bill: SubscriptionBilling, amount: Decimal, text: str, first: date, last: date
 ) -> str | None:
-    net, base_id, invoice = _net_billed(session, row, bill)
+    net, base_id, invoice = _net_billed(ctx, row, bill)
     amount = min(amount, net)
     if amount <= 0 or base_id is None or invoice is None:
         return None
     credit = invoices.create_invoice(
-        session,
+        ctx,
         customer=row.customer,
         currency=row.currency,
         kind="credit",
@@ -514,18 +510,18 @@ def _credit_days(
     return credit["invoice"]
 
 
-def cancel(session: Session, subscription: str, on: date, *, credit: bool = False) -> dict[str, Any]:
+def cancel(ctx: Context, subscription: str, on: date, *, credit: bool = False) -> dict[str, Any]:
     """No period after ``on`` is billed; with ``credit``, days already billed after ``on`` are credited pro rata."""
-    row = get(session, subscription)
+    row = get(ctx, subscription)
     if on < row.start - ONE_DAY:
         raise InvalidInput("on", on.isoformat(), f"is before the subscription starts ({row.start})")
     if row.canceled_on is not None and row.canceled_on <= on:
         raise RuleViolation("cancel-once", f"{subscription} is already canceled on {row.canceled_on}")
     row.canceled_on = on
-    _touch(session, row)
+    _touch(ctx, row)
     notes: list[str] = []
     later = list(
-        session.execute(
+        ctx.execute(
             select(SubscriptionBilling)
             .where(
                 SubscriptionBilling.subscription == subscription,
@@ -540,11 +536,11 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
             # the days after `on`, pro rata per day of what the period was billed
             first = max(on + ONE_DAY, bill.period_start)
             days = (bill.period_end - first).days + 1
-            net, _base, _invoice = _net_billed(session, row, bill)
+            net, _base, _invoice = _net_billed(ctx, row, bill)
             billed_days = (bill.period_end - bill.period_start).days + 1
             amount = round_money(net * days / billed_days)
             note = _credit_days(
-                session,
+                ctx,
                 row,
                 bill,
                 amount,
@@ -554,7 +550,7 @@ def cancel(session: Session, subscription: str, on: date, *, credit: bool = Fals
             )
             if note:
                 notes.append(note)
-    out = show(session, subscription)
+    out = show(ctx, subscription)
     out["credit_notes"] = notes
     out["warnings"] = (
         []
@@ -574,7 +570,7 @@ class _Work:
     free: list[Period] = field(default_factory=list)
 
 
-def _candidates(session: Session, through: date, customer: str | None, group: str | None) -> list[Subscription]:
+def _candidates(ctx: Context, through: date, customer: str | None, group: str | None) -> list[Subscription]:
     """Subscriptions that may have a period to bill: started by ``through`` and not billed up to it or their end."""
     s = Subscription
     query = select(s).where(
@@ -584,22 +580,22 @@ def _candidates(session: Session, through: date, customer: str | None, group: st
         or_(s.canceled_on.is_(None), s.billed_through.is_(None), s.billed_through < s.canceled_on),
     )
     if customer:
-        if session.get(Customer, customer) is None:
+        if ctx.get(Customer, customer) is None:
             raise NotFound("customer", customer)
         query = query.where(s.customer == customer)
     if group:
-        get_group(session, group)
+        get_group(ctx, group)
         query = query.where(s.group == group)
-    return list(session.execute(query.order_by(s.customer, s.subscription)).scalars())
+    return list(ctx.execute(query.order_by(s.customer, s.subscription)).scalars())
 
 
-def _by_subscription(session: Session, model: Any, keys: Sequence[str], *columns: Any) -> dict[str, list[Any]]:
+def _by_subscription(ctx: Context, model: Any, keys: Sequence[str], *columns: Any) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = defaultdict(list)
     query = select(model.subscription, *columns)
     rows = (
-        session.execute(query.where(model.subscription.in_(list(keys))))
+        ctx.execute(query.where(model.subscription.in_(list(keys))))
         if len(keys) <= IN_CHUNK
-        else session.execute(query)
+        else ctx.execute(query)
     )
     wanted = set(keys)
     for key, *values in rows:
@@ -609,7 +605,7 @@ def _by_subscription(session: Session, model: Any, keys: Sequence[str], *columns
 
 
 def invoice_run(
-    session: Session,
+    ctx: Context,
     through: date,
     *,
     customer: str | None = None,
@@ -620,17 +616,17 @@ def invoice_run(
     invoice per customer and currency.  Subscriptions whose data is wrong are rejected (named, with the
     reason); the others are billed."""
     # queue behind any other run: they all update this row first (SQLite's write lock does the same)
-    session.execute(select(NumberSequence.name).where(NumberSequence.name == "invoice").with_for_update())
-    candidates = _candidates(session, through, customer, group)
+    ctx.execute(select(NumberSequence.name).where(NumberSequence.name == "invoice").with_for_update())
+    candidates = _candidates(ctx, through, customer, group)
     keys = [c.subscription for c in candidates]
-    groups = {g.group: policy_of(g) for g in session.execute(select(SubscriptionGroup)).scalars()}
-    prices = _by_subscription(session, SubscriptionPrice, keys, SubscriptionPrice.valid_from, SubscriptionPrice.fee)
-    indexes = _by_subscription(session, SubscriptionIndex, keys, SubscriptionIndex.valid_from, SubscriptionIndex.index)
+    groups = {g.group: policy_of(g) for g in ctx.execute(select(SubscriptionGroup)).scalars()}
+    prices = _by_subscription(ctx, SubscriptionPrice, keys, SubscriptionPrice.valid_from, SubscriptionPrice.fee)
+    indexes = _by_subscription(ctx, SubscriptionIndex, keys, SubscriptionIndex.valid_from, SubscriptionIndex.index)
     cuts = _by_subscription(
-        session, SubscriptionReduction, keys, SubscriptionReduction.first_day, SubscriptionReduction.last_day
+        ctx, SubscriptionReduction, keys, SubscriptionReduction.first_day, SubscriptionReduction.last_day
     )
     billed = _by_subscription(
-        session, SubscriptionBilling, keys, SubscriptionBilling.period_start, SubscriptionBilling.period_end
+        ctx, SubscriptionBilling, keys, SubscriptionBilling.period_start, SubscriptionBilling.period_end
     )
 
     work: list[_Work] = []
@@ -653,7 +649,7 @@ def invoice_run(
                 work.append(item)
         if progress and (number % 250 == 0 or number == len(candidates)):
             progress(number, len(candidates))
-    result = _write(session, work, through)
+    result = _write(ctx, work, through)
     result["rejected"] = rejected
     result["through"] = through
     return result
@@ -693,14 +689,14 @@ def _plan(
     return item
 
 
-def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]:
-    now, actor = now_of(session), actor_of(session)
-    today = _today(session)
+def _write(ctx: Context, work: list[_Work], through: date) -> dict[str, Any]:
+    now, actor = ctx.now, ctx.actor
+    today = ctx.today
     per_invoice: dict[tuple[str, str], list[tuple[_Work, Charge]]] = defaultdict(list)
     for item in work:
         for result in item.charges:
             per_invoice[(item.row.customer, item.row.currency)].append((item, result))
-    numbers = iter(sequences.take(session, "invoice", len(per_invoice)))
+    numbers = iter(sequences.take(ctx, "invoice", len(per_invoice)))
     invoice_rows, line_rows, line_meta = [], [], []
     summary = []
     for (customer, currency), charges in per_invoice.items():
@@ -759,7 +755,7 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
             )
             line_meta.append((item, result, kind))
         summary.append({"invoice": number, "customer": customer, "currency": currency, "total": total, "lines": lines})
-    connection = session.connection()
+    connection = ctx.connection()
     if invoice_rows:
         connection.execute(insert(Invoice.__table__), invoice_rows)  # type: ignore[attr-defined]
     if line_rows:
@@ -801,7 +797,7 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
             )
     if billing:
         connection.execute(insert(SubscriptionBilling.__table__), billing)  # type: ignore[attr-defined]
-    _advance_billed_through(session, [item.row.subscription for item in work])
+    _advance_billed_through(ctx, [item.row.subscription for item in work])
     periods_billed = sum(len(item.charges) for item in work)
     totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for entry in summary:
@@ -833,22 +829,22 @@ def _write(session: Session, work: list[_Work], through: date) -> dict[str, Any]
     }
 
 
-def _advance_billed_through(session: Session, keys: Sequence[str]) -> None:
+def _advance_billed_through(ctx: Context, keys: Sequence[str]) -> None:
     """Move each subscription's ``billed_through`` to the end of the billed periods that follow on
     from its start without a gap."""
     if not keys:
         return
     rows = _by_subscription(
-        session, SubscriptionBilling, list(keys), SubscriptionBilling.period_start, SubscriptionBilling.period_end
+        ctx, SubscriptionBilling, list(keys), SubscriptionBilling.period_start, SubscriptionBilling.period_end
     )
     starts = (
         dict(
-            session.execute(
+            ctx.execute(
                 select(Subscription.subscription, Subscription.start).where(Subscription.subscription.in_(list(keys)))
             ).all()
         )
         if len(keys) <= IN_CHUNK
-        else dict(session.execute(select(Subscription.subscription, Subscription.start)).all())
+        else dict(ctx.execute(select(Subscription.subscription, Subscription.start)).all())
     )
     updates = []
     for key in keys:
@@ -860,19 +856,19 @@ def _advance_billed_through(session: Session, keys: Sequence[str]) -> None:
             reached, expected = last, last + ONE_DAY
         updates.append({"key": key, "through": reached})
     table = Subscription.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
+    ctx.connection().execute(
         update(table).where(table.c.subscription == bindparam("key")).values(billed_through=bindparam("through")),
         updates,
     )
 
 
-def reopen(session: Session, lines: Sequence[InvoiceLine]) -> None:
+def reopen(ctx: Context, lines: Sequence[InvoiceLine]) -> None:
     """Credited subscription periods become billable again (``invoice credit --reopen``)."""
     touched = set()
     for line in lines:
         if line.subscription is None or line.period_start is None:
             continue
-        bill = session.execute(
+        bill = ctx.execute(
             select(SubscriptionBilling).where(
                 SubscriptionBilling.subscription == line.subscription,
                 SubscriptionBilling.period_start == line.period_start,
@@ -880,43 +876,43 @@ def reopen(session: Session, lines: Sequence[InvoiceLine]) -> None:
         ).scalar_one_or_none()
         if bill is None:
             continue
-        row = get(session, line.subscription)
-        net, _base, _invoice = _net_billed(session, row, bill)
+        row = get(ctx, line.subscription)
+        net, _base, _invoice = _net_billed(ctx, row, bill)
         if net != 0:
             raise RuleViolation(
                 "reopen-whole-periods",
                 f"{line.subscription} {bill.period_start} - {bill.period_end} is not wholly credited; credit all its lines to reopen it",
             )
-        session.execute(delete(SubscriptionBilling).where(SubscriptionBilling.id == bill.id))
+        ctx.execute(delete(SubscriptionBilling).where(SubscriptionBilling.id == bill.id))
         touched.add(line.subscription)
-    session.flush()
-    _advance_billed_through(session, sorted(touched))
+    ctx.flush()
+    _advance_billed_through(ctx, sorted(touched))
 
 
 # --- explanations ------------------------------------------------------------------------------
 
 
-def explain(session: Session, subscription: str, through: date | None = None) -> dict[str, Any]:
+def explain(ctx: Context, subscription: str, through: date | None = None) -> dict[str, Any]:
     """Every period up to ``through`` with its dates, price, index, reductions, proration and the invoice."""
-    row = get(session, subscription)
-    policy = policy_of(get_group(session, row.group))
-    until = through or _today(session)
-    prices = _history(session, SubscriptionPrice, subscription, "fee")
-    indexes = _history(session, SubscriptionIndex, subscription, "index")
+    row = get(ctx, subscription)
+    policy = policy_of(get_group(ctx, row.group))
+    until = through or ctx.today
+    prices = _history(ctx, SubscriptionPrice, subscription, "fee")
+    indexes = _history(ctx, SubscriptionIndex, subscription, "index")
     cuts = [
         (r.first_day, r.last_day)
-        for r in session.execute(
+        for r in ctx.execute(
             select(SubscriptionReduction).where(SubscriptionReduction.subscription == subscription)
         ).scalars()
     ]
     bills = {
         b.period_start: b
-        for b in session.execute(
+        for b in ctx.execute(
             select(SubscriptionBilling).where(SubscriptionBilling.subscription == subscription)
         ).scalars()
     }
     lines = list(
-        session.execute(
+        ctx.execute(
             select(InvoiceLine, Invoice.kind)
             .join(Invoice, Invoice.number == InvoiceLine.invoice)
             .where(InvoiceLine.subscription == subscription)
@@ -971,7 +967,7 @@ def explain(session: Session, subscription: str, through: date | None = None) ->
             }
         )
         out.append(entry)
-    head = record(session, row)
+    head = record(ctx, row)
     head["policy"] = {
         "period": policy.unit,
         "every": policy.every,
@@ -987,18 +983,18 @@ def explain(session: Session, subscription: str, through: date | None = None) ->
 # --- accruals ----------------------------------------------------------------------------------
 
 
-def accruals(session: Session, through: date, *, post: bool = False) -> dict[str, Any]:
+def accruals(ctx: Context, through: date, *, post: bool = False) -> dict[str, Any]:
     """Spread each billed (or credited) subscription amount over its group's accrual periods, and list
     per month what is recognized and what is still deferred.  ``post`` records the parts due by
     ``through`` (each once)."""
-    groups = {g.group: policy_of(g) for g in session.execute(select(SubscriptionGroup)).scalars()}
-    rows = session.execute(
+    groups = {g.group: policy_of(g) for g in ctx.execute(select(SubscriptionGroup)).scalars()}
+    rows = ctx.execute(
         select(InvoiceLine, Invoice.invoice_date, Invoice.currency, Subscription.group)
         .join(Invoice, Invoice.number == InvoiceLine.invoice)
         .join(Subscription, Subscription.subscription == InvoiceLine.subscription)
         .where(InvoiceLine.subscription.is_not(None))
     ).all()
-    posted = {(a, b) for a, b in session.execute(select(AccrualEntry.invoice_line_id, AccrualEntry.part_start))}
+    posted = {(a, b) for a, b in ctx.execute(select(AccrualEntry.invoice_line_id, AccrualEntry.part_start))}
     months: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
         lambda: {"invoiced": Decimal("0.00"), "recognized": Decimal("0.00")}
     )
@@ -1017,14 +1013,14 @@ def accruals(session: Session, through: date, *, post: bool = False) -> dict[str
                             "part_start": first,
                             "part_end": last,
                             "amount_cents": amount,
-                            "posted_at": now_of(session),
-                            "posted_by": actor_of(session),
+                            "posted_at": ctx.now,
+                            "posted_by": ctx.actor,
                         }
                     )
             else:
                 deferred[currency] += amount
     if new_entries:
-        session.connection().execute(insert(AccrualEntry.__table__), new_entries)  # type: ignore[attr-defined]
+        ctx.connection().execute(insert(AccrualEntry.__table__), new_entries)  # type: ignore[attr-defined]
     table = []
     running: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for month, currency in sorted(months):

@@ -6,16 +6,16 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
 
+from custsvc.context import Context
 from custsvc.models import Worker
 from custsvc.services import master
 
 
-def list_teams(session: Session, *, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    rows = master.list_records(session, "team", search=search, limit=limit)
+def list_teams(ctx: Context, *, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = master.list_records(ctx, "team", search=search, limit=limit)
     members: dict[str, list[str]] = defaultdict(list)
-    for worker, team in session.execute(
+    for worker, team in ctx.execute(
         select(Worker.worker, Worker.team).where(Worker.team.is_not(None)).order_by(Worker.worker)
     ):
         members[team].append(worker)

@@ -10,25 +10,25 @@ from custsvc.services import agreements, master, orders, settings
 
 
 @pytest.fixture
-def shop(session):
-    master.add(session, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"]})
-    master.add(session, "customer", {"account": "C-1", "name": "Bakery"})
-    master.add(session, "customer", {"account": "C-2", "name": "Cafe"})
-    master.add(session, "task", {"task": "CHECK", "description": "Inspection", "hours": "2", "price": "50.00"})
+def shop(ctx):
+    master.add(ctx, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"]})
+    master.add(ctx, "customer", {"account": "C-1", "name": "Bakery"})
+    master.add(ctx, "customer", {"account": "C-2", "name": "Cafe"})
+    master.add(ctx, "task", {"task": "CHECK", "description": "Inspection", "hours": "2", "price": "50.00"})
     for obj in ("X-1", "X-2"):
-        master.add(session, "object", {"object": obj, "customer": "C-1"})
-    master.add(session, "object", {"object": "Y-1", "customer": "C-2"})
-    return session
+        master.add(ctx, "object", {"object": obj, "customer": "C-1"})
+    master.add(ctx, "object", {"object": "Y-1", "customer": "C-2"})
+    return ctx
 
 
-def gen(session, lo, hi, agreement=None):
+def gen(ctx, lo, hi, agreement=None):
     return agreements.generate(
-        session, agreement=agreement, date_from=date.fromisoformat(lo), date_to=date.fromisoformat(hi)
+        ctx, agreement=agreement, date_from=date.fromisoformat(lo), date_to=date.fromisoformat(hi)
     )
 
 
-def count(session, model):
-    return session.execute(select(func.count()).select_from(model)).scalar_one()
+def count(ctx, model):
+    return ctx.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def test_reference_example_combine_by_object_gives_ten_orders(shop):
@@ -86,7 +86,7 @@ def test_the_database_refuses_a_second_line_for_the_same_visit(shop):
     gen(shop, "2026-01-01", "2026-01-31")
     line = shop.execute(select(OrderLine)).scalar_one()
     other = orders.create(shop, customer="C-1", agreement="A-1")["order"]
-    with pytest.raises(IntegrityError), shop.begin_nested():
+    with pytest.raises(IntegrityError), shop.session.begin_nested():
         shop.add(
             OrderLine(
                 order_number=other,

@@ -7,124 +7,124 @@ from custsvc.errors import CustSvcError, Duplicate, InvalidInput, NotFound, Prob
 from custsvc.services import master, workers
 
 
-def seed(session):
-    master.add(session, "worker", {"worker": "M-1", "name": "Mara", "roles": ["manager"]})
-    master.add(session, "team", {"team": "north", "owner": "M-1"})
-    master.add(session, "customer", {"account": "C-1", "name": "Bakery", "tier": "Gold", "timezone": "Europe/Riga"})
-    master.add(session, "item", {"item": "PUMP", "name": "Pump", "price": "189"})
+def seed(ctx):
+    master.add(ctx, "worker", {"worker": "M-1", "name": "Mara", "roles": ["manager"]})
+    master.add(ctx, "team", {"team": "north", "owner": "M-1"})
+    master.add(ctx, "customer", {"account": "C-1", "name": "Bakery", "tier": "Gold", "timezone": "Europe/Riga"})
+    master.add(ctx, "item", {"item": "PUMP", "name": "Pump", "price": "189"})
 
 
-def test_add_stamps_clock_and_actor(session):
-    record = master.add(session, "customer", {"account": "C-1", "name": "Bakery"})
+def test_add_stamps_clock_and_actor(ctx):
+    record = master.add(ctx, "customer", {"account": "C-1", "name": "Bakery"})
     assert record["created_at"] == datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
     assert record["created_by"] == "tester"
     assert record["updated_at"] is None
 
 
-def test_values_are_cleaned(session):
-    seed(session)
-    assert master.show(session, "customer", "C-1")["tier"] == "gold"
-    item = master.show(session, "item", "PUMP")
+def test_values_are_cleaned(ctx):
+    seed(ctx)
+    assert master.show(ctx, "customer", "C-1")["tier"] == "gold"
+    item = master.show(ctx, "item", "PUMP")
     assert item["price"] == Decimal("189.00") and item["unit"] == "pcs"
-    task = master.add(session, "task", {"task": "T", "description": "Service", "hours": "1.50", "skill": "Gas"})
+    task = master.add(ctx, "task", {"task": "T", "description": "Service", "hours": "1.50", "skill": "Gas"})
     assert task["hours"] == Decimal("1.5") and task["skill"] == "gas"
 
 
-def test_required_and_invalid_fields_name_the_field(session):
+def test_required_and_invalid_fields_name_the_field(ctx):
     with pytest.raises(InvalidInput, match="name"):
-        master.add(session, "customer", {"account": "C-1"})
+        master.add(ctx, "customer", {"account": "C-1"})
     with pytest.raises(InvalidInput, match="account"):
-        master.add(session, "customer", {"account": "C 1", "name": "x"})
+        master.add(ctx, "customer", {"account": "C 1", "name": "x"})
     with pytest.raises(InvalidInput, match="email"):
-        master.add(session, "customer", {"account": "C-1", "name": "x", "email": "nope"})
+        master.add(ctx, "customer", {"account": "C-1", "name": "x", "email": "nope"})
     with pytest.raises(InvalidInput, match="role"):
-        master.add(session, "worker", {"worker": "W", "name": "x", "roles": ["boss"]})
+        master.add(ctx, "worker", {"worker": "W", "name": "x", "roles": ["boss"]})
     with pytest.raises(InvalidInput, match="field"):
-        master.add(session, "customer", {"account": "C-1", "name": "x", "colour": "red"})
+        master.add(ctx, "customer", {"account": "C-1", "name": "x", "colour": "red"})
 
 
-def test_duplicates_and_missing_references(session):
-    seed(session)
+def test_duplicates_and_missing_references(ctx):
+    seed(ctx)
     with pytest.raises(Duplicate):
-        master.add(session, "customer", {"account": "C-1", "name": "again"})
+        master.add(ctx, "customer", {"account": "C-1", "name": "again"})
     with pytest.raises(NotFound, match="customer 'C-404'"):
-        master.add(session, "object", {"object": "O-1", "customer": "C-404"})
+        master.add(ctx, "object", {"object": "O-1", "customer": "C-404"})
     with pytest.raises(NotFound, match="team 'south'"):
-        master.add(session, "worker", {"worker": "T-1", "name": "x", "roles": ["technician"], "team": "south"})
+        master.add(ctx, "worker", {"worker": "T-1", "name": "x", "roles": ["technician"], "team": "south"})
 
 
-def test_serial_numbers_are_unique_per_item(session):
-    seed(session)
-    master.add(session, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP", "serial": "S1"})
+def test_serial_numbers_are_unique_per_item(ctx):
+    seed(ctx)
+    master.add(ctx, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP", "serial": "S1"})
     with pytest.raises(Duplicate, match="S1"):
-        master.add(session, "object", {"object": "O-2", "customer": "C-1", "item": "PUMP", "serial": "S1"})
-    master.add(session, "object", {"object": "O-2", "customer": "C-1", "serial": "S1"})  # no item: not compared
-    master.add(session, "object", {"object": "O-3", "customer": "C-1", "item": "PUMP", "serial": "S2"})
+        master.add(ctx, "object", {"object": "O-2", "customer": "C-1", "item": "PUMP", "serial": "S1"})
+    master.add(ctx, "object", {"object": "O-2", "customer": "C-1", "serial": "S1"})  # no item: not compared
+    master.add(ctx, "object", {"object": "O-3", "customer": "C-1", "item": "PUMP", "serial": "S2"})
     with pytest.raises(Duplicate):
-        master.update_record(session, "object", "O-3", {"serial": "S1"})
+        master.update_record(ctx, "object", "O-3", {"serial": "S1"})
 
 
-def test_update_changes_only_given_fields_and_clears_blanks(session):
-    seed(session)
-    session.info["now"] = datetime(2026, 3, 11, tzinfo=UTC)
-    record = master.update_record(session, "customer", "C-1", {"phone": "+371 1", "tier": ""})
+def test_update_changes_only_given_fields_and_clears_blanks(ctx):
+    seed(ctx)
+    ctx.now = datetime(2026, 3, 11, tzinfo=UTC)
+    record = master.update_record(ctx, "customer", "C-1", {"phone": "+371 1", "tier": ""})
     assert record["phone"] == "+371 1"
     assert record["tier"] is None
     assert record["name"] == "Bakery"
     assert record["updated_at"] == datetime(2026, 3, 11, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="name"):
-        master.update_record(session, "customer", "C-1", {"name": ""})
+        master.update_record(ctx, "customer", "C-1", {"name": ""})
     with pytest.raises(NotFound):
-        master.update_record(session, "customer", "C-404", {"name": "x"})
+        master.update_record(ctx, "customer", "C-404", {"name": "x"})
 
 
-def test_worker_roles_and_skills(session):
-    seed(session)
+def test_worker_roles_and_skills(ctx):
+    seed(ctx)
     master.add(
-        session,
+        ctx,
         "worker",
         {"worker": "T-1", "name": "Anna", "roles": "technician", "skills": "gas, Electrical, gas", "team": "north"},
     )
-    record = master.show(session, "worker", "T-1")
+    record = master.show(ctx, "worker", "T-1")
     assert record["roles"] == ["technician"]
     assert record["skills"] == ["electrical", "gas"]
-    record = workers.update_worker(session, "T-1", {}, add_skills=["refrigeration"], remove_skills=["gas"])
+    record = workers.update_worker(ctx, "T-1", {}, add_skills=["refrigeration"], remove_skills=["gas"])
     assert record["skills"] == ["electrical", "refrigeration"]
-    record = workers.update_worker(session, "T-1", {"roles": ["technician", "dispatcher"]}, [], [])
+    record = workers.update_worker(ctx, "T-1", {"roles": ["technician", "dispatcher"]}, [], [])
     assert record["roles"] == ["dispatcher", "technician"]
-    assert [w["worker"] for w in master.list_records(session, "worker", filters={"roles": "technician"})] == ["T-1"]
-    assert [w["worker"] for w in master.list_records(session, "worker", filters={"skills": "gas"})] == []
+    assert [w["worker"] for w in master.list_records(ctx, "worker", filters={"roles": "technician"})] == ["T-1"]
+    assert [w["worker"] for w in master.list_records(ctx, "worker", filters={"skills": "gas"})] == []
 
 
-def test_remove_refuses_records_in_use(session):
-    seed(session)
-    master.add(session, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP"})
+def test_remove_refuses_records_in_use(ctx):
+    seed(ctx)
+    master.add(ctx, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP"})
     with pytest.raises(RuleViolation, match="service object"):
-        master.remove(session, "customer", "C-1")
+        master.remove(ctx, "customer", "C-1")
     with pytest.raises(RuleViolation, match="team"):
-        master.remove(session, "worker", "M-1")
-    master.remove(session, "object", "O-1")
-    master.remove(session, "customer", "C-1")
+        master.remove(ctx, "worker", "M-1")
+    master.remove(ctx, "object", "O-1")
+    master.remove(ctx, "customer", "C-1")
     with pytest.raises(NotFound):
-        master.show(session, "customer", "C-1")
+        master.show(ctx, "customer", "C-1")
 
 
-def test_remove_worker_takes_roles_and_skills_along(session):
-    master.add(session, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"], "skills": ["gas"]})
-    master.remove(session, "worker", "T-1")
-    assert master.list_records(session, "worker") == []
+def test_remove_worker_takes_roles_and_skills_along(ctx):
+    master.add(ctx, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"], "skills": ["gas"]})
+    master.remove(ctx, "worker", "T-1")
+    assert master.list_records(ctx, "worker") == []
 
 
-def test_list_filters_and_search(session):
-    seed(session)
-    master.add(session, "customer", {"account": "C-2", "name": "Hotel Daugava", "tier": "silver"})
-    assert [c["account"] for c in master.list_records(session, "customer", filters={"tier": "GOLD"})] == ["C-1"]
-    assert [c["account"] for c in master.list_records(session, "customer", search="daug")] == ["C-2"]
-    assert len(master.list_records(session, "customer", limit=1)) == 1
+def test_list_filters_and_search(ctx):
+    seed(ctx)
+    master.add(ctx, "customer", {"account": "C-2", "name": "Hotel Daugava", "tier": "silver"})
+    assert [c["account"] for c in master.list_records(ctx, "customer", filters={"tier": "GOLD"})] == ["C-1"]
+    assert [c["account"] for c in master.list_records(ctx, "customer", search="daug")] == ["C-2"]
+    assert len(master.list_records(ctx, "customer", limit=1)) == 1
 
 
-def test_import_checks_every_row_before_writing(session):
-    seed(session)
+def test_import_checks_every_row_before_writing(ctx):
+    seed(ctx)
     rows = [
         {"account": "C-10", "name": "Ok"},
         {"account": "C-11", "name": "", "timezone": "Mars/Base"},
@@ -132,54 +132,54 @@ def test_import_checks_every_row_before_writing(session):
         {"account": "C-10", "name": "repeat"},
     ]
     with pytest.raises(Problems) as err:
-        master.import_rows(session, "customer", rows)
+        master.import_rows(ctx, "customer", rows)
     assert err.value.exit_code == 1
     assert err.value.problems == [
         "row 2: invalid name '': is required",
         "row 3: customer 'C-1' already exists",
         "row 4: customer 'C-10' repeats row 1",
     ]
-    assert [c["account"] for c in master.list_records(session, "customer")] == ["C-1"]
+    assert [c["account"] for c in master.list_records(ctx, "customer")] == ["C-1"]
 
 
-def test_import_of_duplicates_only_is_a_conflict(session):
-    seed(session)
+def test_import_of_duplicates_only_is_a_conflict(ctx):
+    seed(ctx)
     with pytest.raises(Problems) as err:
-        master.import_rows(session, "customer", [{"account": "C-1", "name": "again"}])
+        master.import_rows(ctx, "customer", [{"account": "C-1", "name": "again"}])
     assert err.value.exit_code == 3
 
 
-def test_import_reports_missing_references_per_row(session):
-    seed(session)
+def test_import_reports_missing_references_per_row(ctx):
+    seed(ctx)
     rows = [{"object": "O-1", "customer": "C-1"}, {"object": "O-2", "customer": "C-9", "item": "NOPE"}]
     with pytest.raises(Problems) as err:
-        master.import_rows(session, "object", rows)
+        master.import_rows(ctx, "object", rows)
     assert err.value.problems == ["row 2: no customer 'C-9' (in customer)", "row 2: no item 'NOPE' (in item)"]
 
 
-def test_import_dry_run_and_upsert(session):
-    seed(session)
-    summary = master.import_rows(session, "customer", [{"account": "C-2", "name": "New"}], dry_run=True)
+def test_import_dry_run_and_upsert(ctx):
+    seed(ctx)
+    summary = master.import_rows(ctx, "customer", [{"account": "C-2", "name": "New"}], dry_run=True)
     assert summary["created"] == 1 and summary["dry_run"]
-    assert len(master.list_records(session, "customer")) == 1
+    assert len(master.list_records(ctx, "customer")) == 1
     summary = master.import_rows(
-        session, "customer", [{"account": "C-1", "phone": "+1"}, {"account": "C-2", "name": "New"}], upsert=True
+        ctx, "customer", [{"account": "C-1", "phone": "+1"}, {"account": "C-2", "name": "New"}], upsert=True
     )
     assert (summary["created"], summary["updated"]) == (1, 1)
-    c1 = master.show(session, "customer", "C-1")
+    c1 = master.show(ctx, "customer", "C-1")
     assert c1["phone"] == "+1" and c1["name"] == "Bakery" and c1["updated_by"] == "tester"
 
 
-def test_import_of_many_rows_is_set_based(session):
+def test_import_of_many_rows_is_set_based(ctx):
     rows = [{"account": f"C-{n:06d}", "name": f"Customer {n}", "tier": "bronze"} for n in range(5000)]
-    summary = master.import_rows(session, "customer", rows)
+    summary = master.import_rows(ctx, "customer", rows)
     assert summary["created"] == 5000
-    assert len(master.list_records(session, "customer", filters={"tier": "bronze"})) == 5000
+    assert len(master.list_records(ctx, "customer", filters={"tier": "bronze"})) == 5000
 
 
-def test_acting_worker_must_exist_once_there_are_workers(session):
-    workers.check_actor(session, "anyone")  # no workers yet: bootstrap
-    seed(session)
-    workers.check_actor(session, "M-1")
+def test_acting_worker_must_exist_once_there_are_workers(ctx):
+    workers.check_actor(ctx, "anyone")  # no workers yet: bootstrap
+    seed(ctx)
+    workers.check_actor(ctx, "M-1")
     with pytest.raises(CustSvcError, match="no worker 'ghost'"):
-        workers.check_actor(session, "ghost")
+        workers.check_actor(ctx, "ghost")

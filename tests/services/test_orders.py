@@ -7,26 +7,26 @@ from custsvc.services import invoices, master, orders, settings, stages
 
 
 @pytest.fixture
-def shop(session):
-    master.add(session, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"], "skills": ["gas"]})
-    master.add(session, "worker", {"worker": "D-1", "name": "Dan", "roles": ["dispatcher"]})
-    master.add(session, "customer", {"account": "C-1", "name": "Bakery", "address": "Main st 1"})
-    master.add(session, "customer", {"account": "C-2", "name": "Cafe"})
-    master.add(session, "item", {"item": "PUMP", "name": "Pump", "price": "189.00"})
+def shop(ctx):
+    master.add(ctx, "worker", {"worker": "T-1", "name": "Anna", "roles": ["technician"], "skills": ["gas"]})
+    master.add(ctx, "worker", {"worker": "D-1", "name": "Dan", "roles": ["dispatcher"]})
+    master.add(ctx, "customer", {"account": "C-1", "name": "Bakery", "address": "Main st 1"})
+    master.add(ctx, "customer", {"account": "C-2", "name": "Cafe"})
+    master.add(ctx, "item", {"item": "PUMP", "name": "Pump", "price": "189.00"})
     master.add(
-        session,
+        ctx,
         "task",
         {"task": "BOIL", "description": "Boiler service", "hours": "1.5", "price": "68.00", "skill": "gas"},
     )
-    master.add(session, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP", "serial": "S1"})
-    master.add(session, "object", {"object": "O-2", "customer": "C-2"})
-    stages.add_reason(session, "NO-ACCESS", "Could not get in")
-    return session
+    master.add(ctx, "object", {"object": "O-1", "customer": "C-1", "item": "PUMP", "serial": "S1"})
+    master.add(ctx, "object", {"object": "O-2", "customer": "C-2"})
+    stages.add_reason(ctx, "NO-ACCESS", "Could not get in")
+    return ctx
 
 
-def walk(session, number, *path):
+def walk(ctx, number, *path):
     for stage in path:
-        orders.move(session, number, stage)
+        orders.move(ctx, number, stage)
 
 
 def test_numbers_come_from_a_sequence(shop):
@@ -242,7 +242,8 @@ def test_invoice_credit_notes(shop):
 
 
 def test_invoice_numbers_have_no_gaps_after_a_failed_command(shop, db_url):
-    from custsvc import db, state
+    from custsvc import state
+    from custsvc.bootstrap import open_context
     from tests.conftest import FIXED_NOW
 
     settings.set_value(shop, "sign_off_required", "no")
@@ -251,10 +252,10 @@ def test_invoice_numbers_have_no_gaps_after_a_failed_command(shop, db_url):
     walk(shop, number, "planned", "in-progress", "completed")
     shop.commit()
     state.reset(db=db_url, now=FIXED_NOW, actor="tester")
-    with pytest.raises(RuntimeError), db.session_scope() as s:
+    with pytest.raises(RuntimeError), open_context() as s:
         orders.post(s, number)
         raise RuntimeError("crash after numbering")
-    with db.session_scope() as s:
+    with open_context() as s:
         assert orders.post(s, number)["invoice"] == "INV-000001"
 
 

@@ -12,24 +12,24 @@ D = Decimal
 
 
 @pytest.fixture
-def shop(session):
-    master.add(session, "customer", {"account": "C-1", "name": "Bakery"})
-    master.add(session, "customer", {"account": "C-2", "name": "Cafe"})
-    subscriptions.add_group(session, "monthly", period="month", align="calendar", proration="daily", accrue="month")
-    subscriptions.add_group(session, "anniv", period="month")
-    subscriptions.add_group(session, "yearly", period="year", accrue="month")
-    subscriptions.add_group(session, "strict", period="month", align="calendar", proration="none")
-    return session
+def shop(ctx):
+    master.add(ctx, "customer", {"account": "C-1", "name": "Bakery"})
+    master.add(ctx, "customer", {"account": "C-2", "name": "Cafe"})
+    subscriptions.add_group(ctx, "monthly", period="month", align="calendar", proration="daily", accrue="month")
+    subscriptions.add_group(ctx, "anniv", period="month")
+    subscriptions.add_group(ctx, "yearly", period="year", accrue="month")
+    subscriptions.add_group(ctx, "strict", period="month", align="calendar", proration="none")
+    return ctx
 
 
-def run(session, through, **kwargs):
-    return subscriptions.invoice_run(session, date.fromisoformat(through), **kwargs)
+def run(ctx, through, **kwargs):
+    return subscriptions.invoice_run(ctx, date.fromisoformat(through), **kwargs)
 
 
-def lines(session, sub):
+def lines(ctx, sub):
     return [
         (l.period_start, l.amount)
-        for l in session.execute(
+        for l in ctx.execute(
             select(InvoiceLine).where(InvoiceLine.subscription == sub).order_by(InvoiceLine.id)
         ).scalars()
     ]
@@ -80,7 +80,7 @@ def test_the_database_refuses_a_second_bill_for_a_period(shop):
     subscriptions.create(shop, "S-1", customer="C-1", group="monthly", fee="10", start=date(2026, 1, 1))
     run(shop, "2026-01-01")
     bill = shop.execute(select(SubscriptionBilling)).scalar_one()
-    with pytest.raises(IntegrityError), shop.begin_nested():
+    with pytest.raises(IntegrityError), shop.session.begin_nested():
         shop.add(
             SubscriptionBilling(
                 subscription="S-1",

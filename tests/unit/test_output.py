@@ -3,11 +3,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from custsvc import clock, output, state
+from custsvc import output, state
 
 
 def test_json_values_are_stable_text(monkeypatch):
-    clock.set_zone(ZoneInfo("Europe/Riga"))
+    state.reset(zone=ZoneInfo("Europe/Riga"))
     value = {
         "price": Decimal("12.50"),
         "at": datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
@@ -25,7 +25,7 @@ def test_json_values_are_stable_text(monkeypatch):
 
 
 def test_csv_and_text_values():
-    clock.set_zone(UTC)
+    state.reset(zone=UTC)
     assert output.csv_value(["a", "b"]) == "a,b"
     assert output.csv_value(None) == ""
     assert output.text_value(["a", "b"]) == "a, b"

@@ -342,9 +342,12 @@ def upgrade() -> None:
 
 
 def seed() -> None:
-    from custsvc import clock  # the one source of "now" (honours --now / CUSTSVC_NOW)
+    from alembic import context
 
-    now = clock.now()
+    from custsvc import clock
+
+    # the command's "now" (honours --now / CUSTSVC_NOW), handed over by custsvc.migrations.upgrade
+    now = context.config.attributes.get("now") or clock.now()
     stage = sa.table(
         "stage",
         sa.column("stage"),

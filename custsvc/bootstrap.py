@@ -1,0 +1,56 @@
+"""Opening a command's unit of work: the session, now, the acting worker, the shop's zone, and the
+event bus with every capability registered on it.
+
+This is the one module that knows all capabilities: each registers its guards, listeners and
+invoice-source handlers through its ``hooks`` module, so services never import one another to
+react to a change (``services/orders`` knows nothing of SLAs, repairs or returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from custsvc.context import Context
+from custsvc.events import Bus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from custsvc.state import Settings
+
+
+def build_bus() -> Bus:
+    """A bus with every capability's guards, listeners and invoice-source handlers."""
+    bus = Bus()
+    return bus
+
+
+@contextmanager
+def open_context(invocation: Settings | None = None, *, write: bool = True, check_actor: bool = True) -> Iterator[Context]:
+    """One unit of work: commit at the end (a reader rolls back), roll back on any error.
+
+    ``invocation``: what the global options chose (default: this invocation's ``custsvc.state``).
+    """
+    from custsvc import clock, db, migrations, state
+    from custsvc.services import settings, workers
+
+    options = invocation or state.current()
+    engine = db.get_engine(db.database_url(options.db))
+    migrations.ensure_current(engine, clock.now(options.now))
+    session = db.new_session(engine, write=write)
+    ctx = Context(session=session, now=clock.now(options.now), actor=options.acting(), bus=build_bus(), write=write)
+    ctx.clock_override = options.now
+    try:
+        ctx.set_zone(settings.timezone(ctx))
+        if write and check_actor and options.actor_explicit:
+            workers.check_actor(ctx, ctx.actor)
+        yield ctx
+        if write:
+            ctx.commit()
+        else:
+            ctx.rollback()
+    except BaseException:
+        ctx.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,107 @@
+"""The unit of work of one command.
+
+A command opens one ``Context`` (``custsvc.bootstrap.open_context``) and hands it to the services.
+It carries the database session and everything the command runs under: the moment it runs at
+(read once from the one clock), the acting worker, the shop's time zone and the event bus through
+which capabilities hear of each other's changes. Nothing of this lives in module globals or in
+``session.info``.
+
+Services read and write through the context (``ctx.execute(...)``, ``ctx.add(...)``); they flush,
+and the command's context commits at the end or rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from custsvc.events import Bus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlmodel import Session
+
+
+@dataclass(eq=False)
+class Context:
+    session: Session
+    #: the moment the command runs at: aware, in UTC
+    now: datetime
+    #: the acting worker (or login name), recorded on every change
+    actor: str
+    #: the shop's time zone: dates are days in it, times without an offset are read in it
+    tz: tzinfo = UTC
+    bus: Bus = field(default_factory=Bus)
+    write: bool = True
+    #: ``--now`` as given, so that a change of the shop's zone (the demo) reads it again
+    clock_override: str | None = None
+    #: per-command caches (e.g. business calendars), dropped with the context
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        """The shop's date now."""
+        return self.now.astimezone(self.tz).date()
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def set_zone(self, tz: tzinfo) -> None:
+        """Switch the shop's zone (the demo sets its own); a ``--now`` without offset is read again in it."""
+        from custsvc import clock
+
+        self.tz = tz
+        if self.clock_override:
+            self.now = clock.now(self.clock_override, tz)
+
+    @contextmanager
+    def at(self, when: datetime) -> Iterator[None]:
+        """Run what follows as if it were ``when`` (never later than the command's own now): the demo
+        replays months of a shop's life through the same services the commands call."""
+        real = self.now
+        self.now = min(when, real)
+        try:
+            yield
+        finally:
+            self.now = real
+
+    # --- the session's verbs, so that services read like plain SQLAlchemy -------------------
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self.session.execute(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.session.get(*args, **kwargs)
+
+    def add(self, instance: Any) -> None:
+        self.session.add(instance)
+
+    def add_all(self, instances: Any) -> None:
+        self.session.add_all(instances)
+
+    def delete(self, instance: Any) -> None:
+        self.session.delete(instance)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def connection(self) -> Any:
+        return self.session.connection()
+
+    def expire(self, instance: Any) -> None:
+        self.session.expire(instance)
+
+    def expire_all(self) -> None:
+        self.session.expire_all()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name

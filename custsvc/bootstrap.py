@@ -21,12 +21,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_bus() -> Bus:
     """A bus with every capability's guards, listeners and invoice-source handlers."""
+    from custsvc.services.orders import hooks as order_hooks
+    from custsvc.services.sla import hooks as sla_hooks
+    from custsvc.services.subscriptions import hooks as subscription_hooks
+
     bus = Bus()
+    for register in (order_hooks.register, sla_hooks.register, subscription_hooks.register):
+        register(bus)
     return bus
 
 
 @contextmanager
-def open_context(invocation: Settings | None = None, *, write: bool = True, check_actor: bool = True) -> Iterator[Context]:
+def open_context(
+    invocation: Settings | None = None, *, write: bool = True, check_actor: bool = True
+) -> Iterator[Context]:
     """One unit of work: commit at the end (a reader rolls back), roll back on any error.
 
     ``invocation``: what the global options chose (default: this invocation's ``custsvc.state``).

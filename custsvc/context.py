@@ -48,6 +48,18 @@ class Context:
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
 
+    def day(self, text: str, field: str) -> date:
+        """A date typed by the user (``2026-03-10``, ``today``, ``tomorrow`` ...), in the shop's zone."""
+        from custsvc.domain.timeparse import parse_date
+
+        return parse_date(text, field, today=self.today)
+
+    def moment(self, text: str, field: str) -> datetime:
+        """A time typed by the user; without an offset it is read in the shop's zone."""
+        from custsvc.domain.timeparse import parse_datetime
+
+        return parse_datetime(text, field, tz=self.tz, now=self.now)
+
     def set_zone(self, tz: tzinfo) -> None:
         """Switch the shop's zone (the demo sets its own); a ``--now`` without offset is read again in it."""
         from custsvc import clock

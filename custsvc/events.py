@@ -7,7 +7,9 @@ A capability (SLA today; repairs, BOMs, returns next) registers, for a kind of e
 * **listeners**: told after the change, inside the same transaction; they keep their own records.
 
 It may also register how the lines it puts on invoices are made billable again when a credit note
-re-opens them (``on_reopen``), so the invoice service needs to know no capability.
+re-opens them (``on_reopen``), so the invoice service needs to know no capability, and fields it adds
+to other capabilities' records (``contribute``: the SLA status on every order record), read for
+many records at once.
 
 The bus has no database and no globals: ``custsvc.bootstrap`` builds one per command and it travels
 on the command's ``Context``.
@@ -16,7 +18,7 @@ on the command's ``Context``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from custsvc.errors import CustSvcError
 Guard = Callable[[Any, Any], Iterable["Problem"]]
 Listener = Callable[[Any, Any], None]
 Reopener = Callable[[Any, Sequence[Any]], None]
+Contributor = Callable[[Any, Sequence[Any]], Mapping[Any, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Bus:
         self._guards: dict[type, list[Guard]] = defaultdict(list)
         self._listeners: dict[type, list[Listener]] = defaultdict(list)
         self._reopeners: dict[str, Reopener] = {}
+        self._contributors: dict[str, list[tuple[tuple[str, ...], Contributor]]] = defaultdict(list)
 
     def guard(self, event: type, fn: Guard) -> None:
         self._guards[event].append(fn)
@@ -65,6 +69,21 @@ class Bus:
         if source_kind in self._reopeners:
             raise ValueError(f"invoice source {source_kind!r} has a reopener already")
         self._reopeners[source_kind] = fn
+
+    def contribute(self, record_kind: str, fields: Sequence[str], fn: Contributor) -> None:
+        """``fn(ctx, keys)`` gives, per key, values of ``fields`` for records of ``record_kind``."""
+        self._contributors[record_kind].append((tuple(fields), fn))
+
+    def contributions(self, ctx: Any, record_kind: str, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        """Every contributed field of every key (None where a contributor has nothing), in one call
+        per contributor."""
+        out: dict[Any, dict[str, Any]] = {key: {} for key in keys}
+        for fields, fn in self._contributors.get(record_kind, ()):
+            found = fn(ctx, keys) if keys else {}
+            for key in keys:
+                values = found.get(key) or {}
+                out[key].update({name: values.get(name) for name in fields})
+        return out
 
     def check(self, ctx: Any, event: Any, *, force: bool = False) -> list[Problem]:
         """Ask every guard; raise ``Refused`` with all problems unless ``force`` overrides each of them.

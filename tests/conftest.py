@@ -81,9 +81,7 @@ def _new_database(template: str | None, tmp_path: Path) -> tuple[str, Any]:
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the user's environment, data folder or another test's settings."""
-    from datetime import UTC
-
-    from custsvc import clock, state
+    from custsvc import state
 
     for name in list(os.environ):
         if name.startswith("CUSTSVC_") and name != "CUSTSVC_TEST_PG":

@@ -189,15 +189,10 @@ def generate(
     from custsvc import output
     from custsvc.services import agreements
 
-    with output.busy("generating service orders ..."), context() as s:
+    with output.busy("generating service orders ..."), context(write=not dry_run) as s:
         result = agreements.generate(
-            s,
-            agreement=agreement,
-            date_from=agreements.parse_day(s, date_from, "from"),
-            date_to=agreements.parse_day(s, date_to, "to"),
+            s, agreement=agreement, date_from=s.day(date_from, "from"), date_to=s.day(date_to, "to"), dry_run=dry_run
         )
-        if dry_run:
-            s.rollback()
     warnings = result["warnings"]
     for warning in warnings[:10]:
         output.warn(warning)

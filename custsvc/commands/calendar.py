@@ -33,9 +33,8 @@ LIST_COLUMNS = [
 
 
 def _day(s: Any, text: str, field: str) -> Any:
-    from custsvc.services import agreements
 
-    return agreements.parse_day(s, text, field)
+    return s.day(text, field)
 
 
 @app.command("add")

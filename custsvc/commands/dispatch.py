@@ -94,9 +94,8 @@ add_common_commands(team_app, "team", "team", "Team id, e.g. north.", "north")
 
 
 def _when(s: Any, text: str, field: str) -> Any:
-    from custsvc.services import orders
 
-    return orders.parse_when(s, text, field)
+    return s.moment(text, field)
 
 
 def _emit_assignment(record: dict[str, Any], fmt: str | None, verb: str) -> None:
@@ -231,9 +230,8 @@ def queue(
 
 
 def _days(s: Any, date: str | None) -> Any:
-    from custsvc.services import agreements
 
-    return agreements.parse_day(s, date or "today", "date")
+    return s.day(date or "today", "date")
 
 
 @app.command("board")

@@ -33,10 +33,9 @@ def emit_invoice(record: dict[str, Any], fmt: str | None, *, number_only: bool =
 
 
 def _dates(s: Any, date_from: str | None, date_to: str | None) -> tuple[Any, Any]:
-    from custsvc.services import agreements
 
-    lo = agreements.parse_day(s, date_from, "from") if date_from else None
-    hi = agreements.parse_day(s, date_to, "to") if date_to else None
+    lo = s.day(date_from, "from") if date_from else None
+    hi = s.day(date_to, "to") if date_to else None
     return lo, hi
 
 

@@ -147,11 +147,11 @@ def list_(
     Example: custsvc order list --open --customer C-1001
     """
     from custsvc import output
-    from custsvc.services import agreements, orders
+    from custsvc.services import orders
 
     def work(s: Any) -> Any:
-        lo = agreements.parse_day(s, date_from, "from") if date_from else None
-        hi = agreements.parse_day(s, date_to, "to") if date_to else None
+        lo = s.day(date_from, "from") if date_from else None
+        hi = s.day(date_to, "to") if date_to else None
         return orders.list_orders(
             s,
             stage=stage,

@@ -318,14 +318,11 @@ def report(
     Compliance is met / (met + breached); times are business time. Example: custsvc sla report --from 2026-01-01 --to 2026-03-31 --by tier
     """
     from custsvc import output
-    from custsvc.services import agreements
     from custsvc.services import sla as slas
 
     with output.busy("computing the report ..."):
         rows = run(
-            lambda s: slas.report(
-                s, agreements.parse_day(s, date_from, "from"), agreements.parse_day(s, date_to, "to"), by
-            ),
+            lambda s: slas.report(s, s.day(date_from, "from"), s.day(date_to, "to"), by),
             write=False,
         )
     kind = output.resolve_format(fmt_of(fmt))
@@ -397,12 +394,11 @@ def breaches(
     Example: custsvc sla breaches --from 2026-03-01
     """
     from custsvc import output
-    from custsvc.services import agreements
     from custsvc.services import sla as slas
 
     def work(s: Any) -> Any:
-        lo = agreements.parse_day(s, date_from, "from") if date_from else None
-        hi = agreements.parse_day(s, date_to, "to") if date_to else None
+        lo = s.day(date_from, "from") if date_from else None
+        hi = s.day(date_to, "to") if date_to else None
         return slas.breaches(s, lo, hi)
 
     output.emit_rows(

@@ -47,9 +47,8 @@ PERIOD_COLUMNS = [
 
 
 def _day(s: Any, text: str, field: str) -> Any:
-    from custsvc.services import agreements
 
-    return agreements.parse_day(s, text, field)
+    return s.day(text, field)
 
 
 def _emit(record: dict[str, Any], fmt: str | None) -> None:
@@ -348,12 +347,10 @@ def invoice(
             bar.update(bar.tasks[0].id, completed=done)
 
     try:
-        with context() as s:
+        with context(write=not dry_run) as s:
             result = subscriptions.invoice_run(
-                s, _day(s, through, "through"), customer=customer, group=group, progress=progress
+                s, s.day(through, "through"), customer=customer, group=group, progress=progress, dry_run=dry_run
             )
-            if dry_run:
-                s.rollback()
     finally:
         if bar is not None and bar.tasks:
             bar.stop()

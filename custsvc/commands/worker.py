@@ -120,12 +120,10 @@ def absence_add(
     Example: custsvc worker absence add T-02 --from 2026-03-16 --to 2026-03-21 --reason vacation
     """
     from custsvc import output
-    from custsvc.services import dispatch, orders
+    from custsvc.services import dispatch
 
     def work(s: Any) -> Any:
-        return dispatch.add_absence(
-            s, worker, orders.parse_when(s, starts, "from"), orders.parse_when(s, ends, "to"), reason
-        )
+        return dispatch.add_absence(s, worker, s.moment(starts, "from"), s.moment(ends, "to"), reason)
 
     record = run(work)
     for clash in record["clashing_assignments"]:

@@ -149,10 +149,38 @@ class Charge:
         return self.base + self.reduction
 
 
+def period_price(fee: Decimal, index: Decimal) -> Decimal:
+    """A full period's price: fee x index / 100, rounded half-up to cents (1000.00 at 110 -> 1100.00)."""
+    return round_money(fee * index / 100)
+
+
+def prorata(amount: Decimal, days: int, of_days: int) -> Decimal:
+    """``amount`` for ``days`` of ``of_days`` days, rounded half-up to cents (200.00 for 2 of 31 days -> 12.90)."""
+    return round_money(amount * days / of_days)
+
+
+def overlap_days(first: date, last: date, other_first: date, other_last: date) -> int:
+    """How many days two inclusive date ranges share."""
+    lo, hi = max(first, other_first), min(last, other_last)
+    return (hi - lo).days + 1 if lo <= hi else 0
+
+
+def reduction_credit(fee: Decimal, index: Decimal, days: int, full_days: int) -> Decimal:
+    """What reduction days already billed are credited: the period's price pro rata per day (the
+    same amount a reduction line of that period takes off before billing)."""
+    return prorata(period_price(fee, index), days, full_days)
+
+
+def cancellation_credit(net_billed: Decimal, days_after: int, billed_days: int) -> Decimal:
+    """What a cancellation credits of a billed period: what is still billed for it (net of earlier
+    credits), pro rata per day for the days after the last day of service."""
+    return prorata(net_billed, days_after, billed_days)
+
+
 def charge(
     policy: Policy, period: Period, fee: Decimal, index: Decimal, reductions: Sequence[tuple[date, date]] = ()
 ) -> Charge:
-    price = round_money(fee * index / 100)
+    price = period_price(fee, index)
     why = [
         f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f} for {period.full_start} - {period.full_end} ({period.full_days} days)"
     ]
@@ -163,7 +191,7 @@ def charge(
         base = price
         why.append(f"partial period {period.start} - {period.end}: the whole fee (proration full)")
     elif policy.proration == "daily":
-        base = round_money(price * period.days / period.full_days)
+        base = prorata(price, period.days, period.full_days)
         why.append(
             f"partial period {period.start} - {period.end}: {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)"
         )
@@ -173,7 +201,7 @@ def charge(
     reduced = reduced_days(period, reductions)
     reduction = Decimal("0.00")
     if reduced and not free:
-        reduction = -min(round_money(price * reduced / period.full_days), base)
+        reduction = -min(prorata(price, reduced, period.full_days), base)
         why.append(f"{reduced} reduction day(s): -{price:.2f} x {reduced} / {period.full_days} = {reduction:.2f}")
     return Charge(period, fee, index, price, base, reduced, reduction, free, why)
 

@@ -133,3 +133,39 @@ def pauses_from_log(events: Sequence[tuple[datetime, str]]) -> list[Pause]:
         if since is not None:
             result.append((since, None))
     return merge(result)
+
+
+def stored_outcome(state: ClockState, *, canceled: bool, resolved: bool, responded: bool) -> str:
+    """The outcome kept with an order after an event: canceled, met or breached once decided; a late
+    response stays a breach whatever happens next; otherwise open (it may still breach later without
+    any event: see ``outcome_as_of``)."""
+    if canceled:
+        return "canceled"
+    if resolved:
+        return "met" if state.status == "met" else "breached"
+    if responded and state.response.state == "breached":
+        return "breached"
+    return "open"
+
+
+def outcome_as_of(
+    stored: str,
+    now: datetime,
+    *,
+    paused_since: datetime | None,
+    response_due: datetime | None,
+    responded_at: datetime | None,
+    resolution_due: datetime | None,
+) -> str:
+    """met | breached | open | canceled as of ``now``, from what was kept at the last event (no
+    calendar arithmetic): an open order breaches when a deadline not yet met passes. While the clock is
+    paused its deadlines move on, so a paused order is breached only when a deadline passed before the
+    pause began ("breached while paused")."""
+    if stored != "open":
+        return stored
+    for due, done in ((response_due, responded_at), (resolution_due, None)):
+        if due is None or done is not None:
+            continue
+        if (paused_since is None and due < now) or (paused_since is not None and due < paused_since):
+            return "breached"
+    return "open"

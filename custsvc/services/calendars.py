@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 
 from custsvc.context import Context
 from custsvc.domain.calendar import WEEKDAYS, BusinessCalendar, format_hours, parse_hours
+from custsvc.domain.checks import check_key, check_text
 from custsvc.domain.timeparse import zone
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import Calendar, CalendarHoliday
-from custsvc.services.master import check_key, check_text
 
 
 @lru_cache(maxsize=256)

@@ -3,7 +3,7 @@ the numbers, so a rolled-back command leaves no hole and two writers never get t
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from custsvc.context import Context
 from custsvc.errors import CustSvcError
@@ -29,3 +29,18 @@ def take(ctx: Context, name: str, count: int = 1) -> list[str]:
 
 def next_number(ctx: Context, name: str) -> str:
     return take(ctx, name, 1)[0]
+
+
+def peek(ctx: Context, name: str, count: int = 1) -> list[str]:
+    """The ``count`` numbers ``take`` would reserve now, without reserving them (dry runs)."""
+    if count <= 0:
+        return []
+    row = ctx.execute(
+        select(NumberSequence.next_value, NumberSequence.prefix, NumberSequence.width).where(
+            NumberSequence.name == name
+        )
+    ).one_or_none()
+    if row is None:
+        raise CustSvcError(f"the number sequence {name!r} is missing; run `custsvc db upgrade`")
+    first, prefix, width = row
+    return [f"{prefix}{n:0{width}d}" for n in range(first, first + count)]

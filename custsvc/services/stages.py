@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from custsvc.context import Context
+from custsvc.domain.checks import check_key, check_text
 from custsvc.domain.defaults import STAGE_FLAGS
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import OrderStageLog, ReasonCode, ServiceOrder, Stage
-from custsvc.services.master import check_key, check_text
 
 
 def get(ctx: Context, stage: str) -> Stage:
@@ -125,9 +125,7 @@ def remove(ctx: Context, stage: str) -> dict[str, Any]:
     row = get(ctx, stage)
     if ctx.execute(select(Stage.stage).where(Stage.parent == stage)).first():
         raise RuleViolation("stage-without-children", f"stage {stage!r} has child stages; remove them first")
-    used = ctx.execute(
-        select(func.count()).select_from(ServiceOrder).where(ServiceOrder.stage == stage)
-    ).scalar_one()
+    used = ctx.execute(select(func.count()).select_from(ServiceOrder).where(ServiceOrder.stage == stage)).scalar_one()
     logged = ctx.execute(
         select(func.count())
         .select_from(OrderStageLog)
@@ -185,9 +183,7 @@ def reasons(ctx: Context) -> list[dict[str, Any]]:
 
 def remove_reason(ctx: Context, code: str) -> dict[str, Any]:
     row = reason(ctx, code)
-    used = ctx.execute(
-        select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)
-    ).scalar_one()
+    used = ctx.execute(select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)).scalar_one()
     if used:
         raise RuleViolation("reason-unused", f"reason code {code!r} is used in {used} stage change(s)")
     out = reason_record(row)

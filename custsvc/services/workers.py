@@ -8,9 +8,25 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select
 
 from custsvc.context import Context
-from custsvc.errors import CustSvcError
-from custsvc.models import Worker, WorkerSkill
+from custsvc.domain.checks import check_tag
+from custsvc.errors import CustSvcError, NotFound, RuleViolation
+from custsvc.models import Worker, WorkerRole, WorkerSkill
 from custsvc.services import master
+
+
+def is_technician(ctx: Context, worker: str) -> bool:
+    query = select(WorkerRole.worker).where(WorkerRole.worker == worker, WorkerRole.role == "technician")
+    return ctx.execute(query).first() is not None
+
+
+def require_technician(ctx: Context, worker: str) -> Worker:
+    """The worker, who must exist and hold the technician role (preferred technicians, dispatch)."""
+    row = ctx.get(Worker, worker)
+    if row is None:
+        raise NotFound("worker", worker, "technician")
+    if not is_technician(ctx, worker):
+        raise RuleViolation("technician-role", f"worker {worker!r} does not have the technician role")
+    return row
 
 
 def check_actor(ctx: Context, actor: str) -> None:
@@ -23,8 +39,8 @@ def check_actor(ctx: Context, actor: str) -> None:
 
 def change_skills(ctx: Context, worker: str, add: Sequence[str], remove: Sequence[str]) -> None:
     master.get_obj(ctx, "worker", worker)
-    adding = [master.check_tag(s, "skill") for s in add]
-    removing = [master.check_tag(s, "skill") for s in remove]
+    adding = [check_tag(s, "skill") for s in add]
+    removing = [check_tag(s, "skill") for s in remove]
     if removing:
         ctx.execute(delete(WorkerSkill).where(WorkerSkill.worker == worker, WorkerSkill.skill.in_(removing)))
     have = set(ctx.execute(select(WorkerSkill.skill).where(WorkerSkill.worker == worker)).scalars())
@@ -43,9 +59,5 @@ def update_worker(
         change_skills(ctx, worker, add_skills, remove_skills)
         from sqlalchemy import update
 
-        ctx.execute(
-            update(Worker)
-            .where(Worker.worker == worker)
-            .values(updated_at=ctx.now, updated_by=ctx.actor)
-        )
+        ctx.execute(update(Worker).where(Worker.worker == worker).values(updated_at=ctx.now, updated_by=ctx.actor))
     return master.show(ctx, "worker", worker)

@@ -1,0 +1,75 @@
+"""Checks of single values typed by users or read from import files: each returns the clean value
+or raises ``InvalidInput`` naming the field and the value. Pure: no database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from custsvc.domain.money import parse_money, parse_quantity
+from custsvc.domain.timeparse import zone
+from custsvc.errors import InvalidInput
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,63}")
+TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,39}")
+EMAIL_PATTERN = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+ROLES = ("technician", "dispatcher", "manager")
+
+
+def check_key(value: Any, name: str) -> str:
+    text = str(value).strip()
+    if not KEY_PATTERN.fullmatch(text):
+        raise InvalidInput(
+            name, value, "use 1-64 letters, digits and . _ - : / @ + (starting with a letter or digit), no spaces"
+        )
+    return text
+
+
+def check_tag(value: Any, name: str) -> str:
+    text = str(value).strip().lower()
+    if not TAG_PATTERN.fullmatch(text):
+        raise InvalidInput(name, value, "use 1-40 lower-case letters, digits and . _ - / +, no spaces or commas")
+    return text
+
+
+def check_text(value: Any, name: str) -> str:
+    text = str(value).strip()
+    if len(text) > 500:
+        raise InvalidInput(name, value[:40] + "...", "at most 500 characters")
+    if any(ch in text for ch in "\r\n\x00"):
+        raise InvalidInput(name, value, "must be one line")
+    return text
+
+
+def check_email(value: Any, name: str) -> str:
+    text = str(value).strip()
+    if not EMAIL_PATTERN.fullmatch(text):
+        raise InvalidInput(name, value, "expected an e-mail address such as service@example.com")
+    return text
+
+
+def check_zone(value: Any, name: str) -> str:
+    text = str(value).strip()
+    zone(text, name)
+    return text
+
+
+def check_role(value: Any, name: str) -> str:
+    text = str(value).strip().lower()
+    if text not in ROLES:
+        raise InvalidInput(name, value, "expected one of " + ", ".join(ROLES))
+    return text
+
+
+CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "key": check_key,
+    "ref": check_key,
+    "tag": check_tag,
+    "text": check_text,
+    "email": check_email,
+    "zone": check_zone,
+    "role": check_role,
+    "money": lambda v, n: parse_money(v, n),
+    "qty": lambda v, n: parse_quantity(v, n),
+}

@@ -1,0 +1,367 @@
+"""Service agreements: the header (customer, validity, technician, combine rule, SLA), recurring lines,
+copies and templates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from custsvc.context import Context
+from custsvc.domain import orders as rules
+from custsvc.domain.checks import check_key, check_tag, check_text
+from custsvc.domain.money import parse_money, parse_quantity
+from custsvc.domain.recurrence import (
+    Window,
+    parse_every,
+    parse_rrule,
+    parse_window,
+)
+from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
+from custsvc.models import (
+    Agreement,
+    AgreementLine,
+    Customer,
+    Item,
+    ServiceObject,
+    ServiceTask,
+    Worker,
+)
+
+
+def get(ctx: Context, agreement: str, *, lock: bool = False) -> Agreement:
+    query = select(Agreement).where(Agreement.agreement == agreement)
+    if lock:
+        query = query.with_for_update()
+    row = ctx.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound("agreement", agreement)
+    return row
+
+
+def status(agreement: Agreement, today: date) -> str:
+    if agreement.template:
+        return "template"
+    if agreement.suspended:
+        return "suspended"
+    if agreement.end is not None and agreement.end < today:
+        return "expired"
+    if agreement.start > today:
+        return "future"
+    return "active"
+
+
+def _slas(ctx: Context) -> dict[str, str]:
+    """Each agreement's SLA (``sla apply --agreement``)."""
+    from custsvc.models import SlaAssignment
+
+    return dict(
+        ctx.execute(select(SlaAssignment.key, SlaAssignment.sla).where(SlaAssignment.scope == "agreement")).all()
+    )
+
+
+def record(
+    ctx: Context, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None
+) -> dict[str, Any]:
+    sla = (slas if slas is not None else _slas(ctx)).get(agreement.agreement)
+    return {
+        "agreement": agreement.agreement,
+        "customer": agreement.customer,
+        "group": agreement.agreement_group,
+        "description": agreement.description,
+        "start": agreement.start,
+        "end": agreement.end,
+        "technician": agreement.technician,
+        "combine": agreement.combine,
+        "sla": sla,
+        "status": status(agreement, ctx.today),
+        "suspended": agreement.suspended,
+        "template": agreement.template,
+        "lines": lines,
+        "created_at": agreement.created_at,
+        "created_by": agreement.created_by,
+        "updated_at": agreement.updated_at,
+        "updated_by": agreement.updated_by,
+    }
+
+
+def line_record(line: AgreementLine) -> dict[str, Any]:
+    every = f"{line.every_count} {line.every_unit}{'s' if line.every_count != 1 else ''}" if line.every_count else None
+    window = None
+    if line.window_kind:
+        window = str(Window(line.window_kind, line.window_days or 0))
+    return {
+        "agreement": line.agreement,
+        "line": line.line_no,
+        "type": line.type,
+        "description": line.description,
+        "object": line.object,
+        "task": line.task,
+        "worker": line.worker,
+        "item": line.item,
+        "quantity": line.quantity,
+        "price": line.price,
+        "every": every,
+        "rrule": line.rrule,
+        "schedule": every and f"every {every}" or (f"RRULE {line.rrule}" if line.rrule else "once"),
+        "window": window,
+        "start": line.start,
+        "end": line.end,
+        "stopped": line.stopped,
+        "created_at": line.created_at,
+        "created_by": line.created_by,
+    }
+
+
+def create(
+    ctx: Context,
+    agreement: str,
+    *,
+    customer: str,
+    start: str,
+    end: str | None = None,
+    group: str | None = None,
+    technician: str | None = None,
+    combine_rule: str = "agreement",
+    description: str | None = None,
+    template: bool = False,
+    sla: str | None = None,
+) -> dict[str, Any]:
+    key = check_key(agreement, "agreement")
+    if ctx.get(Agreement, key) is not None:
+        raise Duplicate("agreement", key)
+    if ctx.get(Customer, customer) is None:
+        raise NotFound("customer", customer)
+    if technician and ctx.get(Worker, technician) is None:
+        raise NotFound("worker", technician, "technician")
+    rule = combine_rule.strip().lower()
+    if rule not in rules.COMBINE_RULES:
+        raise InvalidInput("combine", combine_rule, "expected agreement, task, worker or object")
+    first = ctx.day(start, "start")
+    last = ctx.day(end, "end") if end else None
+    if last is not None and last < first:
+        raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
+    row = Agreement(
+        agreement=key,
+        customer=customer,
+        agreement_group=check_tag(group, "group") if group else None,
+        description=check_text(description, "description") if description else None,
+        start=first,
+        end=last,
+        technician=technician or None,
+        combine=rule,
+        template=template,
+        created_at=ctx.now,
+        created_by=ctx.actor,
+    )
+    ctx.add(row)
+    ctx.flush()
+    if sla:
+        from custsvc.services import sla as slas
+
+        slas.apply(ctx, sla, "agreement", key)
+    return show(ctx, key)
+
+
+def _lines(ctx: Context, agreement: str) -> list[AgreementLine]:
+    return list(
+        ctx.execute(
+            select(AgreementLine).where(AgreementLine.agreement == agreement).order_by(AgreementLine.line_no)
+        ).scalars()
+    )
+
+
+def show(ctx: Context, agreement: str) -> dict[str, Any]:
+    row = get(ctx, agreement)
+    lines = _lines(ctx, agreement)
+    out = record(ctx, row, len(lines))
+    out["line_items"] = [line_record(line) for line in lines]
+    return out
+
+
+def list_agreements(
+    ctx: Context, *, customer: str | None = None, status_filter: str | None = None, group: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(Agreement).order_by(Agreement.agreement)
+    if customer:
+        query = query.where(Agreement.customer == customer)
+    if group:
+        query = query.where(Agreement.agreement_group == group.lower())
+    counts = dict(ctx.execute(select(AgreementLine.agreement, func.count()).group_by(AgreementLine.agreement)).all())
+    slas = _slas(ctx)
+    rows = [record(ctx, a, counts.get(a.agreement, 0), slas) for a in ctx.execute(query).scalars()]
+    if status_filter:
+        rows = [r for r in rows if r["status"] == status_filter]
+    return rows
+
+
+def set_suspended(ctx: Context, agreement: str, suspended: bool) -> dict[str, Any]:
+    row = get(ctx, agreement, lock=True)
+    if row.template:
+        raise RuleViolation("templates-make-no-orders", f"{agreement} is a template; templates are never active")
+    row.suspended = suspended
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return show(ctx, agreement)
+
+
+def copy(
+    ctx: Context,
+    source: str,
+    new: str,
+    *,
+    as_template: bool = False,
+    customer: str | None = None,
+    start: str | None = None,
+) -> dict[str, Any]:
+    """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse)."""
+    src = get(ctx, source)
+    target_customer = customer or src.customer
+    new_start = ctx.day(start, "start") if start else src.start
+    shift = new_start - src.start
+    created = create(
+        ctx,
+        new,
+        customer=target_customer,
+        start=new_start.isoformat(),
+        end=(src.end + shift).isoformat() if src.end else None,
+        group=src.agreement_group,
+        technician=src.technician,
+        combine_rule=src.combine,
+        description=src.description,
+        template=as_template,
+        sla=record(ctx, src)["sla"],
+    )
+    warnings: list[str] = []
+    rows = []
+    for line in _lines(ctx, source):
+        obj = line.object
+        if obj and target_customer != src.customer:
+            warnings.append(f"line {line.line_no}: object {obj} belongs to {src.customer}; left empty on {new}")
+            obj = None
+        rows.append(
+            {
+                "agreement": created["agreement"],
+                "line_no": line.line_no,
+                "type": line.type,
+                "object": obj,
+                "task": line.task,
+                "worker": line.worker,
+                "item": line.item,
+                "quantity": line.quantity,
+                "price": line.price,
+                "description": line.description,
+                "every_count": line.every_count,
+                "every_unit": line.every_unit,
+                "rrule": line.rrule,
+                "window_kind": line.window_kind,
+                "window_days": line.window_days,
+                "start": line.start + shift,
+                "end": line.end + shift if line.end else None,
+                "stopped": line.stopped,
+                "created_at": ctx.now,
+                "created_by": ctx.actor,
+            }
+        )
+    if rows:
+        ctx.execute(insert(AgreementLine), rows)
+        ctx.flush()
+    out = show(ctx, created["agreement"])
+    out["warnings"] = warnings
+    return out
+
+
+def add_line(
+    ctx: Context,
+    agreement: str,
+    *,
+    type: str,
+    start: str,
+    end: str | None = None,
+    obj: str | None = None,
+    task: str | None = None,
+    worker: str | None = None,
+    item: str | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
+    every: str | None = None,
+    rrule: str | None = None,
+    window: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    agr = get(ctx, agreement, lock=True)
+    kind = type.strip().lower()
+    if kind not in rules.LINE_TYPES:
+        raise InvalidInput("type", type, "expected hour, expense, item or fee")
+    if every and rrule:
+        raise InvalidInput("rrule", rrule, "give either --every or --rrule, not both")
+    interval = parse_every(every, "every") if every else None
+    rule = parse_rrule(rrule, "rrule") if rrule else None
+    win = parse_window(window, "window") if window else None
+    first = ctx.day(start, "start")
+    last = ctx.day(end, "end") if end else None
+    if last is not None and last < first:
+        raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
+    if agr.end is not None and first > agr.end:
+        raise InvalidInput("start", start, f"is after the agreement's end {agr.end.isoformat()}")
+    if obj:
+        row = ctx.get(ServiceObject, obj)
+        if row is None:
+            raise NotFound("service object", obj)
+        if row.customer != agr.customer:
+            raise RuleViolation(
+                "object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {agr.customer}"
+            )
+    if task and ctx.get(ServiceTask, task) is None:
+        raise NotFound("service task", task)
+    if worker and ctx.get(Worker, worker) is None:
+        raise NotFound("worker", worker)
+    item_row = ctx.get(Item, item) if item else None
+    if item and item_row is None:
+        raise NotFound("item", item)
+    if kind == "item" and not item:
+        raise InvalidInput("item", "", "an item line needs --item")
+    if price is None and item is None and task is None:
+        raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
+    line_no = (
+        ctx.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar() or 0
+    ) + 1
+    line = AgreementLine(
+        agreement=agreement,
+        line_no=line_no,
+        type=kind,
+        object=obj,
+        task=task,
+        worker=worker,
+        item=item,
+        quantity=parse_quantity(quantity, "qty", allow_zero=False) if quantity is not None else None,
+        price=parse_money(price, "price") if price is not None else None,
+        description=check_text(description, "description") if description else None,
+        every_count=interval.count if interval else None,
+        every_unit=interval.unit if interval else None,
+        rrule=rule,
+        window_kind=win.kind if win else None,
+        window_days=win.days if win and win.kind == "days" else None,
+        start=first,
+        end=last,
+        created_at=ctx.now,
+        created_by=ctx.actor,
+    )
+    ctx.add(line)
+    agr.updated_at, agr.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return line_record(line)
+
+
+def stop_line(ctx: Context, agreement: str, line_no: int) -> dict[str, Any]:
+    get(ctx, agreement, lock=True)
+    line = ctx.execute(
+        select(AgreementLine).where(AgreementLine.agreement == agreement, AgreementLine.line_no == line_no)
+    ).scalar_one_or_none()
+    if line is None:
+        raise NotFound("agreement line", f"{agreement}/{line_no}")
+    line.stopped = True
+    line.updated_at, line.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return line_record(line)

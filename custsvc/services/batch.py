@@ -1,0 +1,32 @@
+"""Long key lists in bounded statements: ``IN (...)`` lists of at most 900 keys, well below
+SQLite's and PostgreSQL's limits, so a command over 100,000 rows needs no statement per row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+IN_CHUNK = 900
+
+
+def chunks(keys: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """The distinct keys, in their first order, ``size`` at a time."""
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
+
+
+def select_in(ctx: Any, query: Any, column: Any, keys: Sequence[Any] | Iterable[Any]) -> Iterator[Any]:
+    """The rows of ``query`` whose ``column`` is one of ``keys``: one statement per 900 keys."""
+    for chunk in chunks(keys):
+        yield from ctx.execute(query.where(column.in_(chunk)))
+
+
+def select_for(ctx: Any, query: Any, column: Any, keys: Sequence[Any]) -> Any:
+    """Rows of ``query`` for ``keys``: one ``IN`` query for up to 900 keys, else the whole query in one
+    statement (the caller looks rows up by key and passes over the others). One statement either way."""
+    if len(keys) <= IN_CHUNK:
+        return ctx.execute(query.where(column.in_(list(keys))))
+    return ctx.execute(query)

@@ -1,0 +1,45 @@
+"""Dispatch: technicians' availability (``availability``), what orders need (``needs``), checked
+assignments (``assignment``), the queue, board and schedules (``board``), and suggested plans (``suggest``)."""
+
+from custsvc.services.dispatch.assignment import assign, assignment_record, check, check_move, move, problems, unassign
+from custsvc.services.dispatch.availability import (
+    DEFAULT_HOURS,
+    absence_record,
+    add_absence,
+    list_absences,
+    remove_absence,
+    skills_of,
+    technician,
+    working_calendar,
+)
+from custsvc.services.dispatch.board import PRIORITY_RANK, board, ics, queue, schedule_rows, waiting_orders
+from custsvc.services.dispatch.needs import Needs, needs, needs_of
+from custsvc.services.dispatch.suggest import suggest
+
+__all__ = [
+    "DEFAULT_HOURS",
+    "Needs",
+    "PRIORITY_RANK",
+    "absence_record",
+    "add_absence",
+    "assign",
+    "assignment_record",
+    "board",
+    "check",
+    "check_move",
+    "ics",
+    "list_absences",
+    "move",
+    "needs",
+    "needs_of",
+    "waiting_orders",
+    "problems",
+    "queue",
+    "remove_absence",
+    "schedule_rows",
+    "skills_of",
+    "suggest",
+    "technician",
+    "unassign",
+    "working_calendar",
+]

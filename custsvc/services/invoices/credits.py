@@ -1,0 +1,84 @@
+"""Credit notes: a credit note reverses lines of an invoice (each line at most once), written by the
+one invoice writer; with ``reopen`` the capability each line came from makes it billable again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from custsvc.context import Context
+from custsvc.errors import NotFound, RuleViolation
+from custsvc.models import InvoiceLine
+from custsvc.services.invoices.reading import credited_amounts, get, show
+from custsvc.services.invoices.writer import DraftInvoice, DraftLine, write_one
+
+
+def credit(
+    ctx: Context, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None
+) -> dict[str, Any]:
+    """A credit note reversing lines of an invoice (all that are not yet credited, or the given ones).
+
+    With ``reopen`` what the lines billed becomes billable again (order lines go back to created)."""
+    invoice = get(ctx, number)
+    if invoice.kind != "invoice":
+        raise RuleViolation("credit-invoices-only", f"{number} is a credit note; credit notes are not credited")
+    lines = list(
+        ctx.execute(select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)).scalars()
+    )
+    by_no = {line.line_no: line for line in lines}
+    for n in line_nos:
+        if n not in by_no:
+            raise NotFound("invoice line", f"{number}/{n}")
+    chosen = [by_no[n] for n in dict.fromkeys(line_nos)] if line_nos else lines
+    credited = credited_amounts(ctx, [line.id for line in chosen])
+    new_lines = []
+    for line in chosen:
+        remaining = line.amount - credited.get(line.id, Decimal("0.00"))
+        if remaining == 0:
+            if line_nos:
+                raise RuleViolation("credit-once", f"line {line.line_no} of {number} is already credited")
+            continue
+        whole = remaining == line.amount
+        new_lines.append(
+            DraftLine(
+                description=f"Credit: {line.description}",
+                quantity=-line.quantity if whole else Decimal(-1),
+                unit_price=line.unit_price if whole else remaining,
+                amount=-remaining,
+                source_type=line.source_type,
+                source=line.source,
+                order_line_id=line.order_line_id,
+                credited_line_id=line.id,
+                subscription=line.subscription,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
+        )
+    if not new_lines:
+        raise RuleViolation("credit-once", f"every line of {number} is already credited")
+    draft = DraftInvoice(
+        customer=invoice.customer,
+        currency=invoice.currency,
+        kind="credit",
+        credits=number,
+        note=note or f"Credit note for {number}",
+        lines=new_lines,
+    )
+    credit_note = write_one(ctx, draft)
+    if reopen:
+        reopen_sources(ctx, [line for line in chosen if line.id in {n.credited_line_id for n in new_lines}])
+    return show(ctx, credit_note)
+
+
+def reopen_sources(ctx: Context, lines: Sequence[InvoiceLine]) -> None:
+    """Make what credited lines billed billable again, by the capability each line came from
+    (order lines go back to open, subscription periods can be invoiced again ...)."""
+    by_kind: dict[str, list[InvoiceLine]] = {}
+    for line in lines:
+        by_kind.setdefault(line.source_type, []).append(line)
+    for kind, group in by_kind.items():
+        ctx.bus.reopen(ctx, kind, group)
+    ctx.flush()

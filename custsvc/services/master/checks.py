@@ -1,0 +1,125 @@
+"""Checking master-data rows: every field of a row, references to other records, and rules across
+fields or rows (a serial number is unique per item)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from custsvc.context import Context
+from custsvc.domain.checks import CHECKS
+from custsvc.errors import Duplicate, InvalidInput
+from custsvc.models import (
+    AUDIT_FIELDS,
+    ServiceObject,
+)
+from custsvc.services.batch import select_in
+from custsvc.services.master.kinds import KINDS, Kind, label
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def split_values(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, (list, tuple, set)):
+        return list(value)
+    return [value]
+
+
+def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Check the given fields.  ``partial`` (an update): absent fields stay as they are, and a
+    blank value clears an optional field.  Raises the first problem as ``InvalidInput``."""
+    unknown = [k for k in raw if k not in kind.field_names and k not in AUDIT_FIELDS]
+    if unknown:
+        raise InvalidInput("field", unknown[0], f"{label(kind.name)} fields are " + ", ".join(kind.field_names))
+    clean: dict[str, Any] = {}
+    for spec in kind.specs:
+        if spec.name not in raw:
+            if partial:
+                continue
+            if spec.required:
+                raise InvalidInput(spec.shown, "", "is required")
+            clean[spec.name] = [] if spec.many else spec.default
+            continue
+        value = raw[spec.name]
+        check = CHECKS[spec.check]
+        if spec.many:
+            values = []
+            for part in split_values(value):
+                checked = check(part, spec.shown)
+                if checked not in values:
+                    values.append(checked)
+            if spec.required and not values:
+                raise InvalidInput(spec.shown, "", "give at least one")
+            clean[spec.name] = values
+        elif blank(value):
+            if spec.required:
+                raise InvalidInput(spec.shown, "" if value is None else value, "is required")
+            clean[spec.name] = spec.default if not partial else None
+        else:
+            clean[spec.name] = check(value, spec.shown)
+    return clean
+
+
+def existing_keys(ctx: Context, kind: Kind, keys: Iterable[str]) -> set[str]:
+    column = kind.column(kind.key)
+    return {key for (key,) in select_in(ctx, select(column), column, sorted(set(keys)))}
+
+
+def missing_references(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """For each ref field, the referenced keys that do not exist."""
+    missing: dict[tuple[str, str], set[str]] = {}
+    for spec in kind.specs:
+        if spec.check != "ref" or spec.ref is None:
+            continue
+        wanted = {r[spec.name] for r in rows if r.get(spec.name)}
+        if not wanted:
+            continue
+        found = existing_keys(ctx, KINDS[spec.ref], wanted)
+        missing[(spec.name, spec.ref)] = wanted - found
+    return missing
+
+
+def check_rules(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rules across fields or rows that single-value checks cannot see."""
+    if kind.name == "object":
+        _check_unique_serials(ctx, rows)
+
+
+def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A serial number is unique per item (objects without an item are not compared)."""
+    claimed: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row.get("item") and row.get("serial"):
+            pair = (row["item"], row["serial"])
+            if pair in claimed and claimed[pair] != row["object"]:
+                raise Duplicate(
+                    "serial number", f"{pair[0]}/{pair[1]}", f"is given to both {claimed[pair]} and {row['object']}"
+                )
+            claimed[pair] = row["object"]
+    items = sorted({item for item, _serial in claimed})
+    query = select(ServiceObject.item, ServiceObject.serial, ServiceObject.object).where(
+        ServiceObject.serial.is_not(None)
+    )
+    for item, serial, owner in select_in(ctx, query, ServiceObject.item, items):
+        holder = claimed.get((item, serial))
+        if holder is not None and holder != owner:
+            raise Duplicate("serial number", f"{item}/{serial}", f"already belongs to {owner}")
+
+
+def merged(ctx: Context, kind: Kind, clean: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An update's values laid over the stored record, for rules that look at several fields."""
+    if kind.name != "object" or all(n in clean for n in kind.field_names):
+        return clean
+    stored = ctx.get(kind.model, clean[kind.key])
+    if stored is None:
+        return clean
+    base = {s.name: getattr(stored, s.attribute) for s in kind.specs if not s.many}
+    return {**base, **clean}

@@ -1,0 +1,254 @@
+"""Subscription groups (the billing policy) and subscriptions: add, show, list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from custsvc.context import Context
+from custsvc.domain.checks import check_key, check_text
+from custsvc.domain.money import parse_money, parse_quantity
+from custsvc.domain.periods import (
+    ALIGNS,
+    PRORATIONS,
+    UNITS,
+    Policy,
+    in_force,
+)
+from custsvc.errors import Duplicate, InvalidInput, NotFound
+from custsvc.models import (
+    Customer,
+    Subscription,
+    SubscriptionGroup,
+    SubscriptionIndex,
+    SubscriptionPrice,
+    SubscriptionReduction,
+)
+from custsvc.services import settings
+
+ONE_DAY = timedelta(days=1)
+
+
+def choice(value: str | None, allowed: Sequence[str], field_name: str) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text not in allowed:
+        raise InvalidInput(field_name, value, "expected " + ", ".join(allowed))
+    return text
+
+
+def policy_of(group: SubscriptionGroup) -> Policy:
+    return Policy(group.period, group.every, group.align, group.proration, group.accrue)
+
+
+def group_record(row: SubscriptionGroup, count: int | None = None) -> dict[str, Any]:
+    return {
+        "group": row.group,
+        "period": row.period,
+        "every": row.every,
+        "align": row.align,
+        "proration": row.proration,
+        "accrue": row.accrue,
+        "description": row.description,
+        "subscriptions": count,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+    }
+
+
+def add_group(
+    ctx: Context,
+    group: str,
+    *,
+    period: str,
+    every: int = 1,
+    align: str = "anniversary",
+    proration: str = "daily",
+    accrue: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    key = check_key(group, "group")
+    if ctx.get(SubscriptionGroup, key) is not None:
+        raise Duplicate("subscription group", key)
+    unit = choice(period, UNITS, "period")
+    accrual = choice(accrue, UNITS, "accrue")
+    if every < 1 or every > 100:
+        raise InvalidInput("every", str(every), "expected 1 to 100")
+    if accrual is not None and UNITS.index(accrual) > UNITS.index(unit):  # type: ignore[arg-type]
+        raise InvalidInput("accrue", accrue, f"an accrual period is no longer than the invoicing period ({unit})")
+    row = SubscriptionGroup(
+        group=key,
+        period=unit,
+        every=every,
+        align=choice(align, ALIGNS, "align"),
+        proration=choice(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
+        accrue=accrual,
+        description=check_text(description, "description") if description else None,
+        created_at=ctx.now,
+        created_by=ctx.actor,
+    )
+    ctx.add(row)
+    ctx.flush()
+    return group_record(row, 0)
+
+
+def get_group(ctx: Context, group: str) -> SubscriptionGroup:
+    row = ctx.get(SubscriptionGroup, group)
+    if row is None:
+        raise NotFound("subscription group", group)
+    return row
+
+
+def list_groups(ctx: Context) -> list[dict[str, Any]]:
+    counts = dict(ctx.execute(select(Subscription.group, func.count()).group_by(Subscription.group)).all())
+    return [
+        group_record(r, counts.get(r.group, 0))
+        for r in ctx.execute(select(SubscriptionGroup).order_by(SubscriptionGroup.group)).scalars()
+    ]
+
+
+def get(ctx: Context, subscription: str) -> Subscription:
+    row = ctx.get(Subscription, subscription)
+    if row is None:
+        raise NotFound("subscription", subscription)
+    return row
+
+
+def last_day(row: Subscription) -> date | None:
+    """The last day the subscription runs: its end or its cancellation, whichever is first."""
+    days = [d for d in (row.end, row.canceled_on) if d is not None]
+    return min(days) if days else None
+
+
+def history(ctx: Context, model: Any, subscription: str, column: str) -> list[tuple[date, Decimal]]:
+    rows = ctx.execute(
+        select(model.valid_from, getattr(model, column))
+        .where(model.subscription == subscription)
+        .order_by(model.valid_from)
+    )
+    return [(a, b) for a, b in rows]
+
+
+def status(row: Subscription, today: date) -> str:
+    end = last_day(row)
+    if row.canceled_on is not None and row.canceled_on < today:
+        return "canceled"
+    if end is not None and end < today:
+        return "ended"
+    if row.start > today:
+        return "future"
+    return "active"
+
+
+def record(ctx: Context, row: Subscription) -> dict[str, Any]:
+    today = ctx.today
+    prices = history(ctx, SubscriptionPrice, row.subscription, "fee")
+    indexes = history(ctx, SubscriptionIndex, row.subscription, "index")
+    return {
+        "subscription": row.subscription,
+        "customer": row.customer,
+        "group": row.group,
+        "fee": in_force(prices, max(today, row.start)) or (prices[0][1] if prices else None),
+        "currency": row.currency,
+        "index": in_force(indexes, max(today, row.start)) or Decimal(100),
+        "start": row.start,
+        "end": row.end,
+        "canceled_on": row.canceled_on,
+        "status": status(row, today),
+        "billed_through": row.billed_through,
+        "description": row.description,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+    }
+
+
+def create(
+    ctx: Context,
+    subscription: str,
+    *,
+    customer: str,
+    group: str,
+    fee: str,
+    start: date,
+    currency: str | None = None,
+    end: date | None = None,
+    index: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    key = check_key(subscription, "subscription")
+    if ctx.get(Subscription, key) is not None:
+        raise Duplicate("subscription", key)
+    if ctx.get(Customer, customer) is None:
+        raise NotFound("customer", customer)
+    get_group(ctx, group)
+    amount = parse_money(fee, "fee")
+    code = settings.KEYS["currency"][1](currency) if currency else settings.currency(ctx)
+    if end is not None and end < start:
+        raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
+    value = index_value(index) if index is not None else Decimal(100)
+    now, actor = ctx.now, ctx.actor
+    ctx.add(
+        Subscription(
+            subscription=key,
+            customer=customer,
+            group=group,
+            currency=code,
+            start=start,
+            end=end,
+            description=check_text(description, "description") if description else None,
+            created_at=now,
+            created_by=actor,
+        )
+    )
+    ctx.flush()
+    ctx.add(SubscriptionPrice(subscription=key, valid_from=start, fee=amount, created_at=now, created_by=actor))
+    ctx.add(SubscriptionIndex(subscription=key, valid_from=start, index=value, created_at=now, created_by=actor))
+    ctx.flush()
+    return show(ctx, key)
+
+
+def index_value(text: Any) -> Decimal:
+    value = parse_quantity(text, "index", allow_zero=False)
+    if value > 10000:
+        raise InvalidInput("index", str(text), "expected an index such as 100 or 103.5")
+    return value
+
+
+def show(ctx: Context, subscription: str) -> dict[str, Any]:
+    row = get(ctx, subscription)
+    out = record(ctx, row)
+    out["prices"] = [{"from": a, "fee": b} for a, b in history(ctx, SubscriptionPrice, subscription, "fee")]
+    out["indexes"] = [{"from": a, "index": b} for a, b in history(ctx, SubscriptionIndex, subscription, "index")]
+    out["reductions"] = [
+        {"id": r.id, "from": r.first_day, "to": r.last_day, "reason": r.reason}
+        for r in ctx.execute(
+            select(SubscriptionReduction)
+            .where(SubscriptionReduction.subscription == subscription)
+            .order_by(SubscriptionReduction.first_day)
+        ).scalars()
+    ]
+    return out
+
+
+def list_subscriptions(
+    ctx: Context, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(Subscription).order_by(Subscription.subscription)
+    if customer:
+        query = query.where(Subscription.customer == customer)
+    if group:
+        query = query.where(Subscription.group == group)
+    rows = [record(ctx, r) for r in ctx.execute(query).scalars()]
+    return [r for r in rows if status_filter is None or r["status"] == status_filter]
+
+
+def touch(ctx: Context, row: Subscription) -> None:
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()

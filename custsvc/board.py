@@ -209,6 +209,17 @@ def _lane_cells(
 ) -> list[_Cell]:
     """The time area of one lane: shading first, then the bars in order of start."""
     row = [_Cell() for _ in range(cells)]
+    _shade(row, lane, day_start, day_end, position)
+    _draw_bars(row, _bar_cells(lane, day_start, day_end, cells, position))
+    return row
+
+
+def _shade(
+    row: list[_Cell], lane: Lane, day_start: datetime, day_end: datetime, position: Callable[[datetime], int]
+) -> None:
+    """Fill the cells of the lane's closed, absent and other shaded times that fall in the day.
+
+    Closed time is drawn first and absences over it, so the more specific kind shows."""
     order = {"closed": 0, "absence": 1}
     for start, end, kind in sorted(lane.shaded, key=lambda s: order.get(s[2], 2)):
         if end <= day_start or start >= day_end:
@@ -217,22 +228,33 @@ def _lane_cells(
         for i in range(position(start), position(end)):
             row[i] = _Cell(char, style)
 
+
+def _bar_cells(
+    lane: Lane, day_start: datetime, day_end: datetime, cells: int, position: Callable[[datetime], int]
+) -> list[tuple[Bar, int, int]]:
+    """The lane's bars that show in the day, each with its first cell and the cell after its last.
+
+    Bars come by start; of two with the same start the longer comes first, so the shorter shows
+    inside it.  A bar starting in the same cell as an earlier one moves on a cell, so both starts show."""
     placed: list[tuple[Bar, int, int]] = []
     taken: set[int] = set()
-    # By start; of two with the same start the longer comes first, so the shorter shows inside it.
     for bar in sorted(lane.bars, key=lambda b: (b.start, b.start - b.end)):
         if bar.start >= day_end or bar.end < day_start or (bar.end == day_start and bar.start < bar.end):
             continue
         first = min(position(bar.start), cells - 1)
-        # A bar starting in the same cell as an earlier one moves on a cell, so both starts show.
         while first in taken and first + 1 < cells:
             first += 1
         taken.add(first)
         placed.append((bar, first, max(position(bar.end), first + 1)))
+    return placed
 
+
+def _draw_bars(row: list[_Cell], placed: list[tuple[Bar, int, int]]) -> None:
+    """Draw the placed bars over the row in order: the label first, then fill to the bar's end.
+
+    The label gets the cells up to the next bar's start; a later bar draws over the rest, and what
+    shows again after it is fill, not the middle of this bar's label."""
     for index, (bar, first, last) in enumerate(placed):
-        # The label gets the cells up to the next bar's start; a later bar draws over the rest,
-        # and what shows again after it is fill, not the middle of this bar's label.
         free = min([last, *(later for _bar, later, _last in placed[index + 1 :] if later > first)])
         text = bar_text(bar.label, free - first, bar.at_risk)
         back, fore = PRIORITY_COLORS.get(bar.priority, PRIORITY_COLORS["normal"])
@@ -242,7 +264,6 @@ def _lane_cells(
                 row[i] = _Cell(text[offset], f"{'bold ' if bold else ''}{fore} on {back}")
             else:
                 row[i] = _Cell(BAR_FILL, f"{back} on {back}")
-    return row
 
 
 def _axis(day_start: datetime, day_end: datetime, tz: tzinfo, cells: int, position: Callable[[datetime], int]) -> str:

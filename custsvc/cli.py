@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from custsvc import __version__, state
+from custsvc.commands import GROUPS
 from custsvc.commands._common import Format
 from custsvc.errors import EXIT_CONFLICT, EXIT_DOMAIN, EXIT_USAGE, CustSvcError
 
@@ -49,8 +50,6 @@ def exit_code_for(exc: BaseException) -> int:
     _report(f"unexpected {type(exc).__name__}: {exc} (set CUSTSVC_DEBUG=1 for the traceback)")
     return EXIT_DOMAIN
 
-
-from custsvc.commands import GROUPS
 
 _GROUPS = {name: (module, panel, text) for name, module, panel, text in GROUPS}
 _loaded: dict[str, Any] = {}
@@ -189,6 +188,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
+_DB_HELP = (
+    "Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder."
+)
+_NOW_HELP = (
+    "Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); "
+    "a time without offset is in the shop's zone."
+)
+
 
 @app.callback()
 def root(
@@ -197,7 +204,7 @@ def root(
         typer.Option(
             "--db",
             envvar="CUSTSVC_DB",
-            help="Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder.",
+            help=_DB_HELP,
         ),
     ] = None,
     fmt: Annotated[
@@ -215,7 +222,7 @@ def root(
         typer.Option(
             "--now",
             envvar="CUSTSVC_NOW",
-            help="Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); a time without offset is in the shop's zone.",
+            help=_NOW_HELP,
         ),
     ] = None,
     actor: Annotated[

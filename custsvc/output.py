@@ -313,29 +313,42 @@ def emit_record(
         return
     pairs = [(k.replace("_", " "), v) for k, v in flat.items()]
     if kind == "table":
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=title, box=box.SIMPLE, show_header=False, title_justify="left")
-        table.add_column("field", style="bold")
-        table.add_column("value", overflow="fold")
-        for (name, value), key in zip(pairs, flat.keys(), strict=True):
-            text = text_value(value)
-            style = VALUE_STYLES.get(text) if key in STYLED_KEYS else None
-            table.add_row(name, Text(text, style=style or ""))
-        console().print(table)
+        _record_table(pairs, list(flat.keys()), title)
     else:
-        from tabulate import tabulate
+        _record_text(pairs, kind, title)
+    _emit_sections(sections or {}, kind)
 
-        if title and kind == "markdown":
-            echo(f"### {title}\n")
-        tablefmt = "github" if kind == "markdown" else "plain"
-        headers = ["field", "value"] if kind == "markdown" else ()
-        echo(
-            tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True)
-        )
-    for name, (rows, columns) in (sections or {}).items():
+
+def _record_table(pairs: Sequence[tuple[str, Any]], keys: Sequence[str], title: str | None) -> None:
+    """Print a record's fields as a two-column rich table (field, value), styling status-like values."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, box=box.SIMPLE, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for (name, value), key in zip(pairs, keys, strict=True):
+        text = text_value(value)
+        style = VALUE_STYLES.get(text) if key in STYLED_KEYS else None
+        table.add_row(name, Text(text, style=style or ""))
+    console().print(table)
+
+
+def _record_text(pairs: Sequence[tuple[str, Any]], kind: str, title: str | None) -> None:
+    """Print a record's fields as plain text or, for markdown, as a titled field/value table."""
+    from tabulate import tabulate
+
+    if title and kind == "markdown":
+        echo(f"### {title}\n")
+    tablefmt = "github" if kind == "markdown" else "plain"
+    headers = ["field", "value"] if kind == "markdown" else ()
+    echo(tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True))
+
+
+def _emit_sections(sections: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str] | None]], kind: str) -> None:
+    """Print a record's nested lists after it, one block per section, each under its name."""
+    for name, (rows, columns) in sections.items():
         echo()
         if kind != "table" and kind != "markdown":
             echo(f"{name}:")

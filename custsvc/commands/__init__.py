@@ -42,19 +42,22 @@ GROUPS: list[tuple[str, str, str, str]] = [
         "dispatch",
         "dispatch",
         "Dispatch",
-        "Dispatch: teams, assignments checked against calendars, absences and skills, the board, schedules and suggestions.",
+        "Dispatch: teams, assignments checked against calendars, absences and skills, the board, "
+        "schedules and suggestions.",
     ),
     (
         "subscription",
         "subscription",
         "Subscriptions",
-        "Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; reductions, indexation, credits, accruals.",
+        "Service subscriptions: periodic fees invoiced by an idempotent, catch-up, cron-safe run; "
+        "reductions, indexation, credits, accruals.",
     ),
     (
         "sla",
         "sla",
         "Service levels",
-        "Service-level agreements: response and resolution targets in business time, the clock of each order, compliance reports.",
+        "Service-level agreements: response and resolution targets in business time, the clock of each order, "
+        "compliance reports.",
     ),
     (
         "calendar",

@@ -11,9 +11,23 @@ import typer
 from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run
 
 
-def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, example_key: str) -> None:
-    """Register ``show``, ``remove`` and ``import`` for one master-data kind."""
+def add_common_commands(
+    app: typer.Typer, kind: str, label: str, key_help: str, example_key: str, example_new: str, group: str | None = None
+) -> None:
+    """Register ``show``, ``remove`` and ``import`` for one master-data kind.
 
+    ``example_key``: a record of the demo shop, for ``show``; ``example_new``: the arguments of an
+    ``add`` of a new record, which ``remove``'s example then removes; ``group``: the command path
+    when it is not the kind's name (``dispatch team``)."""
+    path = group or kind
+    _add_show(app, kind, label, key_help, f"custsvc {path} show {example_key}")
+    new_key = example_new.split()[0]
+    removal = f"custsvc {path} add {example_new}\nExample: custsvc {path} remove {new_key}"
+    _add_remove(app, kind, label, key_help, removal)
+    _add_import(app, kind, label, f"custsvc {path} import {kind}s.csv --upsert --dry-run")
+
+
+def _add_show(app: typer.Typer, kind: str, label: str, key_help: str, example: str) -> None:
     def show(
         key: Annotated[str, typer.Argument(help=key_help, metavar=kind.upper())],
         fmt: FormatOpt = None,
@@ -24,9 +38,11 @@ def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, 
         record = run(lambda s: master.show(s, kind, key), write=False)
         output.emit_record(record, fmt=fmt_of(fmt), title=f"{label} {key}")
 
-    show.__doc__ = f"Show one {label}.\n\nExample: custsvc {kind} show {example_key}"
+    show.__doc__ = f"Show one {label}.\n\nExample: {example}"
     app.command("show")(show)
 
+
+def _add_remove(app: typer.Typer, kind: str, label: str, key_help: str, example: str) -> None:
     def remove(
         key: Annotated[str, typer.Argument(help=key_help, metavar=kind.upper())],
         fmt: FormatOpt = None,
@@ -40,9 +56,11 @@ def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, 
         else:
             output.message(f"removed {label} {key}")
 
-    remove.__doc__ = f"Remove a {label} that no other record refers to.\n\nExample: custsvc {kind} remove {example_key}"
+    remove.__doc__ = f"Remove a {label} that no other record refers to.\n\nExample: {example}"
     app.command("remove")(remove)
 
+
+def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
     def import_(
         file: Annotated[
             Path, typer.Argument(help="CSV or JSON file in the shape `list --format csv|json` prints; - reads stdin.")
@@ -74,6 +92,6 @@ def add_common_commands(app: typer.Typer, kind: str, label: str, key_help: str, 
 
     import_.__doc__ = (
         f"Import {label}s from CSV or JSON: every row is checked first, then all are written or none.\n\n"
-        f"Errors name the row (1 = first data row). Example: custsvc {kind} import {kind}s.csv --dry-run"
+        f"Errors name the row (1 = first data row).\n\nExample: {example}"
     )
     app.command("import")(import_)

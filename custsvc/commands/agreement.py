@@ -70,7 +70,7 @@ def create(
 ) -> None:
     """Create a service agreement.
 
-    Example: custsvc agreement create AGR-1001 --customer C-1001 --start 2026-01-01 --end 2026-12-31 --combine object
+    Example: custsvc agreement create AGR-3004 --customer C-3004 --start 2026-04-01 --end 2027-03-31 --combine object
     """
     from custsvc.services import agreements
 
@@ -160,7 +160,7 @@ def copy(
 ) -> None:
     """Copy an agreement with its lines, e.g. a template into a customer's agreement.
 
-    Example: custsvc agreement copy TPL-BOILER AGR-2001 --customer C-2001 --start 2026-04-01
+    Example: custsvc agreement copy TPL-BOILER AGR-3001 --customer C-3001 --start 2026-04-01
     """
     from custsvc.services import agreements
 
@@ -211,13 +211,20 @@ def generate(
         else:
             output.echo(counts)
         return
+    _emit_generated(result["orders"], kind, counts)
+
+
+def _emit_generated(orders: list[dict[str, Any]], kind: str, counts: str) -> None:
+    """The generated orders: as JSON, as a CSV row per line, else a row per order and the counts on stderr."""
+    from custsvc import output
+
     if kind == "json":
-        output.emit_json(result["orders"])
+        output.emit_json(orders)
         return
     if kind == "csv":
         rows = [
             {"order": o["order"], "date": o["date"], "existing": o["existing"], **line}
-            for o in result["orders"]
+            for o in orders
             for line in o["lines"]
         ]
         output.emit_rows(rows, fmt=kind)
@@ -231,7 +238,7 @@ def generate(
             "lines": len(o["lines"]),
             "what": ", ".join(dict.fromkeys(line["description"] for line in o["lines"])),
         }
-        for o in result["orders"]
+        for o in orders
     ]
     output.emit_rows(rows, fmt=kind, columns=["order", "date", "agreement", "customer", "lines", "what"])
     output.message(counts)
@@ -269,7 +276,7 @@ def line_add(
     """Add a line to an agreement.
 
     Example: custsvc agreement line add AGR-1001 --type hour --task BOILER-SERVICE --object OBJ-0001 --every "3 months" --start 2026-01-15
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import agreements
 

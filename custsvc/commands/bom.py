@@ -1,4 +1,7 @@
-"""custsvc bom: Bills of materials for service objects, with versions and history. (not in this version yet: the group only has --help)."""
+"""custsvc bom: Bills of materials for service objects, with versions and history.
+
+(not in this version yet: the group only has --help).
+"""
 
 from __future__ import annotations
 

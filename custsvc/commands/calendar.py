@@ -18,7 +18,10 @@ HoursOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--hours",
-        help='Working windows, e.g. "mon-fri 08:00-12:00,13:00-17:00"; repeat for more days ("sat 09:00-13:00"). Up to 24:00.',
+        help=(
+            'Working windows, e.g. "mon-fri 08:00-12:00,13:00-17:00"; '
+            'repeat for more days ("sat 09:00-13:00"). Up to 24:00.'
+        ),
     ),
 ]
 LIST_COLUMNS = [
@@ -30,11 +33,6 @@ LIST_COLUMNS = [
     "explicit_holidays",
     "description",
 ]
-
-
-def _day(s: Any, text: str, field: str) -> Any:
-
-    return s.day(text, field)
 
 
 @app.command("add")
@@ -53,8 +51,8 @@ def add(
 ) -> None:
     """Add a working calendar.
 
-    Example: custsvc calendar add riga-office --timezone Europe/Riga --hours "mon-fri 08:00-12:00,13:00-17:00" --holidays-country LV
-    """
+    Example: custsvc calendar add tallinn-office --timezone Europe/Tallinn --hours "mon-fri 08:00-12:00,13:00-17:00" --holidays-country EE
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import calendars
 
@@ -89,7 +87,7 @@ def update(
     """Change a calendar; --hours replaces all working windows.
 
     Open orders' deadlines follow the calendar as it is now. Example: custsvc calendar update riga-office --hours "mon-fri 08:00-16:00"
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import calendars
 
@@ -138,8 +136,8 @@ def show(
     from custsvc.services import calendars
 
     def work(s: Any) -> Any:
-        first = _day(s, date_from or "today", "from")
-        last = _day(s, date_to, "to") if date_to else first + timedelta(days=13)
+        first = s.day(date_from or "today", "from")
+        last = s.day(date_to, "to") if date_to else first + timedelta(days=13)
         return calendars.show(s, calendar), calendars.days(s, calendar, first, last)
 
     head, days = run(work, write=False)
@@ -160,7 +158,8 @@ def show(
 def remove(calendar: CalendarArg, fmt: FormatOpt = None) -> None:
     """Remove a calendar no SLA, worker or order uses.
 
-    Example: custsvc calendar remove old-hours
+    Example: custsvc calendar add summer --timezone Europe/Riga --hours "mon-thu 08:00-16:00"
+    Example: custsvc calendar remove summer
     """
     from custsvc.services import calendars
 
@@ -181,7 +180,7 @@ def holiday_add(
     from custsvc import output
     from custsvc.services import calendars
 
-    output.emit_record(run(lambda s: calendars.add_holiday(s, calendar, _day(s, day, "date"), name)), fmt=fmt_of(fmt))
+    output.emit_record(run(lambda s: calendars.add_holiday(s, calendar, s.day(day, "date"), name)), fmt=fmt_of(fmt))
 
 
 @holiday_app.command("remove")
@@ -192,12 +191,13 @@ def holiday_remove(
 ) -> None:
     """Remove an explicit holiday.
 
+    Example: custsvc calendar holiday add riga-office 2026-12-28 --name "Company day"
     Example: custsvc calendar holiday remove riga-office 2026-12-28
     """
     from custsvc.services import calendars
 
     done(
-        {**run(lambda s: calendars.remove_holiday(s, calendar, _day(s, day, "date"))), "removed": True},
+        {**run(lambda s: calendars.remove_holiday(s, calendar, s.day(day, "date"))), "removed": True},
         fmt,
         f"removed holiday {day} from {calendar}",
     )

@@ -42,7 +42,7 @@ def add(
 ) -> None:
     """Add a customer.
 
-    Example: custsvc customer add C-1001 --name "Riga Bakery" --tier gold --timezone Europe/Riga
+    Example: custsvc customer add C-5001 --name "Sigulda Bakery" --tier silver --timezone Europe/Riga
     """
     from custsvc import output
     from custsvc.services import master
@@ -95,4 +95,6 @@ def update(
     output.emit_record(record, fmt=fmt_of(fmt), title=f"customer {account}")
 
 
-add_common_commands(app, "customer", "customer", "Customer account id, e.g. C-1001.", "C-1001")
+add_common_commands(
+    app, "customer", "customer", "Customer account id, e.g. C-1001.", "C-1001", 'C-5001 --name "Sigulda Bakery"'
+)

@@ -18,7 +18,7 @@ def demo(
     """Load a demo service shop and print an overview.
 
     Creates the database if needed (see `custsvc db path`). Refuses a database that already
-    holds data unless --force. Example: custsvc --db /tmp/demo.db demo
+    holds data unless --force. Example: custsvc --db demo.db demo
     """
     from custsvc import db, output
     from custsvc.services import demo as demo_service
@@ -44,5 +44,6 @@ def demo(
         output.echo(f"orders by stage:   {stages}")
         output.echo(f"shop time zone:    {result['timezone']}, currency {result['currency']}")
     output.message(
-        f"\ndatabase: {result['database']}\ntry: custsvc order list --open | custsvc agreement list | custsvc invoice list | custsvc customer list"
+        f"\ndatabase: {result['database']}\n"
+        "try: custsvc order list --open | custsvc agreement list | custsvc invoice list | custsvc customer list"
     )

@@ -8,19 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, fmt_of, run
-from custsvc.commands._master import add_common_commands
+from custsvc.commands._common import FormatOpt, fmt_of, run
+from custsvc.commands.dispatch_teams import team_app
 
 app = typer.Typer(
     help=group_help("dispatch"),
     no_args_is_help=True,
 )
-team_app = typer.Typer(
-    help="Dispatch teams: an owner and the technicians who join with `worker update W --team T`.", no_args_is_help=True
-)
 app.add_typer(team_app, name="team")
 
-TeamArg = Annotated[str, typer.Argument(help="Team id, e.g. north.", metavar="TEAM")]
 OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
 LineOpt = Annotated[int | None, typer.Option("--line", help="Only this line of the order.", min=1)]
 ForceOpt = Annotated[
@@ -32,70 +28,10 @@ ForceOpt = Annotated[
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="First day (YYYY-MM-DD, today, tomorrow; default: today).")]
 DaysOpt = Annotated[int, typer.Option("--days", help="Number of days.", min=1, max=31)]
-TEAM_COLUMNS = ["team", "owner", "description", "members"]
 ROW_FIELDS = ["technician", "order", "start", "end", "priority", "sla_status", "customer", "team", "line"]
 
 
-@team_app.command("add")
-def team_add(
-    team: TeamArg,
-    owner: Annotated[str, typer.Option("--owner", help="Worker who owns (leads) the team.")],
-    description: Annotated[str | None, typer.Option("--description", help="What the team covers.")] = None,
-    fmt: FormatOpt = None,
-) -> None:
-    """Add a dispatch team.
-
-    Example: custsvc dispatch team add north --owner M-01 --description "Riga north and Vidzeme"
-    """
-    from custsvc import output
-    from custsvc.services import master
-
-    values = {k: v for k, v in dict(team=team, owner=owner, description=description).items() if v is not None}
-    record = run(lambda s: master.add(s, "team", values))
-    output.emit_record(record, fmt=fmt_of(fmt), title=f"team {team}")
-
-
-@team_app.command("list")
-def team_list(search: SearchOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None) -> None:
-    """List dispatch teams with their members.
-
-    Example: custsvc dispatch team list
-    """
-    from custsvc import output
-    from custsvc.services import teams
-
-    rows = run(lambda s: teams.list_teams(s, search=search, limit=limit), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=TEAM_COLUMNS, empty="no teams")
-
-
-@team_app.command("update")
-def team_update(
-    team: TeamArg,
-    owner: Annotated[str | None, typer.Option("--owner", help="New owner (a worker).")] = None,
-    description: Annotated[str | None, typer.Option("--description", help="What the team covers.")] = None,
-    fmt: FormatOpt = None,
-) -> None:
-    """Change a team's owner or description.
-
-    Example: custsvc dispatch team update north --owner M-02
-    """
-    from custsvc import output
-    from custsvc.services import master
-
-    values = {k: v for k, v in dict(owner=owner, description=description).items() if v is not None}
-    record = run(lambda s: master.update_record(s, "team", team, values))
-    output.emit_record(record, fmt=fmt_of(fmt), title=f"team {team}")
-
-
-add_common_commands(team_app, "team", "team", "Team id, e.g. north.", "north")
-
-
 # --- assigning -----------------------------------------------------------------------------------
-
-
-def _when(s: Any, text: str, field: str) -> Any:
-
-    return s.moment(text, field)
 
 
 def _emit_assignment(record: dict[str, Any], fmt: str | None, verb: str) -> None:
@@ -132,7 +68,7 @@ def assign(
     time or in an absence, or they lack a task's skill.
 
     Dispatching moves the order from its initial stage to `planned` (recording the SLA response).
-    Example: custsvc dispatch assign SO-000048 --technician T-04 --start 2026-03-10T13:00 --duration 2h
+    Example: custsvc dispatch assign SO-000060 --technician T-04 --start 2026-03-11T13:00 --duration 2h
     """
     from custsvc.domain.timeparse import parse_duration
     from custsvc.services import dispatch
@@ -140,7 +76,7 @@ def assign(
     length = parse_duration(duration, "duration") if duration else None
 
     def check(s: Any) -> Any:
-        when = _when(s, start, "start")
+        when = s.moment(start, "start")
         dispatch.check(s, order, technician, when, length, line, force)
         return when
 
@@ -153,7 +89,7 @@ def assign(
 def unassign(order: OrderArg, line: LineOpt = None, fmt: FormatOpt = None) -> None:
     """Take an order (or one line) off the board.
 
-    Example: custsvc dispatch unassign SO-000048
+    Example: custsvc dispatch unassign SO-000054
     """
     from custsvc import output
     from custsvc.services import dispatch
@@ -176,12 +112,12 @@ def move(
 ) -> None:
     """Move an assignment to another time (and technician), with the same checks as assign.
 
-    Example: custsvc dispatch move SO-000048 --start 2026-03-11T09:00 --technician T-05
+    Example: custsvc dispatch move SO-000054 --start 2026-03-11T14:00 --technician T-03
     """
     from custsvc.services import dispatch
 
     def check(s: Any) -> Any:
-        when = _when(s, start, "start")
+        when = s.moment(start, "start")
         dispatch.check_move(s, order, when, worker_key=technician, line_no=line, force=force)
         return when
 
@@ -229,11 +165,6 @@ def queue(
     )
 
 
-def _days(s: Any, date: str | None) -> Any:
-
-    return s.day(date or "today", "date")
-
-
 @app.command("board")
 def board(
     date: DateOpt = None,
@@ -249,7 +180,7 @@ def board(
     from custsvc import output
     from custsvc.services import dispatch
 
-    data = run(lambda s: dispatch.board(s, _days(s, date), days, team), write=False)
+    data = run(lambda s: dispatch.board(s, s.day(date or "today", "date"), days, team), write=False)
     kind = output.resolve_format(fmt_of(fmt))
     rows = [{k: r[k] for k in ROW_FIELDS} for r in data["rows"]]
     if kind in ("json", "csv"):
@@ -339,7 +270,7 @@ def schedule(
 
     def work(s: Any) -> Any:
         dispatch.technician(s, worker)
-        return dispatch.schedule_rows(s, _days(s, date), days, worker=worker)
+        return dispatch.schedule_rows(s, s.day(date or "today", "date"), days, worker=worker)
 
     rows = run(work, write=False)
     if ics is not None:
@@ -387,7 +318,9 @@ def suggest(
     from custsvc.services import dispatch
 
     with output.busy("planning ..."):
-        result = run(lambda s: dispatch.suggest(s, _days(s, date), days, team=team, apply=apply), write=apply)
+        result = run(
+            lambda s: dispatch.suggest(s, s.day(date or "today", "date"), days, team=team, apply=apply), write=apply
+        )
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json(result)

@@ -119,7 +119,7 @@ def credit(
 ) -> None:
     """Credit an invoice (all lines not yet credited, or --line N) with a credit note.
 
-    Example: custsvc invoice credit INV-000001 --line 2 --reopen
+    Example: custsvc invoice credit INV-000004 --line 1 --reopen
     """
     from custsvc.services import invoices
 

@@ -61,7 +61,7 @@ def update(
 ) -> None:
     """Change an item; only the options given change.
 
-    Example: custsvc item update PUMP-200 --price 199.00
+    Example: custsvc item update PUMP-CIRC --price 199.00
     """
     from custsvc import output
     from custsvc.services import master
@@ -71,4 +71,6 @@ def update(
     output.emit_record(record, fmt=fmt_of(fmt), title=f"item {item}")
 
 
-add_common_commands(app, "item", "item", "Item number, e.g. PUMP-200.", "PUMP-200")
+add_common_commands(
+    app, "item", "item", "Item number, e.g. PUMP-CIRC.", "PUMP-CIRC", 'SEAL-KIT --name "Boiler seal kit" --price 18.50'
+)

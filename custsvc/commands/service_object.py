@@ -32,7 +32,7 @@ def add(
 ) -> None:
     """Add a service object.
 
-    Example: custsvc object add OBJ-0001 --customer C-1001 --item BOILER-24 --serial VB24-7781 --group heating
+    Example: custsvc object add OBJ-0100 --customer C-3004 --item BOILER-24 --serial VB24-99001 --group heating
     """
     from custsvc import output
     from custsvc.services import master
@@ -88,4 +88,6 @@ def update(
     output.emit_record(record, fmt=fmt_of(fmt), title=f"object {object_id}")
 
 
-add_common_commands(app, "object", "service object", "Service object id, e.g. OBJ-0001.", "OBJ-0001")
+add_common_commands(
+    app, "object", "service object", "Service object id, e.g. OBJ-0001.", "OBJ-0001", "OBJ-0100 --customer C-3004"
+)

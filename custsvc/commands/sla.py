@@ -8,6 +8,7 @@ import typer
 
 from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, done, fmt_of, run
+from custsvc.commands._sla_render import emit_report, emit_status
 
 app = typer.Typer(
     help=group_help("sla"),
@@ -27,38 +28,6 @@ LIST_COLUMNS = [
     "applies_to",
     "suspended",
 ]
-STATUS_FIELDS = [
-    "order",
-    "sla",
-    "priority",
-    "status",
-    "response_due",
-    "resolution_due",
-    "responded_at",
-    "resolved_at",
-    "response_seconds",
-    "resolution_seconds",
-    "paused_seconds",
-    "compliance_pct",
-    "time_left",
-]
-
-
-def _bar(pct: float | None, width: int = 20) -> Any:
-    """A compliance bar for Rich tables: green share met, red the rest."""
-    from rich.text import Text
-
-    if pct is None:
-        return Text("n/a", style="dim")
-    filled = round(width * pct / 100)
-    style = "green" if pct >= 95 else "yellow" if pct >= 80 else "red"
-    return Text("█" * filled, style=style) + Text("░" * (width - filled), style="dim") + Text(f" {pct:5.1f}%")
-
-
-def _duration(seconds: int | None) -> str:
-    from custsvc.domain.timeparse import format_duration
-
-    return "" if seconds is None else format_duration(seconds)
 
 
 @app.command("add")
@@ -80,8 +49,8 @@ def add(
 ) -> None:
     """Add an SLA with response and resolution targets in business time.
 
-    Example: custsvc sla add gold --calendar riga-office --response high=1h --response 4h --resolution high=4h --resolution 16h
-    """
+    Example: custsvc sla add platinum --calendar around-the-clock --response high=30m --response 2h --resolution high=2h --resolution 8h
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import sla as slas
 
@@ -161,7 +130,7 @@ def apply(
     """Say where an SLA applies. A new order gets: its own --sla, else its agreement's, its customer's, its tier's, the default.
 
     Example: custsvc sla apply gold --tier gold
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import sla as slas
 
@@ -212,19 +181,6 @@ def assignments(fmt: FormatOpt = None) -> None:
     )
 
 
-def _emit_status(record: dict[str, Any], fmt: str | None) -> None:
-    from custsvc import output
-
-    kind = output.resolve_format(fmt)
-    if kind == "json":
-        output.emit_json(record)
-        return
-    shown = {k: record[k] for k in STATUS_FIELDS if k in record}
-    for key in ("response_seconds", "resolution_seconds", "paused_seconds"):
-        shown[key] = _duration(shown[key])
-    output.emit_record(shown, fmt=kind, title=f"SLA clock of {record['order']}")
-
-
 @app.command("status")
 def status(order: OrderArg, fmt: FormatOpt = None) -> None:
     """Show an order's SLA: deadlines, business time used, compliance and status.
@@ -233,7 +189,7 @@ def status(order: OrderArg, fmt: FormatOpt = None) -> None:
     """
     from custsvc.services import sla as slas
 
-    _emit_status(run(lambda s: slas.status(s, order), write=False), fmt_of(fmt))
+    emit_status(run(lambda s: slas.status(s, order), write=False), fmt_of(fmt))
 
 
 @app.command("explain")
@@ -250,7 +206,7 @@ def explain(order: OrderArg, fmt: FormatOpt = None) -> None:
     if kind == "json":
         output.emit_json(result)
         return
-    _emit_status(result, kind)
+    emit_status(result, kind)
     output.echo()
     output.emit_rows(result["intervals"], fmt=kind, columns=["from", "to", "clock", "business_time"], title="intervals")
     output.echo()
@@ -268,11 +224,11 @@ def respond(
 ) -> None:
     """Record the response to an order now (it is also recorded when the order first leaves the initial stage).
 
-    Example: custsvc sla respond SO-000045
+    Example: custsvc sla respond SO-000060
     """
     from custsvc.services import sla as slas
 
-    _emit_status(run(lambda s: slas.respond(s, order, note)), fmt_of(fmt))
+    emit_status(run(lambda s: slas.respond(s, order, note)), fmt_of(fmt))
 
 
 @app.command("stop")
@@ -284,11 +240,11 @@ def stop(
 ) -> None:
     """Stop an order's SLA clock until `sla start` (the paused business time moves its deadlines).
 
-    Example: custsvc sla stop SO-000045 --reason NO-ACCESS
+    Example: custsvc sla stop SO-000050 --reason NO-ACCESS
     """
     from custsvc.services import sla as slas
 
-    _emit_status(run(lambda s: slas.stop(s, order, reason, note)), fmt_of(fmt))
+    emit_status(run(lambda s: slas.stop(s, order, reason, note)), fmt_of(fmt))
 
 
 @app.command("start")
@@ -299,11 +255,12 @@ def start(
 ) -> None:
     """Start a stopped SLA clock again.
 
-    Example: custsvc sla start SO-000045
+    Example: custsvc sla stop SO-000050 --reason NO-ACCESS
+    Example: custsvc sla start SO-000050
     """
     from custsvc.services import sla as slas
 
-    _emit_status(run(lambda s: slas.start(s, order, note)), fmt_of(fmt))
+    emit_status(run(lambda s: slas.start(s, order, note)), fmt_of(fmt))
 
 
 @app.command("report")
@@ -316,7 +273,7 @@ def report(
     """SLA compliance per group: orders, met, breached, open, compliance %, mean and 90th percentile response and resolution.
 
     Compliance is met / (met + breached); times are business time. Example: custsvc sla report --from 2026-01-01 --to 2026-03-31 --by tier
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import sla as slas
 
@@ -325,62 +282,7 @@ def report(
             lambda s: slas.report(s, s.day(date_from, "from"), s.day(date_to, "to"), by),
             write=False,
         )
-    kind = output.resolve_format(fmt_of(fmt))
-    if kind in ("json", "csv"):
-        output.emit_rows(rows, fmt=kind)
-        return
-    shown = [
-        {
-            **r,
-            **{
-                k: _duration(r[k])
-                for k in (
-                    "mean_response_seconds",
-                    "p90_response_seconds",
-                    "mean_resolution_seconds",
-                    "p90_resolution_seconds",
-                )
-            },
-        }
-        for r in rows
-    ]
-    headers = {
-        "mean_response_seconds": "mean response",
-        "p90_response_seconds": "p90 response",
-        "mean_resolution_seconds": "mean resolution",
-        "p90_resolution_seconds": "p90 resolution",
-        "compliance_pct": "compliance",
-    }
-    columns = [
-        by,
-        "orders",
-        "met",
-        "breached",
-        "open",
-        "compliance_pct",
-        "mean_response_seconds",
-        "p90_response_seconds",
-        "mean_resolution_seconds",
-        "p90_resolution_seconds",
-    ]
-    cell = (
-        (lambda column, row: _bar(row["compliance_pct"], 12) if column == "compliance_pct" else None)
-        if kind == "table"
-        else None
-    )
-    if kind != "table":
-        shown = [
-            {**r, "compliance_pct": "" if r["compliance_pct"] is None else f"{r['compliance_pct']:.1f}%"} for r in shown
-        ]
-    output.emit_rows(
-        shown,
-        fmt=kind,
-        columns=columns,
-        headers=headers,
-        cell=cell,
-        title=f"SLA compliance by {by}, {date_from} to {date_to}",
-        empty="no orders with an SLA in that period",
-    )
+    emit_report(rows, fmt_of(fmt), by, f"SLA compliance by {by}, {date_from} to {date_to}")
 
 
 @app.command("breaches")

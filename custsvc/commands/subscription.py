@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
 from custsvc.commands import group_help
 from custsvc.commands._common import DryRunOpt, FormatOpt, context, fmt_of, run
+from custsvc.commands.subscription_groups import group_app
 
 app = typer.Typer(
     help=group_help("subscription"),
     no_args_is_help=True,
-)
-group_app = typer.Typer(
-    help="Subscription groups: the invoicing period, alignment, proration and accrual policy.", no_args_is_help=True
 )
 app.add_typer(group_app, name="group")
 
@@ -46,11 +46,6 @@ PERIOD_COLUMNS = [
 ]
 
 
-def _day(s: Any, text: str, field: str) -> Any:
-
-    return s.day(text, field)
-
-
 def _emit(record: dict[str, Any], fmt: str | None) -> None:
     from custsvc import output
 
@@ -71,70 +66,6 @@ def _emit(record: dict[str, Any], fmt: str | None) -> None:
     )
 
 
-@group_app.command("add")
-def group_add(
-    group: Annotated[str, typer.Argument(help="Group id, e.g. monthly-support.", metavar="GROUP")],
-    period: Annotated[str, typer.Option("--period", help="Invoicing period: day, week, month, quarter or year.")],
-    every: Annotated[
-        int, typer.Option("--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1)
-    ] = 1,
-    align: Annotated[
-        str,
-        typer.Option(
-            "--align",
-            help="anniversary (periods from each subscription's start) or calendar (calendar months, quarters ...).",
-        ),
-    ] = "anniversary",
-    proration: Annotated[
-        str,
-        typer.Option("--proration", help="Partial periods: full (whole fee), daily (pro rata per day) or none (free)."),
-    ] = "daily",
-    accrue: Annotated[
-        str | None,
-        typer.Option("--accrue", help="Recognize revenue per day, month, quarter or year (no longer than the period)."),
-    ] = None,
-    description: Annotated[str | None, typer.Option("--description", help="What the group is.")] = None,
-    fmt: FormatOpt = None,
-) -> None:
-    """Add a subscription group.
-
-    Example: custsvc subscription group add yearly-care --period year --align calendar --proration daily --accrue month
-    """
-    from custsvc import output
-    from custsvc.services import subscriptions
-
-    record = run(
-        lambda s: subscriptions.add_group(
-            s,
-            group,
-            period=period,
-            every=every,
-            align=align,
-            proration=proration,
-            accrue=accrue,
-            description=description,
-        )
-    )
-    output.emit_record(record, fmt=fmt_of(fmt), title=f"subscription group {group}")
-
-
-@group_app.command("list")
-def group_list(fmt: FormatOpt = None) -> None:
-    """List subscription groups.
-
-    Example: custsvc subscription group list
-    """
-    from custsvc import output
-    from custsvc.services import subscriptions
-
-    output.emit_rows(
-        run(subscriptions.list_groups, write=False),
-        fmt=fmt_of(fmt),
-        columns=["group", "period", "every", "align", "proration", "accrue", "subscriptions", "description"],
-        empty="no subscription groups",
-    )
-
-
 @app.command("create")
 def create(
     subscription: SubArg,
@@ -152,8 +83,8 @@ def create(
 ) -> None:
     """Create a subscription.
 
-    Example: custsvc subscription create SUB-1001 --customer C-1001 --group monthly-support --fee 49.00 --start 2026-01-01
-    """
+    Example: custsvc subscription create SUB-3004 --customer C-3004 --group monthly-support --fee 49.00 --start 2026-04-01
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc.services import subscriptions
 
     record = run(
@@ -163,9 +94,9 @@ def create(
             customer=customer,
             group=group,
             fee=fee,
-            start=_day(s, start, "start"),
+            start=s.day(start, "start"),
             currency=currency,
-            end=_day(s, end, "end") if end else None,
+            end=s.day(end, "end") if end else None,
             index=index,
             description=description,
         )
@@ -225,7 +156,7 @@ def price(
     """
     from custsvc.services import subscriptions
 
-    _emit(run(lambda s: subscriptions.set_price(s, subscription, fee, _day(s, valid_from, "from"))), fmt_of(fmt))
+    _emit(run(lambda s: subscriptions.set_price(s, subscription, fee, s.day(valid_from, "from"))), fmt_of(fmt))
 
 
 @app.command("index")
@@ -250,7 +181,7 @@ def index(
         raise typer.BadParameter("give a subscription or --group, not both")
     rows = run(
         lambda s: subscriptions.set_index(
-            s, subscription, group, percent=percent, value=value, valid_from=_day(s, valid_from, "from")
+            s, subscription, group, percent=percent, value=value, valid_from=s.day(valid_from, "from")
         )
     )
     output.emit_rows(
@@ -273,13 +204,13 @@ def reduce(
     """Reduction days: the fee of their period is lowered pro rata per day, on its own invoice line.
 
     March fee 200.00 with 10-11 March reduced: -12.90, so 187.10. Example: custsvc subscription reduce SUB-1001 --from 2026-03-10 --to 2026-03-11 --reason outage
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc.services import subscriptions
 
     _emit(
         run(
             lambda s: subscriptions.reduce(
-                s, subscription, _day(s, first, "from"), _day(s, last, "to"), reason, credit=credit
+                s, subscription, s.day(first, "from"), s.day(last, "to"), reason, credit=credit
             )
         ),
         fmt_of(fmt),
@@ -301,7 +232,7 @@ def cancel(
     """
     from custsvc.services import subscriptions
 
-    _emit(run(lambda s: subscriptions.cancel(s, subscription, _day(s, on, "on"), credit=credit)), fmt_of(fmt))
+    _emit(run(lambda s: subscriptions.cancel(s, subscription, s.day(on, "on"), credit=credit)), fmt_of(fmt))
 
 
 @app.command("invoice")
@@ -325,11 +256,24 @@ def invoice(
     Prints one summary line (--format json: every invoice and line); exit 4 when some subscriptions
     were rejected (named on stderr) and the rest invoiced. Example: custsvc subscription invoice --through today
     """
+    from custsvc.errors import EXIT_PARTIAL
+    from custsvc.services import subscriptions
+
+    with _progress(verbose) as progress, context(write=not dry_run) as s:
+        result = subscriptions.invoice_run(
+            s, s.day(through, "through"), customer=customer, group=group, progress=progress, dry_run=dry_run
+        )
+    _emit_run(result, dry_run, fmt_of(fmt))
+    if result["rejected"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@contextmanager
+def _progress(verbose: bool) -> Iterator[Callable[[int, int], None]]:
+    """Report the run's progress: lines on stderr with --verbose, else a bar on a terminal (500+ subscriptions)."""
     import sys
 
     from custsvc import output
-    from custsvc.errors import EXIT_PARTIAL
-    from custsvc.services import subscriptions
 
     bar: Any = None
     if sys.stderr.isatty() and not verbose and not output.state.current().quiet:
@@ -347,25 +291,27 @@ def invoice(
             bar.update(bar.tasks[0].id, completed=done)
 
     try:
-        with context(write=not dry_run) as s:
-            result = subscriptions.invoice_run(
-                s, s.day(through, "through"), customer=customer, group=group, progress=progress, dry_run=dry_run
-            )
+        yield progress
     finally:
         if bar is not None and bar.tasks:
             bar.stop()
+
+
+def _emit_run(result: dict[str, Any], dry_run: bool, fmt: str | None) -> None:
+    """The rejected subscriptions on stderr, then the summary line (every invoice and line with --format json)."""
+    import sys
+
+    from custsvc import output
+
     for rejected in result["rejected"]:
         print(
             f"error: {rejected['subscription']} ({rejected['customer']}) rejected: {rejected['reason']}",
             file=sys.stderr,
         )
-    kind = output.resolve_format(fmt_of(fmt))
-    if kind == "json":
+    if output.resolve_format(fmt) == "json":
         output.emit_json({**result, "dry_run": dry_run})
     else:
         output.echo(_summary(result, dry_run))
-    if result["rejected"]:
-        raise typer.Exit(EXIT_PARTIAL)
 
 
 def _summary(result: dict[str, Any], dry_run: bool) -> str:
@@ -388,12 +334,12 @@ def explain(
     """Every period with its dates, the price in force, index, reductions, proration arithmetic and the invoice that billed it.
 
     Example: custsvc subscription explain SUB-1001 --through 2026-12-31
-    """
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc import output
     from custsvc.services import subscriptions
 
     result = run(
-        lambda s: subscriptions.explain(s, subscription, _day(s, through, "through") if through else None), write=False
+        lambda s: subscriptions.explain(s, subscription, s.day(through, "through") if through else None), write=False
     )
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
@@ -404,8 +350,9 @@ def explain(
         return
     policy = result["policy"]
     output.echo(
-        f"{result['subscription']}: {result['customer']}, group {result['group']} ({policy['every']} {policy['period']}, {policy['align']}, "
-        f"proration {policy['proration']}), {result['currency']}, from {result['start']}"
+        f"{result['subscription']}: {result['customer']}, group {result['group']} "
+        f"({policy['every']} {policy['period']}, {policy['align']}, proration {policy['proration']}), "
+        f"{result['currency']}, from {result['start']}"
         + (f" to {result['end']}" if result["end"] else "")
         + (f", canceled on {result['canceled_on']}" if result["canceled_on"] else "")
     )
@@ -428,7 +375,7 @@ def accruals(
     from custsvc import output
     from custsvc.services import subscriptions
 
-    result = run(lambda s: subscriptions.accruals(s, _day(s, through, "through"), post=post), write=post)
+    result = run(lambda s: subscriptions.accruals(s, s.day(through, "through"), post=post), write=post)
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json(result)

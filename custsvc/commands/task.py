@@ -32,7 +32,7 @@ def add(
 ) -> None:
     """Add a service task.
 
-    Example: custsvc task add BOILER-SERVICE --description "Annual boiler service" --hours 1.5 --skill gas --price 65.00
+    Example: custsvc task add LEGIONELLA-TEST --description "Legionella water test" --skill plumbing --price 70.00
     """
     from custsvc import output
     from custsvc.services import master
@@ -86,4 +86,11 @@ def update(
     output.emit_record(record, fmt=fmt_of(fmt), title=f"task {task}")
 
 
-add_common_commands(app, "task", "service task", "Task id, e.g. BOILER-SERVICE.", "BOILER-SERVICE")
+add_common_commands(
+    app,
+    "task",
+    "service task",
+    "Task id, e.g. BOILER-SERVICE.",
+    "BOILER-SERVICE",
+    'LEGIONELLA-TEST --description "Legionella water test"',
+)

@@ -39,7 +39,7 @@ def add(
 ) -> None:
     """Add a worker.
 
-    Example: custsvc worker add T-01 --name "Anna Berzina" --role technician --skill gas --skill electrical --team north
+    Example: custsvc worker add T-07 --name "Ieva Zarina" --role technician --skill gas --team south
     """
     from custsvc import output
     from custsvc.services import master
@@ -101,7 +101,9 @@ def update(
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
 
 
-add_common_commands(app, "worker", "worker", "Worker id, e.g. T-01.", "T-01")
+add_common_commands(
+    app, "worker", "worker", "Worker id, e.g. T-01.", "T-01", 'T-07 --name "Ieva Zarina" --role technician'
+)
 
 
 WhenOpt = "ISO 8601 time, e.g. 2026-03-10T08:00 (the shop's zone if no offset); a date alone means its midnight."

@@ -54,7 +54,7 @@ def parse_hours(specs: Sequence[str], field_name: str = "hours") -> dict[int, li
             weekly[day].extend(windows)
     for day, windows in weekly.items():
         windows.sort()
-        for (a_start, a_end), (b_start, _b_end) in zip(windows, windows[1:], strict=False):
+        for (_a_start, a_end), (b_start, _b_end) in zip(windows, windows[1:], strict=False):
             if b_start < a_end:
                 raise InvalidInput(field_name, " ".join(specs), f"windows overlap on {WEEKDAYS[day]}")
     return weekly

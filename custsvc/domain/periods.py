@@ -182,7 +182,8 @@ def charge(
 ) -> Charge:
     price = period_price(fee, index)
     why = [
-        f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f} for {period.full_start} - {period.full_end} ({period.full_days} days)"
+        f"fee {fee:.2f} x index {index.normalize():f}% = {price:.2f}"
+        f" for {period.full_start} - {period.full_end} ({period.full_days} days)"
     ]
     free = False
     if not period.partial:
@@ -193,7 +194,8 @@ def charge(
     elif policy.proration == "daily":
         base = prorata(price, period.days, period.full_days)
         why.append(
-            f"partial period {period.start} - {period.end}: {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)"
+            f"partial period {period.start} - {period.end}:"
+            f" {price:.2f} x {period.days} / {period.full_days} days = {base:.2f} (proration daily)"
         )
     else:
         base, free = Decimal("0.00"), True
@@ -236,10 +238,7 @@ def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> l
     gets its share of days; the cents of rounding go on the last part."""
     unit = policy.accrue or policy.unit
     pieces: list[tuple[date, date, float]] = []
-    if policy.align == "calendar":
-        start = block_start(first, unit, 1)
-    else:
-        start = first
+    start = block_start(first, unit, 1) if policy.align == "calendar" else first
     k = 0
     while True:
         block_first = shift(start, unit, k)

@@ -98,20 +98,26 @@ def evaluate(calendar: BusinessCalendar, clock: Clock, now: datetime, at_risk: f
         and clock.resolved_at is None
         and clock.canceled_at is None
     )
-    if clock.canceled_at is not None:
-        status = "canceled"
-    elif "breached" in (response.state, resolution.state):
-        status = "breached"
-    elif resolution.state == "met":
-        status = "met"
-    elif open_pause:
-        status = "paused"
-    else:
-        pending = [t for t in (response, resolution) if t.state == "pending" and t.remaining is not None]
-        risky = any(t.remaining <= at_risk * t.target for t in pending)  # type: ignore[operator]
-        status = "at-risk" if risky else "on-track"
+    status = _status(clock, response, resolution, open_pause, at_risk)
     pct = 100.0 * resolution.seconds / clock.resolution_target if clock.resolution_target else 0.0
     return ClockState(response, resolution, open_pause, status, round(pct, 1), list(merge(clock.pauses)))
+
+
+def _status(clock: Clock, response: Target, resolution: Target, open_pause: bool, at_risk: float) -> str:
+    """The clock's overall status, first match wins: canceled, breached (either target), met (resolved on
+    time), paused (a pause open now), else at-risk when a pending target has at most ``at_risk`` of its
+    business time left, or on-track."""
+    if clock.canceled_at is not None:
+        return "canceled"
+    if "breached" in (response.state, resolution.state):
+        return "breached"
+    if resolution.state == "met":
+        return "met"
+    if open_pause:
+        return "paused"
+    pending = [t for t in (response, resolution) if t.state == "pending" and t.remaining is not None]
+    risky = any(t.remaining <= at_risk * t.target for t in pending)  # type: ignore[operator]
+    return "at-risk" if risky else "on-track"
 
 
 def pauses_from_log(events: Sequence[tuple[datetime, str]]) -> list[Pause]:

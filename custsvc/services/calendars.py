@@ -246,7 +246,8 @@ def remove_holiday(ctx: Context, code: str, day: date) -> dict[str, Any]:
 
 
 def list_holidays(ctx: Context, code: str, year: int | None) -> list[dict[str, Any]]:
-    """Explicit and public holidays of the calendar (of ``year``, default: every explicit one and this year's public ones)."""
+    """Explicit and public holidays of the calendar: of ``year``, or (default) every explicit one and
+    this year's public ones."""
     row = get(ctx, code)
     explicit = _explicit(ctx, code)
     years = {year} if year else ({d.year for d in explicit} | {ctx.now.year})

@@ -112,9 +112,9 @@ def update(ctx: Context, stage: str, name: str | None, flags: dict[str, bool | N
     for flag, value in flags.items():
         if value is None:
             continue
-        if flag == "cancels" and value and not row.cancels:
-            if ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
-                raise RuleViolation("one-cancel-stage", "another stage is already marked --cancels")
+        another = flag == "cancels" and value and not row.cancels
+        if another and ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).first():
+            raise RuleViolation("one-cancel-stage", "another stage is already marked --cancels")
         setattr(row, flag, value)
     row.updated_at, row.updated_by = ctx.now, ctx.actor
     ctx.flush()

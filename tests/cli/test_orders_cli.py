@@ -56,14 +56,14 @@ def test_an_order_from_create_to_invoice(shop):
     shop("order", "sign-off", number)
     invoice_number = shop("order", "post", number).stdout.strip()
     invoice = shop.json("invoice", "show", invoice_number)
-    assert [(l["description"], l["quantity"], l["unit_price"], l["amount"]) for l in invoice["line_items"]] == [
+    assert [(ln["description"], ln["quantity"], ln["unit_price"], ln["amount"]) for ln in invoice["line_items"]] == [
         ("Annual gas boiler service and flue gas analysis", "1.5", "68.00", "102.00"),
         ("Circulation pump", "2", "189.00", "378.00"),
     ]
     assert invoice["total"] == "480.00" and invoice["customer"] == "C-1001"
     order = shop.json("order", "show", number)
     assert order["progress"] == "posted"
-    assert [l["status"] for l in order["line_items"]] == ["posted", "posted", "canceled"]
+    assert [ln["status"] for ln in order["line_items"]] == ["posted", "posted", "canceled"]
     assert [h["to_stage"] for h in order["history"]] == ["created", "planned", "in-progress", "completed"]
     assert all(h["at"].endswith("+02:00") for h in order["history"])
 
@@ -331,7 +331,43 @@ def test_two_generation_runs_at_once_create_each_order_once(shop):
     codes = [run.returncode for run in runs]
     assert all(code in (0, 3) for code in codes), outputs
     assert 0 in codes
-    created = [len(json.loads(out)) for (out, _err), code in zip(outputs, codes) if code == 0]
+    created = [len(json.loads(out)) for (out, _err), code in zip(outputs, codes, strict=True) if code == 0]
     orders = shop.json("order", "list", "--agreement", "AGR-X")
     assert len(orders) == 2 * 52 == sum(created)
     assert sum(o["lines"] for o in orders) == 2 * 52
+
+
+def test_every_problem_of_a_refusal_is_printed_and_force_overrides_what_allows_it(shop, monkeypatch):
+    """A capability's guards refuse through the lifecycle seam; the command prints every problem."""
+    from custsvc import bootstrap
+    from custsvc.events import Problem
+    from custsvc.services.orders import events
+
+    blocking = {"on": True}
+    real = bootstrap.build_bus
+
+    def guarded():
+        bus = real()
+        bus.guard(events.StageMoved, lambda ctx, e: [Problem("parts-missing", "2 parts are not on the shelf", True)])
+        bus.guard(
+            events.StageMoved,
+            lambda ctx, e: [Problem("repair-open", f"{e.order.number} has an open repair line")] if blocking["on"] else [],
+        )
+        return bus
+
+    monkeypatch.setattr(bootstrap, "build_bus", guarded)
+    number = shop("order", "create", "--customer", "C-1001").stdout.strip()
+    result = shop("order", "move", number, "planned", "--force", code=1)
+    assert result.stderr.splitlines() == [
+        f"error: {number} has an open repair line (rule: repair-open)",
+    ]
+    result = shop("order", "move", number, "planned", code=1)
+    assert result.stderr.splitlines() == [
+        "error: 2 parts are not on the shelf (rule: parts-missing; --force overrides this)",
+        f"error: {number} has an open repair line (rule: repair-open)",
+    ]
+    assert shop.json("order", "show", number)["stage"] == "created"
+    blocking["on"] = False
+    shop("order", "move", number, "planned", code=1)
+    shop("order", "move", number, "planned", "--force")
+    assert shop.json("order", "show", number)["stage"] == "planned"

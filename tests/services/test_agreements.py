@@ -144,7 +144,7 @@ def test_windows_put_lines_on_fewer_orders(shop):
     ]
     # the line keeps its anchored date as the visit date even when the order moved
     march = result["orders"][-1]
-    assert sorted(l["visit_date"] for l in march["lines"]) == [date(2026, 3, 5), date(2026, 3, 8)]
+    assert sorted(ln["visit_date"] for ln in march["lines"]) == [date(2026, 3, 5), date(2026, 3, 8)]
 
 
 def test_a_later_run_joins_an_existing_order_in_the_window(shop):
@@ -156,7 +156,7 @@ def test_a_later_run_joins_an_existing_order_in_the_window(shop):
     assert result["created_orders"] == 0 and result["created_lines"] == 1
     assert result["orders"][0]["existing"] is True
     number = result["orders"][0]["order"]
-    assert [l["line"] for l in orders.show(shop, number)["line_items"]] == [1, 2]
+    assert [ln["line"] for ln in orders.show(shop, number)["line_items"]] == [1, 2]
 
 
 def test_generated_orders_take_defaults(shop):

@@ -161,7 +161,7 @@ def test_post_needs_a_posting_stage_and_sign_off(shop):
     orders.sign_off(shop, number)
     invoice = orders.post(shop, number)
     assert invoice["invoice"] == "INV-000001"
-    assert [(l["description"], l["amount"]) for l in invoice["line_items"]] == [
+    assert [(ln["description"], ln["amount"]) for ln in invoice["line_items"]] == [
         ("Boiler service", Decimal("102.00")),
         ("Pump", Decimal("189.00")),
     ]
@@ -227,13 +227,13 @@ def test_invoice_credit_notes(shop):
     )
     assert credit["line_items"][0]["quantity"] == Decimal(-1)
     shown = invoices.show(shop, invoice)
-    assert [l["credited"] for l in shown["line_items"]] == [Decimal("0.00"), Decimal("20.00")]
+    assert [ln["credited"] for ln in shown["line_items"]] == [Decimal("0.00"), Decimal("20.00")]
     assert shown["credit_notes"] == ["INV-000002"]
     with pytest.raises(RuleViolation, match="credit-once"):
         invoices.credit(shop, invoice, line_nos=[2])
     # the reopened line is open again and can be posted anew
     record = orders.show(shop, number)
-    assert [l["status"] for l in record["line_items"]] == ["posted", "created"]
+    assert [ln["status"] for ln in record["line_items"]] == ["posted", "created"]
     assert orders.post(shop, number)["invoice"] == "INV-000003"
     rest = invoices.credit(shop, invoice)
     assert rest["total"] == Decimal("-10.00")
@@ -271,7 +271,7 @@ def test_move_lines_between_orders_of_one_agreement(shop):
     orders.add_line(shop, b, type="fee", price="30")
     result = orders.move_lines(shop, a, b, [1])
     assert result["moved"] == [{"from": f"{a}/1", "to": f"{b}/2"}]
-    assert [l["price"] for l in orders.show(shop, b)["line_items"]] == [Decimal("30.00"), Decimal("10.00")]
+    assert [ln["price"] for ln in orders.show(shop, b)["line_items"]] == [Decimal("30.00"), Decimal("10.00")]
     assert orders.show(shop, b)["objects"] == ["O-1"]
     with pytest.raises(RuleViolation, match="same-agreement"):
         orders.move_lines(shop, a, c, [2])

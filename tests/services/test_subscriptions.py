@@ -28,8 +28,8 @@ def run(ctx, through, **kwargs):
 
 def lines(ctx, sub):
     return [
-        (l.period_start, l.amount)
-        for l in ctx.execute(
+        (ln.period_start, ln.amount)
+        for ln in ctx.execute(
             select(InvoiceLine).where(InvoiceLine.subscription == sub).order_by(InvoiceLine.id)
         ).scalars()
     ]
@@ -40,7 +40,7 @@ def test_the_reduction_example_on_its_own_line(shop):
     subscriptions.reduce(shop, "S-1", date(2026, 3, 10), date(2026, 3, 11), "outage")
     result = run(shop, "2026-03-01")
     assert result["periods"] == 1
-    assert [l["amount"] for l in result["invoices"][0]["lines"]] == [D("200.00"), D("-12.90")]
+    assert [ln["amount"] for ln in result["invoices"][0]["lines"]] == [D("200.00"), D("-12.90")]
     assert result["invoices"][0]["total"] == D("187.10")
 
 
@@ -61,9 +61,9 @@ def test_catch_up_never_twice_never_before_start_stops_at_end(shop):
     ]
     assert run(shop, "2026-04-30")["periods"] == 0  # again: nothing
     last = run(shop, "2026-12-31")
-    assert [(l["subscription"], l["period_start"], l["period_end"], l["amount"]) for l in last["invoices"][0]["lines"]][
-        :1
-    ] == [("S-2", date(2026, 6, 1), date(2026, 6, 30), D("10.00"))]
+    assert [
+        (ln["subscription"], ln["period_start"], ln["period_end"], ln["amount"]) for ln in last["invoices"][0]["lines"]
+    ][:1] == [("S-2", date(2026, 6, 1), date(2026, 6, 30), D("10.00"))]
     # the last period (30 Apr - 30 May, anchored on 31 Jan) is cut at the end, 15 May: 49 x 16 / 31 days
     assert lines(shop, "S-1") == [
         (date(2026, 1, 31), D("49.00")),
@@ -113,7 +113,7 @@ def test_proration_policies_on_partial_first_periods(shop):
     subscriptions.create(shop, "daily", customer="C-1", group="monthly", fee="310", start=date(2026, 1, 22))
     subscriptions.create(shop, "free", customer="C-1", group="strict", fee="310", start=date(2026, 1, 22))
     result = run(shop, "2026-02-01")
-    amounts = {(l["subscription"], l["period_start"]): l["amount"] for l in result["invoices"][0]["lines"]}
+    amounts = {(ln["subscription"], ln["period_start"]): ln["amount"] for ln in result["invoices"][0]["lines"]}
     assert amounts[("daily", date(2026, 1, 22))] == D("100.00")  # 310 x 10 / 31
     assert ("free", date(2026, 1, 22)) not in amounts  # free, and not billed again later
     assert amounts[("free", date(2026, 2, 1))] == D("310.00")
@@ -144,12 +144,12 @@ def test_cancellation_mid_period_with_and_without_credit(shop):
     run(shop, "2026-03-01")  # January to March billed in advance
     result = subscriptions.cancel(shop, "S-1", date(2026, 2, 10), credit=True)
     credit_lines = [
-        l
-        for l in shop.execute(
+        ln
+        for ln in shop.execute(
             select(InvoiceLine).where(InvoiceLine.subscription == "S-1", InvoiceLine.amount < 0)
         ).scalars()
     ]
-    assert sorted(l.amount for l in credit_lines) == [
+    assert sorted(ln.amount for ln in credit_lines) == [
         D("-310.00"),
         D("-199.29"),
     ]  # all of March; 11-28 Feb: 310 x 18 / 28
@@ -169,7 +169,9 @@ def test_credit_and_reopen_a_period(shop):
     assert run(shop, "2026-02-01")["periods"] == 0
     invoices.credit(shop, number, line_nos=[2], reopen=True)  # February credited and reopened
     again = run(shop, "2026-02-01")
-    assert [(l["period_start"], l["amount"]) for l in again["invoices"][0]["lines"]] == [(date(2026, 2, 1), D("50.00"))]
+    assert [(ln["period_start"], ln["amount"]) for ln in again["invoices"][0]["lines"]] == [
+        (date(2026, 2, 1), D("50.00"))
+    ]
 
 
 def test_reopen_needs_the_whole_period_credited(shop):

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -33,7 +34,7 @@ def test_starts_on_the_29th_to_31st_in_a_leap_year(start):
     ps = periods(Policy("month"), start, None, date(2024, 4, 30))
     assert ps[0].end == date(2024, 2, 28)  # start + 1 month is 29 February (clipped), so the period ends the day before
     assert ps[1].start == date(2024, 2, 29)
-    assert all(b.start == a.end + timedelta(days=1) for a, b in zip(ps, ps[1:]))
+    assert all(b.start == a.end + timedelta(days=1) for a, b in pairwise(ps))
 
 
 def test_leap_day_yearly_anniversary():
@@ -187,7 +188,7 @@ def test_periods_tile_the_subscription_without_gaps_or_overlaps(policy, start, s
         assert last is not None and last < start or through < start
         return
     assert ps[0].start == start
-    for a, b in zip(ps, ps[1:]):
+    for a, b in pairwise(ps):
         assert b.start == a.end + timedelta(days=1)
     for p in ps:
         assert p.full_start <= p.start <= p.end <= p.full_end

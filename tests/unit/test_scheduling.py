@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import permutations, product
+from itertools import pairwise, permutations, product
 
 import pytest
 from hypothesis import assume, given, settings
@@ -50,7 +50,7 @@ def check(result: Plan, jobs: Sequence[Job], resources: Sequence[Resource], step
         assert p.reason
     for key in by_res:
         mine = sorted((p for p in result.placements if p.resource == key), key=lambda p: p.start)
-        for first, second in zip(mine, mine[1:]):
+        for first, second in pairwise(mine):
             assert first.end <= second.start, f"{first.job} and {second.job} overlap on {key}"
     assert all(reason for _, reason in result.unplaced)
     really = sum(p.late for p in result.placements) + sum(by_job[k].deadline is not None for k in unplaced)
@@ -432,7 +432,9 @@ def _best_by_brute_force(jobs: Sequence[Job], resources: Sequence[Resource], ste
         if any(r >= 0 and not due[i].skills <= resources[r].skills for i, r in enumerate(choice)):
             continue
         groups = [[due[i] for i, c in enumerate(choice) if c == r] for r in range(len(resources))]
-        if all(any(fits(order, res) for order in permutations(group)) for group, res in zip(groups, resources)):
+        if all(
+            any(fits(order, res) for order in permutations(group)) for group, res in zip(groups, resources, strict=True)
+        ):
             best = (on_time, preferred)
     return best
 

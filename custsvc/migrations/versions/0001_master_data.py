@@ -24,6 +24,14 @@ def audit_columns() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    _settings_and_customers()
+    _items_and_service_tasks()
+    _teams_and_workers()
+    _service_objects()
+
+
+def _settings_and_customers() -> None:
+    """Create the setting and customer tables."""
     op.create_table(
         "setting",
         sa.Column("key", sa.String(), nullable=False),
@@ -43,6 +51,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account"),
     )
     op.create_index("ix_customer_tier", "customer", ["tier"])
+
+
+def _items_and_service_tasks() -> None:
+    """Create the item and service_task tables."""
     op.create_table(
         "item",
         *audit_columns(),
@@ -62,6 +74,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("task"),
     )
     op.create_index("ix_service_task_skill", "service_task", ["skill"])
+
+
+def _teams_and_workers() -> None:
+    """Create team, worker, worker_role and worker_skill, and the team owner's key to worker."""
     # team and worker refer to each other: the team owner's key is added once both exist
     op.create_table(
         "team",
@@ -100,6 +116,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("worker", "skill"),
     )
     op.create_index("ix_worker_skill_skill", "worker_skill", ["skill"])
+
+
+def _service_objects() -> None:
+    """Create the service_object table."""
     op.create_table(
         "service_object",
         *audit_columns(),

@@ -29,6 +29,22 @@ SEQUENCES = [("order", "SO-", 6), ("invoice", "INV-", 6)]
 
 
 def upgrade() -> None:
+    _number_sequences_and_reason_codes()
+    _stages()
+    _invoices()
+    _agreements()
+    _agreement_lines()
+    _service_orders()
+    _order_lines()
+    _order_objects_and_stage_log()
+    _invoice_lines()
+    _service_task_prices()
+
+    seed()
+
+
+def _number_sequences_and_reason_codes() -> None:
+    """Create the number_sequence and reason_code tables."""
     op.create_table(
         "number_sequence",
         sa.Column("name", sa.String(), nullable=False),
@@ -47,6 +63,10 @@ def upgrade() -> None:
         sa.Column("description", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("code"),
     )
+
+
+def _stages() -> None:
+    """Create the stage table."""
     op.create_table(
         "stage",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -65,13 +85,14 @@ def upgrade() -> None:
         sa.Column("requires_reason", sa.Boolean(), nullable=False),
         sa.Column("resolves", sa.Boolean(), nullable=False),
         sa.Column("cancels", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["parent"],
-            ["stage.stage"],
-        ),
+        sa.ForeignKeyConstraint(["parent"], ["stage.stage"]),
         sa.PrimaryKeyConstraint("stage"),
     )
     op.create_index("ix_stage_parent", "stage", ["parent"])
+
+
+def _invoices() -> None:
+    """Create the invoice table."""
     op.create_table(
         "invoice",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -86,18 +107,16 @@ def upgrade() -> None:
         sa.Column("credits", sa.String(), nullable=True),
         sa.Column("total_cents", sa.BigInteger(), nullable=False),
         sa.Column("note", sa.String(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["credits"],
-            ["invoice.number"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer"],
-            ["customer.account"],
-        ),
+        sa.ForeignKeyConstraint(["credits"], ["invoice.number"]),
+        sa.ForeignKeyConstraint(["customer"], ["customer.account"]),
         sa.PrimaryKeyConstraint("number"),
     )
     op.create_index("ix_invoice_customer", "invoice", ["customer"])
     op.create_index("ix_invoice_invoice_date", "invoice", ["invoice_date"])
+
+
+def _agreements() -> None:
+    """Create the agreement table."""
     op.create_table(
         "agreement",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -114,17 +133,15 @@ def upgrade() -> None:
         sa.Column("combine", sa.String(), nullable=False),
         sa.Column("suspended", sa.Boolean(), nullable=False),
         sa.Column("template", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer"],
-            ["customer.account"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["technician"],
-            ["worker.worker"],
-        ),
+        sa.ForeignKeyConstraint(["customer"], ["customer.account"]),
+        sa.ForeignKeyConstraint(["technician"], ["worker.worker"]),
         sa.PrimaryKeyConstraint("agreement"),
     )
     op.create_index("ix_agreement_customer", "agreement", ["customer"])
+
+
+def _agreement_lines() -> None:
+    """Create the agreement_line table."""
     op.create_table(
         "agreement_line",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -151,26 +168,18 @@ def upgrade() -> None:
         sa.Column("end", sa.Date(), nullable=True),
         sa.Column("stopped", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["agreement"], ["agreement.agreement"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["item"],
-            ["item.item"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["object"],
-            ["service_object.object"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["task"],
-            ["service_task.task"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["worker"],
-            ["worker.worker"],
-        ),
+        sa.ForeignKeyConstraint(["item"], ["item.item"]),
+        sa.ForeignKeyConstraint(["object"], ["service_object.object"]),
+        sa.ForeignKeyConstraint(["task"], ["service_task.task"]),
+        sa.ForeignKeyConstraint(["worker"], ["worker.worker"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("agreement", "line_no", name="uq_agreement_line_number"),
     )
     op.create_index("ix_agreement_line_agreement", "agreement_line", ["agreement"])
+
+
+def _service_orders() -> None:
+    """Create the service_order table."""
     op.create_table(
         "service_order",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -191,22 +200,10 @@ def upgrade() -> None:
         sa.Column("requires_sign_off", sa.Boolean(), nullable=False),
         sa.Column("signed_off_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("signed_off_by", sa.String(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["agreement"],
-            ["agreement.agreement"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer"],
-            ["customer.account"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["stage"],
-            ["stage.stage"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["technician"],
-            ["worker.worker"],
-        ),
+        sa.ForeignKeyConstraint(["agreement"], ["agreement.agreement"]),
+        sa.ForeignKeyConstraint(["customer"], ["customer.account"]),
+        sa.ForeignKeyConstraint(["stage"], ["stage.stage"]),
+        sa.ForeignKeyConstraint(["technician"], ["worker.worker"]),
         sa.PrimaryKeyConstraint("number"),
     )
     op.create_index("ix_service_order_agreement", "service_order", ["agreement"])
@@ -214,6 +211,10 @@ def upgrade() -> None:
     op.create_index("ix_service_order_service_date", "service_order", ["service_date"])
     op.create_index("ix_service_order_stage", "service_order", ["stage"])
     op.create_index("ix_service_order_technician", "service_order", ["technician"])
+
+
+def _order_lines() -> None:
+    """Create the order_line table."""
     op.create_table(
         "order_line",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -236,27 +237,12 @@ def upgrade() -> None:
         sa.Column("signed_off_by", sa.String(), nullable=True),
         sa.Column("agreement_line_id", sa.Integer(), nullable=True),
         sa.Column("visit_date", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["agreement_line_id"],
-            ["agreement_line.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["item"],
-            ["item.item"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["object"],
-            ["service_object.object"],
-        ),
+        sa.ForeignKeyConstraint(["agreement_line_id"], ["agreement_line.id"]),
+        sa.ForeignKeyConstraint(["item"], ["item.item"]),
+        sa.ForeignKeyConstraint(["object"], ["service_object.object"]),
         sa.ForeignKeyConstraint(["order_number"], ["service_order.number"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["task"],
-            ["service_task.task"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["worker"],
-            ["worker.worker"],
-        ),
+        sa.ForeignKeyConstraint(["task"], ["service_task.task"]),
+        sa.ForeignKeyConstraint(["worker"], ["worker.worker"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("agreement_line_id", "visit_date", name="uq_order_line_visit"),
         sa.UniqueConstraint("order_number", "line_no", name="uq_order_line_number"),
@@ -267,14 +253,15 @@ def upgrade() -> None:
     op.create_index("ix_order_line_status", "order_line", ["status"])
     op.create_index("ix_order_line_task", "order_line", ["task"])
     op.create_index("ix_order_line_worker", "order_line", ["worker"])
+
+
+def _order_objects_and_stage_log() -> None:
+    """Create the order_object and order_stage_log tables."""
     op.create_table(
         "order_object",
         sa.Column("order_number", sa.String(), nullable=False),
         sa.Column("object", sa.String(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["object"],
-            ["service_object.object"],
-        ),
+        sa.ForeignKeyConstraint(["object"], ["service_object.object"]),
         sa.ForeignKeyConstraint(["order_number"], ["service_order.number"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("order_number", "object"),
     )
@@ -289,22 +276,17 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(), nullable=False),
         sa.Column("reason", sa.String(), nullable=True),
         sa.Column("note", sa.String(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["from_stage"],
-            ["stage.stage"],
-        ),
+        sa.ForeignKeyConstraint(["from_stage"], ["stage.stage"]),
         sa.ForeignKeyConstraint(["order_number"], ["service_order.number"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["reason"],
-            ["reason_code.code"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_stage"],
-            ["stage.stage"],
-        ),
+        sa.ForeignKeyConstraint(["reason"], ["reason_code.code"]),
+        sa.ForeignKeyConstraint(["to_stage"], ["stage.stage"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_order_stage_log_order_number", "order_stage_log", ["order_number"])
+
+
+def _invoice_lines() -> None:
+    """Create the invoice_line table."""
     op.create_table(
         "invoice_line",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -318,27 +300,20 @@ def upgrade() -> None:
         sa.Column("source", sa.String(), nullable=False),
         sa.Column("order_line_id", sa.Integer(), nullable=True),
         sa.Column("credited_line_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["credited_line_id"],
-            ["invoice_line.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["invoice"],
-            ["invoice.number"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_line_id"],
-            ["order_line.id"],
-        ),
+        sa.ForeignKeyConstraint(["credited_line_id"], ["invoice_line.id"]),
+        sa.ForeignKeyConstraint(["invoice"], ["invoice.number"]),
+        sa.ForeignKeyConstraint(["order_line_id"], ["order_line.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("invoice", "line_no", name="uq_invoice_line_number"),
     )
     op.create_index("ix_invoice_line_credited_line_id", "invoice_line", ["credited_line_id"])
     op.create_index("ix_invoice_line_invoice", "invoice_line", ["invoice"])
     op.create_index("ix_invoice_line_order_line_id", "invoice_line", ["order_line_id"])
-    op.add_column("service_task", sa.Column("price_cents", sa.BigInteger(), server_default="0", nullable=False))
 
-    seed()
+
+def _service_task_prices() -> None:
+    """Add the price_cents column to service_task."""
+    op.add_column("service_task", sa.Column("price_cents", sa.BigInteger(), server_default="0", nullable=False))
 
 
 def seed() -> None:

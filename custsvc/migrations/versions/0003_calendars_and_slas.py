@@ -15,6 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _calendars()
+    _slas()
+    _order_slas()
+    _sla_log()
+
+
+def _calendars() -> None:
+    """Create the calendar and calendar_holiday tables."""
     op.create_table(
         "calendar",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -41,6 +49,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["calendar"], ["calendar.calendar"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("calendar", "day"),
     )
+
+
+def _slas() -> None:
+    """Create the sla, sla_assignment and sla_target tables."""
     op.create_table(
         "sla",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -83,6 +95,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["sla"], ["sla.sla"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("sla", "priority"),
     )
+
+
+def _order_slas() -> None:
+    """Create the order_sla table."""
     op.create_table(
         "order_sla",
         sa.Column("order_number", sa.String(), nullable=False),
@@ -117,6 +133,10 @@ def upgrade() -> None:
     op.create_index("ix_order_sla_resolution_due", "order_sla", ["resolution_due"])
     op.create_index("ix_order_sla_response_due", "order_sla", ["response_due"])
     op.create_index("ix_order_sla_sla", "order_sla", ["sla"])
+
+
+def _sla_log() -> None:
+    """Create the sla_log table."""
     op.create_table(
         "sla_log",
         sa.Column("id", sa.Integer(), nullable=False),

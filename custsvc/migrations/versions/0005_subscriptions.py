@@ -15,6 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _subscriptions()
+    _subscription_prices_and_reductions()
+    _accruals_and_billing()
+    _invoice_line_subscription()
+
+
+def _subscriptions() -> None:
+    """Create the subscription_group and subscription tables."""
     op.create_table(
         "subscription_group",
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -58,6 +66,10 @@ def upgrade() -> None:
     op.create_index("ix_subscription_billed_through", "subscription", ["billed_through"])
     op.create_index("ix_subscription_customer", "subscription", ["customer"])
     op.create_index("ix_subscription_group", "subscription", ["group"])
+
+
+def _subscription_prices_and_reductions() -> None:
+    """Create subscription_index, subscription_price and subscription_reduction."""
     op.create_table(
         "subscription_index",
         sa.Column("subscription", sa.String(), nullable=False),
@@ -93,6 +105,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_subscription_reduction_subscription", "subscription_reduction", ["subscription"])
+
+
+def _accruals_and_billing() -> None:
+    """Create the accrual_entry and subscription_billing tables."""
     op.create_table(
         "accrual_entry",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,6 +147,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("subscription", "period_start", name="uq_subscription_billing_period"),
     )
     op.create_index("ix_subscription_billing_subscription", "subscription_billing", ["subscription"])
+
+
+def _invoice_line_subscription() -> None:
+    """Add subscription, period_start and period_end (index, key) to invoice_line."""
     # SQLite rebuilds invoice_line to add the key (foreign keys are off during migrations: no row is lost)
     with op.batch_alter_table("invoice_line") as batch:
         batch.add_column(sa.Column("subscription", sa.String(), nullable=True))

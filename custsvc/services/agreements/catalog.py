@@ -24,10 +24,10 @@ from custsvc.models import (
     AgreementLine,
     Customer,
     Item,
-    ServiceObject,
     ServiceTask,
     Worker,
 )
+from custsvc.services.orders.checks import check_objects
 
 
 def get(ctx: Context, agreement: str, *, lock: bool = False) -> Agreement:
@@ -206,6 +206,10 @@ def set_suspended(ctx: Context, agreement: str, suspended: bool) -> dict[str, An
     return show(ctx, agreement)
 
 
+COPIED = ("type", "task", "worker", "item", "quantity", "price", "description", "every_count", "every_unit", "rrule")
+COPIED += ("window_kind", "window_days", "stopped")
+
+
 def copy(
     ctx: Context,
     source: str,
@@ -215,7 +219,8 @@ def copy(
     customer: str | None = None,
     start: str | None = None,
 ) -> dict[str, Any]:
-    """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse)."""
+    """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse).
+    Line dates shift with the start; objects of another customer are left empty (with a warning)."""
     src = get(ctx, source)
     target_customer = customer or src.customer
     new_start = ctx.day(start, "start") if start else src.start
@@ -240,36 +245,59 @@ def copy(
         if obj and target_customer != src.customer:
             warnings.append(f"line {line.line_no}: object {obj} belongs to {src.customer}; left empty on {new}")
             obj = None
-        rows.append(
-            {
-                "agreement": created["agreement"],
-                "line_no": line.line_no,
-                "type": line.type,
-                "object": obj,
-                "task": line.task,
-                "worker": line.worker,
-                "item": line.item,
-                "quantity": line.quantity,
-                "price": line.price,
-                "description": line.description,
-                "every_count": line.every_count,
-                "every_unit": line.every_unit,
-                "rrule": line.rrule,
-                "window_kind": line.window_kind,
-                "window_days": line.window_days,
-                "start": line.start + shift,
-                "end": line.end + shift if line.end else None,
-                "stopped": line.stopped,
-                "created_at": ctx.now,
-                "created_by": ctx.actor,
-            }
-        )
+        row = {name: getattr(line, name) for name in COPIED}
+        row.update(agreement=created["agreement"], line_no=line.line_no, object=obj, created_at=ctx.now)
+        row.update(start=line.start + shift, end=line.end + shift if line.end else None, created_by=ctx.actor)
+        rows.append(row)
     if rows:
         ctx.execute(insert(AgreementLine), rows)
         ctx.flush()
     out = show(ctx, created["agreement"])
     out["warnings"] = warnings
     return out
+
+
+def _schedule(every: str | None, rrule: str | None, window: str | None) -> dict[str, Any]:
+    """The interval (``--every`` or ``--rrule``, or neither: once) and window columns of a line."""
+    if every and rrule:
+        raise InvalidInput("rrule", rrule, "give either --every or --rrule, not both")
+    interval = parse_every(every, "every") if every else None
+    win = parse_window(window, "window") if window else None
+    return {
+        "every_count": interval.count if interval else None,
+        "every_unit": interval.unit if interval else None,
+        "rrule": parse_rrule(rrule, "rrule") if rrule else None,
+        "window_kind": win.kind if win else None,
+        "window_days": win.days if win and win.kind == "days" else None,
+    }
+
+
+def _line_dates(ctx: Context, agr: Agreement, start: str, end: str | None) -> tuple[date, date | None]:
+    first = ctx.day(start, "start")
+    last = ctx.day(end, "end") if end else None
+    if last is not None and last < first:
+        raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
+    if agr.end is not None and first > agr.end:
+        raise InvalidInput("start", start, f"is after the agreement's end {agr.end.isoformat()}")
+    return first, last
+
+
+def _check_line_references(
+    ctx: Context, agr: Agreement, kind: str, refs: dict[str, str | None], price: str | None
+) -> None:
+    if refs["object"]:
+        check_objects(ctx, agr.customer, [refs["object"]])
+    for name, model, label in (
+        ("task", ServiceTask, "service task"),
+        ("worker", Worker, "worker"),
+        ("item", Item, "item"),
+    ):
+        if refs[name] and ctx.get(model, refs[name]) is None:
+            raise NotFound(label, refs[name])
+    if kind == "item" and not refs["item"]:
+        raise InvalidInput("item", "", "an item line needs --item")
+    if price is None and refs["item"] is None and refs["task"] is None:
+        raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
 
 
 def add_line(
@@ -294,55 +322,20 @@ def add_line(
     kind = type.strip().lower()
     if kind not in rules.LINE_TYPES:
         raise InvalidInput("type", type, "expected hour, expense, item or fee")
-    if every and rrule:
-        raise InvalidInput("rrule", rrule, "give either --every or --rrule, not both")
-    interval = parse_every(every, "every") if every else None
-    rule = parse_rrule(rrule, "rrule") if rrule else None
-    win = parse_window(window, "window") if window else None
-    first = ctx.day(start, "start")
-    last = ctx.day(end, "end") if end else None
-    if last is not None and last < first:
-        raise InvalidInput("end", end, f"is before the start {first.isoformat()}")
-    if agr.end is not None and first > agr.end:
-        raise InvalidInput("start", start, f"is after the agreement's end {agr.end.isoformat()}")
-    if obj:
-        row = ctx.get(ServiceObject, obj)
-        if row is None:
-            raise NotFound("service object", obj)
-        if row.customer != agr.customer:
-            raise RuleViolation(
-                "object-of-customer", f"service object {obj!r} belongs to {row.customer}, not {agr.customer}"
-            )
-    if task and ctx.get(ServiceTask, task) is None:
-        raise NotFound("service task", task)
-    if worker and ctx.get(Worker, worker) is None:
-        raise NotFound("worker", worker)
-    item_row = ctx.get(Item, item) if item else None
-    if item and item_row is None:
-        raise NotFound("item", item)
-    if kind == "item" and not item:
-        raise InvalidInput("item", "", "an item line needs --item")
-    if price is None and item is None and task is None:
-        raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
-    line_no = (
-        ctx.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar() or 0
-    ) + 1
+    schedule = _schedule(every, rrule, window)
+    first, last = _line_dates(ctx, agr, start, end)
+    refs = {"object": obj, "task": task, "worker": worker, "item": item}
+    _check_line_references(ctx, agr, kind, refs, price)
+    top = ctx.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar()
     line = AgreementLine(
         agreement=agreement,
-        line_no=line_no,
+        line_no=(top or 0) + 1,
         type=kind,
-        object=obj,
-        task=task,
-        worker=worker,
-        item=item,
+        **refs,
         quantity=parse_quantity(quantity, "qty", allow_zero=False) if quantity is not None else None,
         price=parse_money(price, "price") if price is not None else None,
         description=check_text(description, "description") if description else None,
-        every_count=interval.count if interval else None,
-        every_unit=interval.unit if interval else None,
-        rrule=rule,
-        window_kind=win.kind if win else None,
-        window_days=win.days if win and win.kind == "days" else None,
+        **schedule,
         start=first,
         end=last,
         created_at=ctx.now,

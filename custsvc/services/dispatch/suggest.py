@@ -3,13 +3,12 @@ pure: ``custsvc.domain.scheduling``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from custsvc.context import Context
-from custsvc.models import (
-    ServiceOrder,
-)
+from custsvc.models import ServiceOrder, Worker
 from custsvc.services.dispatch.assignment import assign
 from custsvc.services.dispatch.availability import (
     absences_between,
@@ -20,6 +19,65 @@ from custsvc.services.dispatch.availability import (
     working_calendar,
 )
 from custsvc.services.dispatch.board import PRIORITY_RANK, queue
+
+
+def _resources(ctx: Context, members: Sequence[Worker], lo: datetime, hi: datetime) -> list[Any]:
+    """Each technician with their skills and free time: working windows minus assignments and absences."""
+    from custsvc.domain.scheduling import Resource
+
+    resources = []
+    for member in members:
+        calendar = working_calendar(ctx, member)
+        busy = [(a.starts_at, a.ends_at) for a in assignments_between(ctx, member.worker, lo, hi)]
+        busy += [(a.starts_at, a.ends_at) for a in absences_between(ctx, member.worker, lo, hi)]
+        free = tuple(_subtract(list(calendar.intervals(lo, hi)), busy))
+        resources.append(Resource(member.worker, frozenset(skills_of(ctx, member.worker)), free))
+    return resources
+
+
+def _job(row: dict[str, Any], earliest: datetime) -> Any:
+    from custsvc.domain.scheduling import Job
+
+    return Job(
+        key=row["order"],
+        duration=timedelta(seconds=row["duration_seconds"]),
+        deadline=row["resolution_due"],
+        skills=frozenset(row["skills"]),
+        preferred=row["technician"],
+        priority=PRIORITY_RANK.get(row["priority"], 1),
+        earliest=earliest,
+    )
+
+
+def _proposal(placement: Any, row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "order": placement.job,
+        "technician": placement.resource,
+        "start": placement.start,
+        "end": placement.end,
+        "priority": row["priority"],
+        "customer": row["customer"],
+        "deadline": row["resolution_due"],
+        "late": placement.late,
+        "preferred": row["technician"],
+        "reason": placement.reason,
+    }
+
+
+def _in_period(
+    ctx: Context, queued: list[dict[str, Any]], only: set[str] | None, lo: datetime, hi: datetime
+) -> tuple[list[dict[str, Any]], dict[str, datetime], list[str]]:
+    """The queued orders that may start within the period, when each may start at the earliest, and
+    the visits planned for a later day: those are left for a later run, not counted as missed."""
+    queued = [row for row in queued if only is None or row["order"] in only]
+    earliest = {row["order"]: _not_before(ctx, row, lo) for row in queued}
+    waiting = [row for row in queued if earliest[row["order"]] < hi]
+    later = [row["order"] for row in queued if earliest[row["order"]] >= hi]
+    return waiting, earliest, later
+
+
+def _unplaced(key: str, reason: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {"order": key, "reason": reason, "priority": row["priority"], "customer": row["customer"]}
 
 
 def suggest(
@@ -33,80 +91,25 @@ def suggest(
 ) -> dict[str, Any]:
     """Propose technician and start for every order still to dispatch (see README: how suggest works).
     ``only``: just these orders (the demo uses it to leave part of the queue)."""
-    from custsvc.domain.scheduling import Job, Resource, plan
+    from custsvc.domain.scheduling import plan
 
-    now = ctx.now
     lo, _ = local_day(ctx, first)
     _, hi = local_day(ctx, first + timedelta(days=days - 1))
-    lo = max(lo, now)
-    waiting = [row for row in queue(ctx, team) if only is None or row["order"] in only]
-    members = team_members(ctx, team)
-    resources = []
-    for member in members:
-        calendar = working_calendar(ctx, member)
-        busy = [(a.starts_at, a.ends_at) for a in assignments_between(ctx, member.worker, lo, hi)]
-        busy += [(a.starts_at, a.ends_at) for a in absences_between(ctx, member.worker, lo, hi)]
-        resources.append(
-            Resource(
-                member.worker,
-                frozenset(skills_of(ctx, member.worker)),
-                tuple(_subtract(list(calendar.intervals(lo, hi)), busy)),
-            )
-        )
-    # visits planned for a later day than the period are left for a later run, not counted as missed
-    earliest = {row["order"]: _not_before(ctx, row, lo) for row in waiting}
-    later = [row["order"] for row in waiting if earliest[row["order"]] >= hi]
-    waiting = [row for row in waiting if earliest[row["order"]] < hi]
-    jobs = []
-    for row in waiting:
-        jobs.append(
-            Job(
-                key=row["order"],
-                duration=timedelta(seconds=row["duration_seconds"]),
-                deadline=row["resolution_due"],
-                skills=frozenset(row["skills"]),
-                preferred=row["technician"],
-                priority=PRIORITY_RANK.get(row["priority"], 1),
-                earliest=earliest[row["order"]],
-            )
-        )
+    lo = max(lo, ctx.now)
+    resources = _resources(ctx, team_members(ctx, team), lo, hi)
+    waiting, earliest, later = _in_period(ctx, queue(ctx, team), only, lo, hi)
+    jobs = [_job(row, earliest[row["order"]]) for row in waiting]
     result = plan(jobs, resources)
     by_key = {row["order"]: row for row in waiting}
-    proposals = []
-    for placement in result.placements:
-        row = by_key[placement.job]
-        proposals.append(
-            {
-                "order": placement.job,
-                "technician": placement.resource,
-                "start": placement.start,
-                "end": placement.end,
-                "priority": row["priority"],
-                "customer": row["customer"],
-                "deadline": row["resolution_due"],
-                "late": placement.late,
-                "preferred": row["technician"],
-                "reason": placement.reason,
-            }
-        )
+    proposals = [_proposal(placement, by_key[placement.job]) for placement in result.placements]
     if apply:
-        for proposal in proposals:
-            assign(
-                ctx,
-                proposal["order"],
-                proposal["technician"],
-                proposal["start"],
-                proposal["end"] - proposal["start"],
-            )
-    missed = [p["order"] for p in proposals if p["late"]]
+        for p in proposals:
+            assign(ctx, p["order"], p["technician"], p["start"], p["end"] - p["start"])
     return {
         "proposals": proposals,
-        "unplaced": [
-            {"order": key, "reason": reason, "priority": by_key[key]["priority"], "customer": by_key[key]["customer"]}
-            for key, reason in result.unplaced
-        ],
+        "unplaced": [_unplaced(key, reason, by_key[key]) for key, reason in result.unplaced],
         "missed_deadlines": result.missed,
-        "late": missed,
+        "late": [p["order"] for p in proposals if p["late"]],
         "exact": result.exact,
         "applied": apply,
         "orders": len(jobs),

@@ -16,6 +16,35 @@ from custsvc.services.invoices.reading import credited_amounts, get, show
 from custsvc.services.invoices.writer import DraftInvoice, DraftLine, write_one
 
 
+def _chosen(ctx: Context, number: str, line_nos: Sequence[int]) -> list[InvoiceLine]:
+    """The lines to credit: the given ones (each must exist), else all."""
+    query = select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)
+    lines = list(ctx.execute(query).scalars())
+    by_no = {line.line_no: line for line in lines}
+    for n in line_nos:
+        if n not in by_no:
+            raise NotFound("invoice line", f"{number}/{n}")
+    return [by_no[n] for n in dict.fromkeys(line_nos)] if line_nos else lines
+
+
+def _credit_line(line: InvoiceLine, remaining: Decimal) -> DraftLine:
+    """The line that credits what is left of ``line``: the same source, negative."""
+    whole = remaining == line.amount
+    return DraftLine(
+        description=f"Credit: {line.description}",
+        quantity=-line.quantity if whole else Decimal(-1),
+        unit_price=line.unit_price if whole else remaining,
+        amount=-remaining,
+        source_type=line.source_type,
+        source=line.source,
+        order_line_id=line.order_line_id,
+        credited_line_id=line.id,
+        subscription=line.subscription,
+        period_start=line.period_start,
+        period_end=line.period_end,
+    )
+
+
 def credit(
     ctx: Context, number: str, *, line_nos: Sequence[int] = (), reopen: bool = False, note: str | None = None
 ) -> dict[str, Any]:
@@ -25,38 +54,17 @@ def credit(
     invoice = get(ctx, number)
     if invoice.kind != "invoice":
         raise RuleViolation("credit-invoices-only", f"{number} is a credit note; credit notes are not credited")
-    lines = list(
-        ctx.execute(select(InvoiceLine).where(InvoiceLine.invoice == number).order_by(InvoiceLine.line_no)).scalars()
-    )
-    by_no = {line.line_no: line for line in lines}
-    for n in line_nos:
-        if n not in by_no:
-            raise NotFound("invoice line", f"{number}/{n}")
-    chosen = [by_no[n] for n in dict.fromkeys(line_nos)] if line_nos else lines
+    chosen = _chosen(ctx, number, line_nos)
     credited = credited_amounts(ctx, [line.id for line in chosen])
-    new_lines = []
+    new_lines, credited_lines = [], []
     for line in chosen:
         remaining = line.amount - credited.get(line.id, Decimal("0.00"))
         if remaining == 0:
             if line_nos:
                 raise RuleViolation("credit-once", f"line {line.line_no} of {number} is already credited")
             continue
-        whole = remaining == line.amount
-        new_lines.append(
-            DraftLine(
-                description=f"Credit: {line.description}",
-                quantity=-line.quantity if whole else Decimal(-1),
-                unit_price=line.unit_price if whole else remaining,
-                amount=-remaining,
-                source_type=line.source_type,
-                source=line.source,
-                order_line_id=line.order_line_id,
-                credited_line_id=line.id,
-                subscription=line.subscription,
-                period_start=line.period_start,
-                period_end=line.period_end,
-            )
-        )
+        new_lines.append(_credit_line(line, remaining))
+        credited_lines.append(line)
     if not new_lines:
         raise RuleViolation("credit-once", f"every line of {number} is already credited")
     draft = DraftInvoice(
@@ -69,7 +77,7 @@ def credit(
     )
     credit_note = write_one(ctx, draft)
     if reopen:
-        reopen_sources(ctx, [line for line in chosen if line.id in {n.credited_line_id for n in new_lines}])
+        reopen_sources(ctx, credited_lines)
     return show(ctx, credit_note)
 
 

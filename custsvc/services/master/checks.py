@@ -16,7 +16,7 @@ from custsvc.models import (
     ServiceObject,
 )
 from custsvc.services.batch import select_in
-from custsvc.services.master.kinds import KINDS, Kind, label
+from custsvc.services.master.kinds import KINDS, Kind, Spec, label
 
 
 def blank(value: Any) -> bool:
@@ -33,6 +33,28 @@ def split_values(value: Any) -> list[Any]:
     return [value]
 
 
+def _clean_list(spec: Spec, value: Any) -> list[Any]:
+    """A list field (roles, skills): each part checked, repeats dropped."""
+    values: list[Any] = []
+    for part in split_values(value):
+        checked = CHECKS[spec.check](part, spec.shown)
+        if checked not in values:
+            values.append(checked)
+    if spec.required and not values:
+        raise InvalidInput(spec.shown, "", "give at least one")
+    return values
+
+
+def _clean_field(spec: Spec, value: Any, partial: bool) -> Any:
+    if spec.many:
+        return _clean_list(spec, value)
+    if blank(value):
+        if spec.required:
+            raise InvalidInput(spec.shown, "" if value is None else value, "is required")
+        return spec.default if not partial else None
+    return CHECKS[spec.check](value, spec.shown)
+
+
 def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """Check the given fields.  ``partial`` (an update): absent fields stay as they are, and a
     blank value clears an optional field.  Raises the first problem as ``InvalidInput``."""
@@ -41,30 +63,12 @@ def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[s
         raise InvalidInput("field", unknown[0], f"{label(kind.name)} fields are " + ", ".join(kind.field_names))
     clean: dict[str, Any] = {}
     for spec in kind.specs:
-        if spec.name not in raw:
-            if partial:
-                continue
+        if spec.name in raw:
+            clean[spec.name] = _clean_field(spec, raw[spec.name], partial)
+        elif not partial:
             if spec.required:
                 raise InvalidInput(spec.shown, "", "is required")
             clean[spec.name] = [] if spec.many else spec.default
-            continue
-        value = raw[spec.name]
-        check = CHECKS[spec.check]
-        if spec.many:
-            values = []
-            for part in split_values(value):
-                checked = check(part, spec.shown)
-                if checked not in values:
-                    values.append(checked)
-            if spec.required and not values:
-                raise InvalidInput(spec.shown, "", "give at least one")
-            clean[spec.name] = values
-        elif blank(value):
-            if spec.required:
-                raise InvalidInput(spec.shown, "" if value is None else value, "is required")
-            clean[spec.name] = spec.default if not partial else None
-        else:
-            clean[spec.name] = check(value, spec.shown)
     return clean
 
 

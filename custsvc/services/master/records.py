@@ -113,7 +113,7 @@ def update_record(ctx: Context, kind_name: str, key: str, raw: Mapping[str, Any]
         raise InvalidInput(kind.key, raw[kind.key], "a key cannot be changed; add a new record instead")
     clean = clean_values(kind, raw, partial=True)
     missing = missing_references(ctx, kind, [clean])
-    for (field_name, ref), keys in missing.items():
+    for (_field, ref), keys in missing.items():
         if keys:
             raise NotFound(label(ref), sorted(keys)[0])
     check_rules(ctx, kind, [merged(ctx, kind, {**clean, kind.key: key})])
@@ -138,7 +138,7 @@ def remove(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
         listed = ", ".join(f"{count} {where}" for where, count in refs)
         raise RuleViolation("referenced-records-stay", f"{label(kind_name)} {key!r} is still referred to by {listed}")
     record = records(ctx, kind_name, [obj])[0]
-    for name, (model, _column) in kind.children.items():
+    for model, _column in kind.children.values():
         ctx.execute(delete(model).where(getattr(model, kind.key) == key))
     ctx.delete(obj)
     ctx.flush()

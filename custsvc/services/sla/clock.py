@@ -148,33 +148,38 @@ def refresh(ctx: Context, number: str) -> None:
     ctx.flush()
 
 
+def _pause_or_resume(ctx: Context, number: str, before: Stage, after: Stage, reason: str | None) -> None:
+    if after.stops_clock and not before.stops_clock:
+        log_event(ctx, number, "pause", reason, note=f"stage {after.stage}")
+    elif before.stops_clock and not after.stops_clock:
+        log_event(ctx, number, "resume", reason, note=f"stage {after.stage}")
+
+
+def _resolve_or_reopen(ctx: Context, row: OrderSla, before: Stage, after: Stage, reason: str | None) -> None:
+    if after.resolves and row.resolved_at is None:
+        row.resolved_at = ctx.now
+        row.responded_at = row.responded_at or ctx.now
+        log_event(ctx, row.order_number, "resolve", reason, note=f"stage {after.stage}")
+    elif before.resolves and not after.resolves and row.resolved_at is not None:
+        row.resolved_at = None
+        log_event(ctx, row.order_number, "reopen", reason, note=f"back to stage {after.stage}")
+
+
 def on_stage_change(ctx: Context, order: ServiceOrder, before: Stage, after: Stage, reason: str | None) -> None:
     """What a stage change means for the clock: response, pause / resume, resolution, re-opening, cancel."""
     row = order_sla(ctx, order.number)
     if row is None:
         return
-    now = ctx.now
-    initial = stages.initial(ctx).stage
     if after.cancels:
         if row.canceled_at is None:
-            row.canceled_at = now
+            row.canceled_at = ctx.now
             log_event(ctx, order.number, "cancel", reason)
-        refresh(ctx, order.number)
-        return
-    if before.stage == initial and row.responded_at is None:
-        row.responded_at = now
-        log_event(ctx, order.number, "respond", note=f"left stage {before.stage}")
-    if after.stops_clock and not before.stops_clock:
-        log_event(ctx, order.number, "pause", reason, note=f"stage {after.stage}")
-    elif before.stops_clock and not after.stops_clock:
-        log_event(ctx, order.number, "resume", reason, note=f"stage {after.stage}")
-    if after.resolves and row.resolved_at is None:
-        row.resolved_at = now
-        row.responded_at = row.responded_at or now
-        log_event(ctx, order.number, "resolve", reason, note=f"stage {after.stage}")
-    elif before.resolves and not after.resolves and row.resolved_at is not None:
-        row.resolved_at = None
-        log_event(ctx, order.number, "reopen", reason, note=f"back to stage {after.stage}")
+    else:
+        if before.stage == stages.initial(ctx).stage and row.responded_at is None:
+            row.responded_at = ctx.now
+            log_event(ctx, order.number, "respond", note=f"left stage {before.stage}")
+        _pause_or_resume(ctx, order.number, before, after, reason)
+        _resolve_or_reopen(ctx, row, before, after, reason)
     refresh(ctx, order.number)
 
 

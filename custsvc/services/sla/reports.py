@@ -61,32 +61,44 @@ def _period(ctx: Context, first: date, last: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
+REPORT_COLUMNS = {
+    "customer": ServiceOrder.customer,
+    "tier": Customer.tier,
+    "technician": ServiceOrder.technician,
+    "priority": OrderSla.priority,
+    "sla": OrderSla.sla,
+}
+
+
+def _group_row(by: str, key: str, g: _Group) -> dict[str, Any]:
+    decided = g.met + g.breached
+    responses, resolutions = g.responses or [], g.resolutions or []
+    return {
+        by: key,
+        "orders": g.orders,
+        "met": g.met,
+        "breached": g.breached,
+        "open": g.open,
+        "canceled": g.canceled,
+        "compliance_pct": round(100 * g.met / decided, 1) if decided else None,
+        "mean_response_seconds": _round(sum(responses) / len(responses)) if responses else None,
+        "p90_response_seconds": _round(_percentile(responses, 0.9)),
+        "mean_resolution_seconds": _round(sum(resolutions) / len(resolutions)) if resolutions else None,
+        "p90_resolution_seconds": _round(_percentile(resolutions, 0.9)),
+    }
+
+
 def report(ctx: Context, first: date, last: date, by: str) -> list[dict[str, Any]]:
     """Per group: orders created in the period with an SLA, met, breached, open, compliance and times."""
-    columns = {
-        "customer": ServiceOrder.customer,
-        "tier": Customer.tier,
-        "technician": ServiceOrder.technician,
-        "priority": OrderSla.priority,
-        "sla": OrderSla.sla,
-    }
-    if by not in columns:
+    if by not in REPORT_COLUMNS:
         raise InvalidInput("by", by, "expected customer, tier, technician, priority or sla")
     if last < first:
         raise InvalidInput("to", last.isoformat(), f"is before --from {first.isoformat()}")
     lo, hi = _period(ctx, first, last)
-    now = ctx.now
+    kept = (OrderSla.outcome, OrderSla.paused_since, OrderSla.response_due, OrderSla.resolution_due)
+    kept += (OrderSla.responded_at, OrderSla.response_seconds, OrderSla.resolution_seconds)
     query = (
-        select(
-            columns[by],
-            OrderSla.outcome,
-            OrderSla.paused_since,
-            OrderSla.response_due,
-            OrderSla.resolution_due,
-            OrderSla.responded_at,
-            OrderSla.response_seconds,
-            OrderSla.resolution_seconds,
-        )
+        select(REPORT_COLUMNS[by], *kept)
         .join(ServiceOrder, ServiceOrder.number == OrderSla.order_number)
         .where(ServiceOrder.created_at >= lo, ServiceOrder.created_at < hi)
     )
@@ -96,32 +108,13 @@ def report(ctx: Context, first: date, last: date, by: str) -> list[dict[str, Any
     for row in ctx.execute(query):
         group = groups[row[0] or "-"]
         group.orders += 1
-        outcome = outcome_now(row, now)
+        outcome = outcome_now(row, ctx.now)
         setattr(group, outcome, getattr(group, outcome) + 1)
         if row.response_seconds is not None:
             group.responses.append(row.response_seconds)  # type: ignore[union-attr]
         if row.resolution_seconds is not None:
             group.resolutions.append(row.resolution_seconds)  # type: ignore[union-attr]
-    out = []
-    for key in sorted(groups):
-        g = groups[key]
-        decided = g.met + g.breached
-        out.append(
-            {
-                by: key,
-                "orders": g.orders,
-                "met": g.met,
-                "breached": g.breached,
-                "open": g.open,
-                "canceled": g.canceled,
-                "compliance_pct": round(100 * g.met / decided, 1) if decided else None,
-                "mean_response_seconds": _round(sum(g.responses) / len(g.responses)) if g.responses else None,
-                "p90_response_seconds": _round(_percentile(g.responses, 0.9)),  # type: ignore[arg-type]
-                "mean_resolution_seconds": _round(sum(g.resolutions) / len(g.resolutions)) if g.resolutions else None,
-                "p90_resolution_seconds": _round(_percentile(g.resolutions, 0.9)),  # type: ignore[arg-type]
-            }
-        )
-    return out
+    return [_group_row(by, key, groups[key]) for key in sorted(groups)]
 
 
 def _round(value: float | None) -> int | None:

@@ -127,9 +127,10 @@ def explain(ctx: Context, number: str) -> dict[str, Any]:
         if target.due is None:
             lines.append(f"{target.name} due: none yet (the clock is paused with no end)")
             continue
+        start, due = row.started_at.isoformat(), target.due.astimezone(calendar.tz).isoformat()
         lines.append(
-            f"{target.name} due {target.due.isoformat()}: start {row.started_at.isoformat()} + target {format_duration(target.target)} "
-            f"of business time + {format_duration(paused)} paused = {target.due.astimezone(calendar.tz).isoformat()} ({target.state})"
+            f"{target.name} due {target.due.isoformat()}: start {start} + target {format_duration(target.target)} "
+            f"of business time + {format_duration(paused)} paused = {due} ({target.state})"
         )
     return {
         **status_record(number, row, state),

@@ -57,7 +57,8 @@ def reduce(
     if billed and not credit:
         raise RuleViolation(
             "billed-periods-stay",
-            f"{subscription} is already billed for {billed[0].period_start} - {billed[0].period_end}; add --credit to credit the reduced days",
+            f"{subscription} is already billed for {billed[0].period_start} - {billed[0].period_end}; "
+            "add --credit to credit the reduced days",
         )
     ctx.add(
         SubscriptionReduction(
@@ -230,7 +231,8 @@ def reopen(ctx: Context, lines: Sequence[InvoiceLine]) -> None:
         if net != 0:
             raise RuleViolation(
                 "reopen-whole-periods",
-                f"{line.subscription} {bill.period_start} - {bill.period_end} is not wholly credited; credit all its lines to reopen it",
+                f"{line.subscription} {bill.period_start} - {bill.period_end} is not wholly credited; "
+                "credit all its lines to reopen it",
             )
         ctx.execute(delete(SubscriptionBilling).where(SubscriptionBilling.id == bill.id))
         touched.add(line.subscription)

@@ -111,5 +111,6 @@ def refuse_billed(ctx: Context, row: Subscription, day: date, what: str) -> None
     if billed:
         raise RuleViolation(
             "billed-periods-stay",
-            f"{row.subscription} is billed for a period from {billed[0]}; {what} from {day} would change it (credit the invoice first)",
+            f"{row.subscription} is billed for a period from {billed[0]}; {what} from {day} would change it "
+            "(credit the invoice first)",
         )

@@ -351,7 +351,9 @@ def test_every_problem_of_a_refusal_is_printed_and_force_overrides_what_allows_i
         bus.guard(events.StageMoved, lambda ctx, e: [Problem("parts-missing", "2 parts are not on the shelf", True)])
         bus.guard(
             events.StageMoved,
-            lambda ctx, e: [Problem("repair-open", f"{e.order.number} has an open repair line")] if blocking["on"] else [],
+            lambda ctx, e: (
+                [Problem("repair-open", f"{e.order.number} has an open repair line")] if blocking["on"] else []
+            ),
         )
         return bus
 

@@ -46,7 +46,9 @@ def open_context(
     engine = db.get_engine(db.database_url(options.db))
     migrations.ensure_current(engine, clock.now(options.now))
     session = db.new_session(engine, write=write)
-    ctx = Context(session=session, now=clock.now(options.now), actor=options.acting(), bus=build_bus(), write=write)
+    ctx = Context(
+        session=session, now=clock.now(options.now), actor=options.acting(), bus_factory=build_bus, write=write
+    )
     ctx.clock_override = options.now
     try:
         ctx.set_zone(settings.timezone(ctx))

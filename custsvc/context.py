@@ -12,7 +12,7 @@ and the command's context commits at the end or rolls back on any error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -33,12 +33,26 @@ class Context:
     actor: str
     #: the shop's time zone: dates are days in it, times without an offset are read in it
     tz: tzinfo = UTC
-    bus: Bus = field(default_factory=Bus)
+    #: builds the event bus the first time a service needs it (a command that never touches an order
+    #: does not load the capabilities that listen to orders)
+    bus_factory: Callable[[], Bus] = Bus
     write: bool = True
     #: ``--now`` as given, so that a change of the shop's zone (the demo) reads it again
     clock_override: str | None = None
     #: per-command caches (e.g. business calendars), dropped with the context
     cache: dict[str, Any] = field(default_factory=dict)
+    _bus: Bus | None = field(default=None, repr=False)
+
+    @property
+    def bus(self) -> Bus:
+        """The event bus: guards, listeners and contributions of every capability."""
+        if self._bus is None:
+            self._bus = self.bus_factory()
+        return self._bus
+
+    @bus.setter
+    def bus(self, bus: Bus) -> None:
+        self._bus = bus
 
     @property
     def today(self) -> date:

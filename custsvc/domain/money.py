@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from custsvc.errors import InvalidInput
 
@@ -69,6 +70,15 @@ def normalize_qty(value: Decimal) -> Decimal:
 
 def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share_of(amount: Decimal, weight: Fraction) -> Decimal:
+    """``amount`` x ``weight``, rounded half-up to cents, computed exactly (no float, no decimal
+    division that stops after 28 digits)."""
+    cents = Fraction(to_cents(amount)) * weight
+    whole, rest = divmod(abs(cents), 1)
+    rounded = int(whole) + (1 if rest >= Fraction(1, 2) else 0)
+    return from_cents(rounded if cents >= 0 else -rounded)
 
 
 def to_cents(value: Decimal) -> int:

@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
-from custsvc.domain.money import round_money
+from custsvc.domain.money import round_money, share_of
 from custsvc.domain.recurrence import add_months
 
 UNITS = ("day", "week", "month", "quarter", "year")
@@ -231,13 +232,11 @@ def in_force(history: Sequence[tuple[date, Decimal]], day: date) -> Decimal | No
     return current
 
 
-def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> list[tuple[date, date, Decimal]]:
-    """Spread ``amount`` billed for ``first``..``last`` over the accrual periods it covers.
-
-    Full accrual periods get equal parts (a year recognized monthly: 12 equal parts); a partial one
-    gets its share of days; the cents of rounding go on the last part."""
+def accrual_weights(policy: Policy, first: date, last: date) -> list[tuple[date, date, Fraction]]:
+    """The accrual periods ``first``..``last`` covers, each with its weight as an exact fraction: a
+    full period weighs 1, a partial one its share of days (10 of 31 days: 10/31)."""
     unit = policy.accrue or policy.unit
-    pieces: list[tuple[date, date, float]] = []
+    pieces: list[tuple[date, date, Fraction]] = []
     start = block_start(first, unit, 1) if policy.align == "calendar" else first
     k = 0
     while True:
@@ -247,17 +246,22 @@ def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> l
             break
         lo, hi = max(block_first, first), min(block_last, last)
         if lo <= hi:
-            weight = ((hi - lo).days + 1) / ((block_last - block_first).days + 1)
-            pieces.append((lo, hi, weight))
+            pieces.append((lo, hi, Fraction((hi - lo).days + 1, (block_last - block_first).days + 1)))
         k += 1
-    total_weight = sum(w for _a, _b, w in pieces)
+    return pieces
+
+
+def accrual_parts(policy: Policy, first: date, last: date, amount: Decimal) -> list[tuple[date, date, Decimal]]:
+    """Spread ``amount`` billed for ``first``..``last`` over the accrual periods it covers.
+
+    Full accrual periods get equal parts (a year recognized monthly: 12 equal parts); a partial one
+    gets its share of days; the cents of rounding go on the last part. Exact: weights are fractions."""
+    pieces = accrual_weights(policy, first, last)
+    total = sum((w for _a, _b, w in pieces), Fraction(0))
     parts: list[tuple[date, date, Decimal]] = []
     given = Decimal("0.00")
     for index, (lo, hi, weight) in enumerate(pieces):
-        if index == len(pieces) - 1:
-            share = amount - given
-        else:
-            share = round_money(amount * Decimal(str(weight)) / Decimal(str(total_weight)))
+        share = amount - given if index == len(pieces) - 1 else share_of(amount, weight / total)
         given += share
         parts.append((lo, hi, share))
     return parts

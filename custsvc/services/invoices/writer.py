@@ -26,7 +26,7 @@ from custsvc.services import sequences, settings
 from custsvc.services.batch import select_in
 
 
-@dataclass
+@dataclass(slots=True)
 class DraftLine:
     description: str
     quantity: Decimal
@@ -47,7 +47,7 @@ class DraftLine:
         return self.amount if self.amount is not None else line_amount(self.quantity, self.unit_price)
 
 
-@dataclass
+@dataclass(slots=True)
 class DraftInvoice:
     customer: str
     lines: list[DraftLine] = field(default_factory=list)
@@ -63,12 +63,13 @@ class DraftInvoice:
         return sum((line.total for line in self.lines), Decimal("0.00"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Written:
     number: str
     draft: DraftInvoice
     #: the ids of the new lines, in the draft's order (empty in a preview)
     line_ids: list[int]
+    total: Decimal
 
 
 def write(ctx: Context, drafts: Sequence[DraftInvoice], *, preview: bool = False) -> list[Written]:
@@ -81,12 +82,13 @@ def write(ctx: Context, drafts: Sequence[DraftInvoice], *, preview: bool = False
             raise RuleViolation("invoice-has-lines", "an invoice needs at least one line")
     take = sequences.peek if preview else sequences.take
     numbers = take(ctx, "invoice", len(drafts))
+    totals = [draft.total for draft in drafts]
     if preview:
-        return [Written(number, draft, []) for number, draft in zip(numbers, drafts, strict=True)]
+        return [Written(n, d, [], t) for n, d, t in zip(numbers, drafts, totals, strict=True)]
     default_currency = settings.currency(ctx) if any(d.currency is None for d in drafts) else None
     invoice_rows, line_rows = [], []
-    for number, draft in zip(numbers, drafts, strict=True):
-        invoice_rows.append(_invoice_row(ctx, number, draft, default_currency))
+    for number, draft, total in zip(numbers, drafts, totals, strict=True):
+        invoice_rows.append(_invoice_row(ctx, number, draft, total, default_currency))
         line_rows.extend(_line_row(number, n, line) for n, line in enumerate(draft.lines, start=1))
     connection = ctx.connection()
     connection.execute(insert(Invoice.__table__), invoice_rows)  # type: ignore[attr-defined]
@@ -95,8 +97,8 @@ def write(ctx: Context, drafts: Sequence[DraftInvoice], *, preview: bool = False
     query = select(InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.line_no)
     ids = {(inv, no): line_id for line_id, inv, no in select_in(connection, query, InvoiceLine.invoice, numbers)}
     return [
-        Written(number, draft, [ids[(number, n)] for n in range(1, len(draft.lines) + 1)])
-        for number, draft in zip(numbers, drafts, strict=True)
+        Written(number, draft, [ids[(number, n)] for n in range(1, len(draft.lines) + 1)], total)
+        for number, draft, total in zip(numbers, drafts, totals, strict=True)
     ]
 
 
@@ -104,7 +106,9 @@ def write_one(ctx: Context, draft: DraftInvoice) -> str:
     return write(ctx, [draft])[0].number
 
 
-def _invoice_row(ctx: Context, number: str, draft: DraftInvoice, default_currency: str | None) -> dict[str, Any]:
+def _invoice_row(
+    ctx: Context, number: str, draft: DraftInvoice, total: Decimal, default_currency: str | None
+) -> dict[str, Any]:
     return {
         "number": number,
         "kind": draft.kind,
@@ -112,7 +116,7 @@ def _invoice_row(ctx: Context, number: str, draft: DraftInvoice, default_currenc
         "currency": draft.currency or default_currency,
         "invoice_date": draft.invoice_date or ctx.today,
         "credits": draft.credits,
-        "total_cents": draft.total,
+        "total_cents": total,
         "note": draft.note,
         "created_at": ctx.now,
         "created_by": ctx.actor,

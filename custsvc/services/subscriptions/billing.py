@@ -241,7 +241,7 @@ def _write(ctx: Context, work: list[_Work], through: date, *, dry_run: bool) -> 
         advance_billed_through(ctx, [item.row.subscription for item in work])
     totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for invoice in written:
-        totals[invoice.draft.currency or ""] += invoice.draft.total
+        totals[invoice.draft.currency or ""] += invoice.total
     return {
         "periods": sum(len(item.charges) for item in work),
         "free_periods": sum(len(item.free) for item in work),
@@ -256,7 +256,7 @@ def _summary(invoice: Written, kinds: list[tuple[_Work, Charge, str]]) -> dict[s
         "invoice": invoice.number,
         "customer": draft.customer,
         "currency": draft.currency,
-        "total": draft.total,
+        "total": invoice.total,
         "lines": [
             {
                 "subscription": item.row.subscription,

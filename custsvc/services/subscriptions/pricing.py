@@ -28,21 +28,20 @@ def set_price(ctx: Context, subscription: str, fee: str, valid_from: date) -> di
     row = get(ctx, subscription)
     amount = parse_money(fee, "fee")
     refuse_billed(ctx, row, valid_from, "a price")
-    existing = ctx.get(SubscriptionPrice, (subscription, valid_from))
-    if existing is None:
-        ctx.add(
-            SubscriptionPrice(
-                subscription=subscription,
-                valid_from=valid_from,
-                fee=amount,
-                created_at=ctx.now,
-                created_by=ctx.actor,
-            )
-        )
-    else:
-        existing.fee = amount
+    _set_from(ctx, SubscriptionPrice, subscription, valid_from, "fee", amount)
     touch(ctx, row)
     return show(ctx, subscription)
+
+
+def _set_from(ctx: Context, model: Any, subscription: str, valid_from: date, column: str, value: Decimal) -> None:
+    """An effective-dated value (a price, an index) from ``valid_from``: the row of that day, added or changed."""
+    existing = ctx.get(model, (subscription, valid_from))
+    if existing is None:
+        row = model(subscription=subscription, valid_from=valid_from, created_at=ctx.now, created_by=ctx.actor)
+        setattr(row, column, value)
+        ctx.add(row)
+    else:
+        setattr(existing, column, value)
 
 
 def set_index(
@@ -82,19 +81,7 @@ def set_index(
                 raise InvalidInput("percent", percent, "would make the index zero or less")
         else:
             new = index_value(value)
-        existing = ctx.get(SubscriptionIndex, (row.subscription, valid_from))
-        if existing is None:
-            ctx.add(
-                SubscriptionIndex(
-                    subscription=row.subscription,
-                    valid_from=valid_from,
-                    index=new,
-                    created_at=ctx.now,
-                    created_by=ctx.actor,
-                )
-            )
-        else:
-            existing.index = new
+        _set_from(ctx, SubscriptionIndex, row.subscription, valid_from, "index", new)
         touch(ctx, row)
         out.append({"subscription": row.subscription, "from": valid_from, "index_before": current, "index": new})
     ctx.flush()

@@ -38,22 +38,28 @@ def open_context(
     """One unit of work: commit at the end (a reader rolls back), roll back on any error.
 
     ``invocation``: what the global options chose (default: this invocation's ``custsvc.state``).
+    What the context needs to know first (the shop's zone, whether the acting worker exists) is read
+    in a short read transaction of its own, so that a writer's transaction (on SQLite: the write
+    lock) begins only with the service's first statement, and a service may think before it writes
+    (``Context.reading``).
     """
     from custsvc import clock, db, migrations, state
-    from custsvc.services import settings, workers
 
     options = invocation or state.current()
     engine = db.get_engine(db.database_url(options.db))
     migrations.ensure_current(engine, clock.now(options.now))
     session = db.new_session(engine, write=write)
     ctx = Context(
-        session=session, now=clock.now(options.now), actor=options.acting(), bus_factory=build_bus, write=write
+        session=session,
+        now=clock.now(options.now),
+        actor=options.acting(),
+        bus_factory=build_bus,
+        write=write,
+        reader_factory=lambda: db.new_session(engine, write=False),
     )
     ctx.clock_override = options.now
     try:
-        ctx.set_zone(settings.timezone(ctx))
-        if write and check_actor and options.actor_explicit:
-            workers.check_actor(ctx, ctx.actor)
+        _prepare(ctx, check_actor=write and check_actor and options.actor_explicit)
         yield ctx
         if write:
             ctx.commit()
@@ -64,3 +70,12 @@ def open_context(
         raise
     finally:
         session.close()
+
+
+def _prepare(ctx: Context, *, check_actor: bool) -> None:
+    from custsvc.services import settings, workers
+
+    with ctx.reading() as reader:
+        ctx.set_zone(settings.timezone(reader))
+        if check_actor:
+            workers.check_actor(reader, ctx.actor)

@@ -21,9 +21,11 @@ from custsvc.errors import EXIT_CONFLICT, EXIT_DOMAIN, EXIT_USAGE, CustSvcError
 
 
 def _report(text: str, details: list[str] | None = None) -> None:
-    print(f"error: {text}", file=sys.stderr)
-    for line in details or []:
-        print(f"error: {line}", file=sys.stderr)
+    """Each problem as one ``error:`` line: control characters written out, passwords masked."""
+    from custsvc.textsafe import mask_secrets, visible
+
+    for line in [text, *(details or [])]:
+        print(f"error: {visible(mask_secrets(line))}", file=sys.stderr)
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -117,41 +119,78 @@ class RootGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:  # type: ignore[override]
-        from custsvc import _click_compat as cc
-
-        debug = os.environ.get("CUSTSVC_DEBUG", "").strip() not in ("", "0")
-        code = 0
         try:
             result = super().main(
                 args=args, prog_name=prog_name or "custsvc", complete_var=complete_var, standalone_mode=False, **extra
             )
-            if isinstance(result, int):
-                code = result
-        except cc.ClickException as exc:
-            _report(exc.format_message())
-            code = exc.exit_code if exc.exit_code else EXIT_USAGE
-        except cc.Abort:
-            _report("aborted")
-            code = EXIT_DOMAIN
-        except typer.Exit as exc:
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            _report("interrupted")
-            code = 130
-        except BrokenPipeError:
-            # `custsvc ... | head`: the reader went away; say nothing
-            sys.stderr = open(os.devnull, "w")  # noqa: SIM115
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            code = 0
-        except CustSvcError as exc:
-            code = exit_code_for(exc)
-        except Exception as exc:
-            if debug:
-                raise
-            code = exit_code_for(exc)
+            code = result if isinstance(result, int) else 0
+        except BaseException as exc:  # every failure becomes one line and an exit code
+            code = _failure(exc, list(args if args is not None else sys.argv[1:]))
         if standalone_mode:
+            try:
+                sys.stdout.flush()  # here, not at exit, so that a closed pipe is seen here
+            except BrokenPipeError:
+                code = _reader_gone()
             sys.exit(code)
         return code
+
+
+def _failure(exc: BaseException, args: list[str]) -> int:
+    """The exit code of a command that failed with ``exc``, its error printed as one line."""
+    from custsvc import _click_compat as cc
+
+    if isinstance(exc, cc.ClickException):
+        _report(exc.format_message() + _given(exc, args))  # type: ignore[attr-defined]
+        return exc.exit_code or EXIT_USAGE  # type: ignore[attr-defined]
+    if isinstance(exc, cc.Abort):
+        _report("aborted")
+        return EXIT_DOMAIN
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        _report("interrupted")
+        return 130
+    if isinstance(exc, BrokenPipeError):
+        return _reader_gone()
+    if isinstance(exc, SystemExit):
+        # Typer's own handling of a closed pipe wraps stdout and exits 1: it is not an error here
+        return _reader_gone() if type(sys.stdout).__name__ == "PacifyFlushWrapper" else exc.code  # type: ignore[return-value]
+    if isinstance(exc, CustSvcError):
+        return exit_code_for(exc)
+    if os.environ.get("CUSTSVC_DEBUG", "").strip() not in ("", "0") or not isinstance(exc, Exception):
+        raise exc
+    return exit_code_for(exc)
+
+
+def _reader_gone() -> int:
+    """``custsvc ... | head -1``: the reader went away. Say nothing, exit 0, and point stdout at
+    /dev/null so that nothing fails again when Python flushes it on the way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - no real file descriptor (tests)
+        pass
+    return 0
+
+
+def _given(exc: Any, args: list[str]) -> str:
+    """`` (got '0')``: the value a refused option or argument was given, read back from the command
+    line (the parser's own message names only the option)."""
+    ctx, param = getattr(exc, "ctx", None), getattr(exc, "param", None)
+    if ctx is None or param is None or param.name is None:
+        return ""
+    path = ctx.command_path.split()[1:]
+    at = 0
+    for name in path:  # the leaf command's arguments follow its name, after the groups' names
+        at = args.index(name, at) + 1 if name in args[at:] else at
+    try:
+        opts, _rest, _order = ctx.command.make_parser(ctx).parse_args(args[at:])
+    except Exception:
+        return ""
+    value = opts.get(param.name)
+    if value is None or value == []:
+        return ""
+    return f" (got {value if isinstance(value, str) else ', '.join(map(str, value))!r})"
 
 
 def iter_commands() -> Any:
@@ -191,72 +230,76 @@ app = typer.Typer(
 _DB_HELP = (
     "Database: a file path or an SQLAlchemy URL (postgresql+psycopg://...). Default: custsvc.db in your data folder."
 )
+_CSV_RAW_HELP = (
+    "CSV cells exactly as stored: without it a cell starting with = + - @ (a spreadsheet formula) gets a leading '."
+)
 _NOW_HELP = (
     "Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); "
     "a time without offset is in the shop's zone."
 )
 
 
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="CUSTSVC_DB", help=_DB_HELP)]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="CUSTSVC_FORMAT",
+        case_sensitive=False,
+        help="Output format for every command: table, json, csv, markdown or plain.",
+    ),
+]
+NowOpt = Annotated[str | None, typer.Option("--now", envvar="CUSTSVC_NOW", help=_NOW_HELP)]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as", envvar="CUSTSVC_USER", help="The acting worker, recorded on every change (default: your login name)."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress or confirmation messages on stderr.")]
+CsvRawOpt = Annotated[bool, typer.Option("--csv-raw", help=_CSV_RAW_HELP)]
+VersionOpt = Annotated[
+    bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+]
+
+
 @app.callback()
 def root(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            envvar="CUSTSVC_DB",
-            help=_DB_HELP,
-        ),
-    ] = None,
-    fmt: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            "-f",
-            envvar="CUSTSVC_FORMAT",
-            case_sensitive=False,
-            help="Output format for every command: table, json, csv, markdown or plain.",
-        ),
-    ] = None,
-    now: Annotated[
-        str | None,
-        typer.Option(
-            "--now",
-            envvar="CUSTSVC_NOW",
-            help=_NOW_HELP,
-        ),
-    ] = None,
-    actor: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            envvar="CUSTSVC_USER",
-            help="The acting worker, recorded on every change (default: your login name).",
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print no progress or confirmation messages on stderr.")
-    ] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
+    db: DbOpt = None,
+    fmt: FormatOption = None,
+    now: NowOpt = None,
+    actor: ActorOpt = None,
+    quiet: QuietOpt = False,
+    csv_raw: CsvRawOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Global options go before the group name; they also come from CUSTSVC_* variables."""
     state.reset(
-        db=db or None,
+        db=db,
         fmt=fmt.value if fmt is not None else None,
         now=now or None,
         actor=actor or None,
         actor_explicit=bool(actor),
         quiet=quiet,
+        csv_raw=csv_raw,
     )
-    if now:
-        # fail early and clearly on a malformed --now (the shop's zone is applied when a session opens)
-        from custsvc.domain.timeparse import parse_datetime
+    if now is not None:
+        _check_now(now)
 
-        try:
-            parse_datetime(now, "--now")
-        except CustSvcError as exc:
-            raise typer.BadParameter(exc.message.removeprefix("invalid --now "), param_hint="--now") from None
+
+def _check_now(now: str) -> None:
+    """Fail early and clearly on a malformed --now (the shop's zone is applied when a context opens)."""
+    from custsvc.domain.timeparse import parse_datetime
+
+    if not now.strip():
+        raise typer.BadParameter(
+            "is empty: give an ISO 8601 time, or leave --now out for the clock", param_hint="--now"
+        )
+    try:
+        parse_datetime(now, "--now")
+    except CustSvcError as exc:
+        raise typer.BadParameter(exc.message.removeprefix("invalid --now "), param_hint="--now") from None
 
 
 def _register() -> None:

@@ -41,6 +41,8 @@ class Context:
     clock_override: str | None = None
     #: per-command caches (e.g. business calendars), dropped with the context
     cache: dict[str, Any] = field(default_factory=dict)
+    #: opens a read-only session on the same database (``reading``); None: read on ``session``
+    reader_factory: Callable[[], Session] | None = None
     _bus: Bus | None = field(default=None, repr=False)
 
     @property
@@ -81,6 +83,28 @@ class Context:
         self.tz = tz
         if self.clock_override:
             self.now = clock.now(self.clock_override, tz)
+
+    @contextmanager
+    def reading(self) -> Iterator[Context]:
+        """A read-only context in a transaction of its own, for a service that thinks before it writes:
+        the expensive part of a command reads and computes here, outside the write transaction (on
+        SQLite, outside the write lock), then re-checks and writes on ``self``. The reader sees the
+        database as it was when it began; it is closed at the end of the block.
+
+        Once this context's own transaction has begun (it may hold changes a separate reader would not
+        see, and on SQLite it holds the lock already), the reader is this context itself."""
+        if self.reader_factory is None or self.session.in_transaction():
+            yield self
+            return
+        session = self.reader_factory()
+        reader = Context(
+            session=session, now=self.now, actor=self.actor, tz=self.tz, bus_factory=self.bus_factory, write=False
+        )
+        reader.cache = self.cache
+        try:
+            yield reader
+        finally:
+            session.close()  # ends the read transaction; what was read stays readable (detached, not expired)
 
     @contextmanager
     def at(self, when: datetime) -> Iterator[None]:

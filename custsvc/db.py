@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from custsvc.errors import CustSvcError, SchemaOutOfDate, Usage
+from custsvc.textsafe import mask_secrets
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Connection, Engine
@@ -29,19 +30,36 @@ def default_db_path() -> Path:
     return user_data_path("custsvc", appauthor=False) / "custsvc.db"
 
 
+KNOWN_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
 def database_url(db: str | None = None) -> str:
     """Turn ``--db`` (a path or a URL; default ``CUSTSVC_DB``, else the data folder) into an SQLAlchemy URL."""
-    value = db or os.environ.get("CUSTSVC_DB")
+    value = db if db is not None else os.environ.get("CUSTSVC_DB")
+    if value is not None and not value.strip():
+        raise Usage("--db is empty: give a database file or an SQLAlchemy URL, or leave --db out for the default")
     if not value:
         value = str(default_db_path())
     if "://" in value:
-        if value.startswith(("postgresql://", "postgres://")):
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        return value
+        return _checked_url(value)
     path = Path(value).expanduser()
     if path.exists() and path.is_dir():
         raise Usage(f"--db {value!r} is a folder; give a file name such as {path / 'custsvc.db'}")
     return "sqlite:///" + str(path.resolve())
+
+
+def _checked_url(value: str) -> str:
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        scheme, value = "postgresql+psycopg", "postgresql+psycopg://" + rest
+    if scheme not in KNOWN_SCHEMES:
+        raise Usage(
+            f"invalid --db {mask_secrets(value)!r}: unknown kind of database {scheme!r} "
+            "(give a file path, sqlite:///PATH or postgresql://user@host/db)"
+        )
+    if scheme == "sqlite" and rest.strip("/") in ("", ":memory:"):
+        raise Usage(f"invalid --db {value!r}: an in-memory database keeps nothing; give a file path")
+    return value
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -81,7 +99,7 @@ def _create_engine(url: str) -> Engine:
 
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -90,7 +108,10 @@ def _create_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            except Exception as exc:  # sqlite3.DatabaseError: file is not a database
+                raise SchemaOutOfDate(f"{path} is not a custsvc database ({exc})") from None
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
@@ -109,7 +130,22 @@ def _create_engine(url: str) -> Engine:
     try:
         return create_engine(url, poolclass=NullPool)
     except Exception as exc:  # unknown dialect, malformed URL
-        raise Usage(f"invalid --db {url!r}: {exc}") from None
+        raise Usage(mask_secrets(f"invalid --db {url!r}: {exc}")) from None
+
+
+def private_file(path: Path) -> None:
+    """A new database file and the folders made for it are its owner's only (0600, 0700), whatever the
+    umask; SQLite gives the ``-wal`` and ``-shm`` files the database file's permissions."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(mode=0o700)
+        os.chmod(new, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 # --- schema -------------------------------------------------------------------------------
@@ -119,7 +155,12 @@ def schema_revision(conn: Connection) -> str | None:
     """The Alembic revision of the database, ``None`` for an empty database."""
     from sqlalchemy import inspect, text
 
-    names = set(inspect(conn).get_table_names())
+    try:
+        names = set(inspect(conn).get_table_names())
+    except Exception as exc:
+        if "not a database" in str(exc):
+            raise SchemaOutOfDate(f"{display_url(str(conn.engine.url))} is not a custsvc database") from None
+        raise
     if "alembic_version" not in names:
         if names:
             raise SchemaOutOfDate(f"{display_url(str(conn.engine.url))} holds tables but is not a custsvc database")
@@ -158,6 +199,20 @@ def integrity_problems(engine: Engine) -> list[str]:
             conn.execute(text("SELECT 1"))
         conn.rollback()
     return problems
+
+
+#: the key of the PostgreSQL advisory lock that creating or upgrading the schema holds
+SCHEMA_LOCK_KEY = 0x63757374  # "cust"
+
+
+def schema_lock(conn: Connection) -> None:
+    """Hold the schema lock until the end of the transaction. PostgreSQL: an advisory lock, so that
+    eight commands on a new, empty database create its schema once; SQLite: ``BEGIN IMMEDIATE``
+    already holds the write lock."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
 def sqlite_foreign_keys(conn: Connection, on: bool) -> None:

@@ -47,6 +47,36 @@ class InvalidInput(CustSvcError):
         self.reason = reason
 
 
+class BadUsage(InvalidInput):
+    """A value the command line itself gets wrong (a filter that is not one of its words, options
+    that exclude each other): exit 2, naming the field and the value."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutOfRange(BadUsage):
+    """A value outside what custsvc accepts at all (a date in the year 9999, a duration of millions of
+    days): a usage error, refused before anything looks at it."""
+
+
+class BadChoice(BadUsage):
+    """A filter or option value that is not one of the allowed words (``--status dormant``): a usage
+    error, naming the words it may be."""
+
+    def __init__(self, field: str, value: object, allowed: tuple[str, ...] | list[str]) -> None:
+        words = [str(a) for a in allowed]
+        listed = ", ".join(words[:-1]) + (f" or {words[-1]}" if len(words) > 1 else words[0] if words else "")
+        super().__init__(field, value, f"expected {listed}")
+
+
+def choice(value: str, allowed: tuple[str, ...] | list[str], field: str) -> str:
+    """``value`` (lower case) when it is one of ``allowed``, else ``BadChoice``."""
+    word = value.strip().lower()
+    if word not in allowed:
+        raise BadChoice(field, value, allowed)
+    return word
+
+
 class RuleViolation(CustSvcError):
     """A business rule refused the change.  ``rule`` names the rule."""
 
@@ -58,8 +88,15 @@ class RuleViolation(CustSvcError):
 class Problems(CustSvcError):
     """Several problems found by a validation pass (e.g. an import)."""
 
-    def __init__(self, summary: str, problems: list[str], exit_code: int = EXIT_DOMAIN) -> None:
-        super().__init__(summary, details=problems)
+    def __init__(
+        self, summary: str, problems: list[str], exit_code: int = EXIT_DOMAIN, *, one: str | None = None
+    ) -> None:
+        # one problem is one line: ``one`` says it (e.g. "...; nothing was imported"), else the summary
+        # line is followed by a line per problem
+        if len(problems) == 1 and one is not None:
+            super().__init__(one)
+        else:
+            super().__init__(summary, details=problems)
         self.problems = problems
         self.exit_code = exit_code
 

@@ -25,6 +25,7 @@ from enum import Enum
 from typing import Any
 
 from custsvc import state
+from custsvc.textsafe import csv_cell, json_safe, visible
 
 FORMATS = ("table", "json", "csv", "markdown", "plain")
 
@@ -79,6 +80,11 @@ def json_value(value: Any) -> Any:
 
 
 def text_value(value: Any) -> str:
+    """A value as people read it in a table or plain text: control characters written out."""
+    return visible(_text(value))
+
+
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -92,11 +98,13 @@ def text_value(value: Any) -> str:
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(text_value(v) for v in value)
+        return ", ".join(_text(v) for v in value)
     return str(value)
 
 
 def csv_value(value: Any) -> str:
+    """A value in a CSV cell: the text itself, but never one a spreadsheet runs as a formula (a cell
+    that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``) unless ``--csv-raw``."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -105,7 +113,13 @@ def csv_value(value: Any) -> str:
         return value.astimezone(state.current().zone).isoformat(timespec="seconds")
     if isinstance(value, (list, tuple, set, frozenset)):
         return ",".join(csv_value(v) for v in value)
-    return text_value(value)
+    text = _text(value)
+    return text if state.current().csv_raw else csv_cell(text)
+
+
+def dumps(value: Any) -> str:
+    """Values as JSON text: UTF-8, with the control characters JSON would leave raw escaped."""
+    return json_safe(json.dumps(json_value(value), indent=2, ensure_ascii=False))
 
 
 def _is_numeric(values: Iterable[Any]) -> bool:
@@ -149,9 +163,9 @@ def message(text: str, *, style: str | None = None, force: bool = False) -> None
     if sys.stderr.isatty() and style:
         from rich.text import Text
 
-        stderr_console().print(Text(text, style=style))
+        stderr_console().print(Text(_lines(text), style=style))
     else:
-        print(text, file=sys.stderr)
+        print(_lines(text), file=sys.stderr)
 
 
 def busy(text: str) -> Any:
@@ -167,9 +181,18 @@ def warn(text: str) -> None:
     message(f"warning: {text}", style="yellow", force=True)
 
 
+def _lines(text: str) -> str:
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def echo(text: str = "") -> None:
-    """A line of data on stdout."""
-    print(text, file=sys.stdout)
+    """Lines of text on stdout, control characters written out (JSON and CSV bypass this)."""
+    print(_lines(text), file=sys.stdout)
+
+
+def _data(text: str) -> None:
+    """Machine-readable output (JSON, CSV) as it is."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -199,7 +222,7 @@ def emit_rows(
     """Print rows.  ``columns`` picks what table / plain / markdown show; json and csv show every field."""
     kind = resolve_format(fmt)
     if kind == "json":
-        echo(json.dumps([json_value(dict(r)) for r in rows], indent=2, ensure_ascii=False))
+        _data(dumps([dict(r) for r in rows]))
         return
     if kind == "csv":
         fields = list(rows[0].keys()) if rows else list(columns or [])
@@ -238,6 +261,8 @@ def _tabulate(
 
     align = ["right" if _is_numeric(r.get(c) for r in rows) else "left" for c in shown]
     tablefmt = "github" if kind == "markdown" else "plain"
+    if kind == "markdown":  # a | in a value would end the cell
+        table = [[cell.replace("|", "\\|") for cell in row] for row in table]
     if title and kind == "markdown":
         echo(f"### {title}\n")
     # preserve_whitespace keeps the indentation of trees
@@ -305,7 +330,7 @@ def emit_record(
     """Print one record (``show`` / ``add``).  JSON prints one object; nested lists become sections."""
     kind = resolve_format(fmt)
     if kind == "json":
-        echo(json.dumps(json_value(dict(record)), indent=2, ensure_ascii=False))
+        _data(dumps(dict(record)))
         return
     flat = {k: v for k, v in record.items() if k not in hide and not _is_section(v)}
     if kind == "csv":
@@ -343,7 +368,10 @@ def _record_text(pairs: Sequence[tuple[str, Any]], kind: str, title: str | None)
         echo(f"### {title}\n")
     tablefmt = "github" if kind == "markdown" else "plain"
     headers = ["field", "value"] if kind == "markdown" else ()
-    echo(tabulate([[n, text_value(v)] for n, v in pairs], headers=headers, tablefmt=tablefmt, disable_numparse=True))
+    cells = [[n, text_value(v)] for n, v in pairs]
+    if kind == "markdown":  # a | in a value would end the cell
+        cells = [[n, v.replace("|", "\\|")] for n, v in cells]
+    echo(tabulate(cells, headers=headers, tablefmt=tablefmt, disable_numparse=True))
 
 
 def _emit_sections(sections: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str] | None]], kind: str) -> None:
@@ -360,4 +388,4 @@ def _is_section(value: Any) -> bool:
 
 
 def emit_json(value: Any) -> None:
-    echo(json.dumps(json_value(value), indent=2, ensure_ascii=False))
+    _data(dumps(value))

@@ -22,6 +22,8 @@ class Settings:
     #: True when the actor came from ``--as`` / ``CUSTSVC_USER`` (then it must be a worker)
     actor_explicit: bool = False
     quiet: bool = False
+    #: CSV cells exactly as stored, formula-like ones too (``--csv-raw``)
+    csv_raw: bool = False
     #: the zone times are shown in: the shop's, set once a command has opened its context
     zone: tzinfo = UTC
 

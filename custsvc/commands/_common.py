@@ -40,8 +40,11 @@ ForceOpt = Annotated[
         help="Go ahead although a check refuses, where that check allows it (its error says so); others still refuse.",
     ),
 ]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="The file's text encoding, e.g. latin-1 or utf-16 (default: UTF-8).")
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, max=1_000_000_000, help="Show at most this many rows.")]
 SearchOpt = Annotated[
     str | None, typer.Option("--search", "-s", help="Only rows whose key or name contains this text.")
 ]

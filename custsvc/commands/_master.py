@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from custsvc.commands._common import DryRunOpt, FormatOpt, fmt_of, run
+from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, run
 
 
 def add_common_commands(
@@ -72,15 +72,19 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
             bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")
         ] = False,
         dry_run: DryRunOpt = False,
+        encoding: EncodingOpt = None,
         fmt: FormatOpt = None,
     ) -> None:
         from custsvc import output
-        from custsvc.files import read_rows
+        from custsvc.files import read_table
         from custsvc.services import master
 
-        rows, _kind = read_rows(file, input_format)
+        rows, _kind, columns = read_table(file, input_format, encoding)
         with output.busy(f"checking and importing {len(rows)} row(s) ..."):
-            summary = run(lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run))
+            summary = run(
+                lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run, columns=columns),
+                write=not dry_run,
+            )
         shown = {k: v for k, v in summary.items() if k != "keys"}
         if output.resolve_format(fmt_of(fmt)) == "json":
             output.emit_json(shown)

@@ -305,7 +305,7 @@ def line_add(
 @line_app.command("stop")
 def line_stop(
     agreement: AgreementArg,
-    line: Annotated[int, typer.Argument(help="Line number.", metavar="LINE", min=1)],
+    line: Annotated[int, typer.Argument(help="Line number.", metavar="LINE", min=1, max=1_000_000)],
     fmt: FormatOpt = None,
 ) -> None:
     """Stop a line: it generates nothing more.

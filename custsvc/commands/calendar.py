@@ -207,7 +207,13 @@ def holiday_remove(
 def holiday_list(
     calendar: CalendarArg,
     year: Annotated[
-        int | None, typer.Option("--year", help="Only this year (default: explicit ones and this year's public ones).")
+        int | None,
+        typer.Option(
+            "--year",
+            min=1900,
+            max=2199,
+            help="Only this year (default: explicit ones and this year's public ones).",
+        ),
     ] = None,
     fmt: FormatOpt = None,
 ) -> None:

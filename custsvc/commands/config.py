@@ -44,10 +44,10 @@ def get(key: KeyArg, fmt: FormatOpt = None) -> None:
         output.echo(value)
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(
     key: KeyArg,
-    value: Annotated[str, typer.Argument(help="The new value, e.g. Europe/Riga or EUR.")],
+    value: Annotated[str, typer.Argument(help="The new value, e.g. Europe/Riga or EUR (a value like -1 is a value).")],
     fmt: FormatOpt = None,
 ) -> None:
     """Change a setting.

@@ -18,7 +18,7 @@ app = typer.Typer(
 app.add_typer(team_app, name="team")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
-LineOpt = Annotated[int | None, typer.Option("--line", help="Only this line of the order.", min=1)]
+LineOpt = Annotated[int | None, typer.Option("--line", help="Only this line of the order.", min=1, max=1_000_000)]
 ForceOpt = Annotated[
     bool,
     typer.Option(

@@ -110,7 +110,9 @@ def export(
 @app.command("credit")
 def credit(
     invoice: InvoiceArg,
-    line: Annotated[list[int] | None, typer.Option("--line", help="Credit only this line; repeatable.", min=1)] = None,
+    line: Annotated[
+        list[int] | None, typer.Option("--line", help="Credit only this line; repeatable.", min=1, max=1_000_000)
+    ] = None,
     reopen: Annotated[
         bool, typer.Option("--reopen", help="Make what the lines billed billable again (order lines go back to open).")
     ] = False,

@@ -18,7 +18,7 @@ app.add_typer(stage_app, name="stage-def")
 app.add_typer(reason_app, name="reason")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number, e.g. SO-000001.", metavar="ORDER")]
-LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1)]
+LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1, max=1_000_000)]
 LIST_COLUMNS = [
     "order",
     "service_date",
@@ -210,7 +210,7 @@ def move(
 def sign_off(
     order: OrderArg,
     line: Annotated[
-        list[int] | None, typer.Option("--line", help="Sign off only this line; repeatable.", min=1)
+        list[int] | None, typer.Option("--line", help="Sign off only this line; repeatable.", min=1, max=1_000_000)
     ] = None,
     force: ForceOpt = False,
     fmt: FormatOpt = None,
@@ -265,7 +265,7 @@ def delete(order: OrderArg, force: ForceOpt = False, fmt: FormatOpt = None) -> N
 def move_lines(
     source: Annotated[str, typer.Argument(help="The order the lines are on.", metavar="FROM")],
     target: Annotated[str, typer.Argument(help="The order they move to (same agreement).", metavar="TO")],
-    line: Annotated[list[int], typer.Option("--line", help="A line number to move; repeatable.", min=1)],
+    line: Annotated[list[int], typer.Option("--line", help="A line number to move; repeatable.", min=1, max=1_000_000)],
     fmt: FormatOpt = None,
 ) -> None:
     """Move open lines between two orders of the same agreement.

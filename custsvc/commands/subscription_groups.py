@@ -18,7 +18,10 @@ def group_add(
     group: Annotated[str, typer.Argument(help="Group id, e.g. monthly-support.", metavar="GROUP")],
     period: Annotated[str, typer.Option("--period", help="Invoicing period: day, week, month, quarter or year.")],
     every: Annotated[
-        int, typer.Option("--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1)
+        int,
+        typer.Option(
+            "--every", help="Every N periods (e.g. --period month --every 6 for half-yearly).", min=1, max=100
+        ),
     ] = 1,
     align: Annotated[
         str,

@@ -152,7 +152,7 @@ def absence_list(
 
 @absence_app.command("remove")
 def absence_remove(
-    absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID")],
+    absence: Annotated[int, typer.Argument(help="Absence id (see `absence list`).", metavar="ID", min=1, max=2**62)],
     fmt: FormatOpt = None,
 ) -> None:
     """Remove an absence.

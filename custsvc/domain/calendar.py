@@ -40,7 +40,7 @@ def parse_hours(specs: Sequence[str], field_name: str = "hours") -> dict[int, li
         days = _days(match.group(1), spec, field_name)
         windows = []
         for part in match.group(2).replace(" ", "").split(","):
-            m = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", part)
+            m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})", part)
             if not m:
                 raise InvalidInput(field_name, spec, f"{part!r} is not a time range such as 08:00-12:00")
             start = int(m.group(1)) * 60 + int(m.group(2))

@@ -33,12 +33,17 @@ def check_tag(value: Any, name: str) -> str:
     return text
 
 
+#: what one line of text may not hold: C0 and C1 controls (newlines, tabs, ESC ...), DEL, the line and
+#: paragraph separators, and the bidi controls that make text read in another order than it is stored
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def check_text(value: Any, name: str) -> str:
     text = str(value).strip()
     if len(text) > 500:
-        raise InvalidInput(name, value[:40] + "...", "at most 500 characters")
-    if any(ch in text for ch in "\r\n\x00"):
-        raise InvalidInput(name, value, "must be one line")
+        raise InvalidInput(name, str(value)[:40] + "...", "at most 500 characters")
+    if _NOT_IN_A_LINE.search(text):
+        raise InvalidInput(name, value, "must be one line of text, without control characters")
     return text
 
 

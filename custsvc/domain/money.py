@@ -14,14 +14,21 @@ from fractions import Fraction
 from custsvc.errors import InvalidInput
 
 CENT = Decimal("0.01")
+#: every amount custsvc keeps (a price, a line, an invoice's total) is below this: 9,999,999,999,999.99
+#: fits the store's integer cents many times over, also summed over an invoice's lines
+MONEY_LIMIT = Decimal(10) ** 13
+#: quantities (hours, pieces) are below this
+QTY_LIMIT = Decimal(10) ** 9
 MONEY_PLACES = 2
 QTY_PLACES = 3
 QTY_SCALE = 10**QTY_PLACES
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # ASCII digits only: not ١٢
 
 
 def _decimal(text: object, field: str, what: str) -> Decimal:
     if isinstance(text, Decimal):
+        if not text.is_finite():
+            raise InvalidInput(field, text, f"expected {what} such as 12.50")
         return text
     if isinstance(text, int):
         return Decimal(text)
@@ -43,8 +50,8 @@ def parse_money(text: object, field: str = "amount", *, allow_negative: bool = F
         raise InvalidInput(field, text, "an amount has at most 2 decimals")
     if value < 0 and not allow_negative:
         raise InvalidInput(field, text, "must not be negative")
-    if abs(value) >= Decimal(10) ** 13:
-        raise InvalidInput(field, text, "amount too large")
+    if abs(value) >= MONEY_LIMIT:
+        raise InvalidInput(field, text, f"amount too large (at most {MONEY_LIMIT - CENT})")
     return value.quantize(CENT)
 
 
@@ -55,8 +62,8 @@ def parse_quantity(text: object, field: str = "quantity", *, allow_zero: bool = 
         raise InvalidInput(field, text, "at most 3 decimals")
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput(field, text, "must be positive" if not allow_zero else "must not be negative")
-    if value >= Decimal(10) ** 12:
-        raise InvalidInput(field, text, "number too large")
+    if value >= QTY_LIMIT:
+        raise InvalidInput(field, text, f"number too large (at most {QTY_LIMIT - 1})")
     return normalize_qty(value)
 
 
@@ -65,6 +72,15 @@ def normalize_qty(value: Decimal) -> Decimal:
     value = value.quantize(Decimal(1).scaleb(-QTY_PLACES)).normalize()
     if value.as_tuple().exponent > 0:  # type: ignore[operator]
         value = value.quantize(Decimal(1))
+    return value
+
+
+def check_amount(value: Decimal, field: str, given: object = None) -> Decimal:
+    """``value`` if it is an amount custsvc can keep, else ``InvalidInput`` naming ``field`` and what
+    was given (default: the amount itself)."""
+    if abs(value) >= MONEY_LIMIT:
+        shown = format(value, "f") if given is None else given
+        raise InvalidInput(field, shown, f"makes {value}, more than the largest amount {MONEY_LIMIT - CENT}")
     return value
 
 

@@ -150,6 +150,28 @@ class Charge:
         return self.base + self.reduction
 
 
+#: the accrual units that tile one invoicing unit exactly (a month holds days and itself, not weeks)
+_WITHIN = {
+    "day": {"day"},
+    "week": {"day", "week"},
+    "month": {"day", "month"},
+    "quarter": {"day", "month", "quarter"},
+    "year": {"day", "month", "quarter", "year"},
+}
+#: longer accrual units that N invoicing units make up: 3 months are a quarter, 12 a year, 4 quarters a year
+_MULTIPLES = {("month", "quarter"): 3, ("month", "year"): 12, ("quarter", "year"): 4}
+
+
+def accrual_fits(unit: str, every: int, accrue: str) -> bool:
+    """Whether accrual periods of ``accrue`` tile an invoicing period of ``every`` x ``unit`` exactly:
+    days of anything, months of quarters and years, weeks only of weeks; 6 months hold quarters and
+    24 months years, 2 months hold no quarter."""
+    if accrue in _WITHIN[unit]:
+        return True
+    multiple = _MULTIPLES.get((unit, accrue))
+    return multiple is not None and every % multiple == 0
+
+
 def period_price(fee: Decimal, index: Decimal) -> Decimal:
     """A full period's price: fee x index / 100, rounded half-up to cents (1000.00 at 110 -> 1100.00)."""
     return round_money(fee * index / 100)

@@ -15,7 +15,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from custsvc.errors import InvalidInput
+from custsvc.errors import InvalidInput, OutOfRange
 
 UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 WORDS = {
@@ -72,14 +72,57 @@ def parse_every(text: str, field: str = "every") -> Interval:
     if value in WORDS:
         count, unit = WORDS[value]
         return Interval(count, unit)
-    match = re.fullmatch(r"(\d+)\s*(day|week|month|year)s?", value)
-    if not match or int(match.group(1)) < 1 or int(match.group(1)) > 1000:
+    match = re.fullmatch(r"([0-9]+)\s*(day|week|month|year)s?", value)
+    if not match or int(match.group(1)) < 1:
         raise InvalidInput(field, text, 'expected an interval such as "10 days", "2 weeks", "3 months" or "1 year"')
+    if int(match.group(1)) > 1000:
+        raise OutOfRange(field, text, "at most 1000 days, weeks, months or years")
     return Interval(int(match.group(1)), match.group(2))
 
 
+#: visits are days: rules that repeat within a day are refused
+SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
+TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+#: the most visits one agreement line may make in one generation run (ten years of daily visits)
+MAX_VISITS_PER_RUN = 3660
+
+
+class TooManyVisits(Exception):
+    """A line would make more than ``MAX_VISITS_PER_RUN`` visits in the period asked for."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+def _rule_parts(value: str, field: str, text: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    for part in value.split(";"):
+        name, sep, setting = part.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(field, text, f"expected NAME=VALUE parts separated by ';', not {part!r}")
+        parts[name.strip().upper()] = setting.strip().upper()
+    return parts
+
+
+def _check_rule_parts(parts: dict[str, str], field: str, text: str) -> None:
+    """Visits are whole days: no rule that repeats within a day, and an interval of at least 1."""
+    freq = parts.get("FREQ", "")
+    if freq in SUB_DAILY:
+        raise InvalidInput(field, text, f"FREQ={freq} repeats within a day; visits are days (DAILY at the most)")
+    time_parts = [p for p in TIME_PARTS if p in parts]
+    if time_parts:
+        raise InvalidInput(field, text, f"{time_parts[0]} sets times of day; visits are days")
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isascii() or not interval.isdigit() or not 1 <= int(interval) <= 1000:
+        raise InvalidInput(field, text, f"INTERVAL={interval} must be a whole number from 1 to 1000")
+
+
 def parse_rrule(text: str, field: str = "rrule") -> str:
-    """An RFC 5545 recurrence rule (``FREQ=MONTHLY;BYMONTHDAY=-1``), checked; the line's start is DTSTART."""
+    """An RFC 5545 recurrence rule (``FREQ=MONTHLY;BYMONTHDAY=-1``), checked; the line's start is DTSTART.
+
+    Refused: rules that repeat within a day (``SECONDLY``, ``MINUTELY``, ``HOURLY``, ``BYHOUR`` ...)
+    and a zero interval: generating from them would never end."""
     from dateutil.rrule import rrulestr
 
     value = text.strip()
@@ -89,28 +132,60 @@ def parse_rrule(text: str, field: str = "rrule") -> str:
         raise InvalidInput(
             field, text, "expected a rule such as FREQ=WEEKLY;BYDAY=MO (the line's start is its DTSTART)"
         )
+    _check_rule_parts(_rule_parts(value, field, text), field, text)
     try:
         rrulestr(value, dtstart=datetime(2000, 1, 1))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(field, text, f"not a valid RFC 5545 rule: {exc}") from None
     return value
 
 
 def occurrences(
-    start: date, lo: date, hi: date, *, every: Interval | None = None, rrule: str | None = None
+    start: date,
+    lo: date,
+    hi: date,
+    *,
+    every: Interval | None = None,
+    rrule: str | None = None,
+    limit: int = MAX_VISITS_PER_RUN,
 ) -> list[date]:
-    """The line's dates within ``[lo, hi]``.  No interval and no rule: the start date once."""
+    """The line's dates within ``[lo, hi]``.  No interval and no rule: the start date once.
+
+    More than ``limit`` dates: ``TooManyVisits`` with how many there are (counted, never more than a
+    day each, so the count is bounded by the period's days)."""
     if hi < lo:
         return []
     if rrule:
-        from dateutil.rrule import rrulestr
+        dates = _rule_dates(rrule, start, lo, hi)
+    elif every is None:
+        dates = [start] if lo <= start <= hi else []
+    else:
+        dates = _interval_dates(every, start, lo, hi)
+    if len(dates) > limit:
+        raise TooManyVisits(len(dates))
+    return dates
 
-        rule = rrulestr(rrule, dtstart=datetime.combine(start, datetime.min.time()))
-        begin = datetime.combine(max(lo, start), datetime.min.time())
-        end = datetime.combine(hi, datetime.min.time())
-        return [d.date() for d in rule.between(begin, end, inc=True)]
-    if every is None:
-        return [start] if lo <= start <= hi else []
+
+def _rule_dates(rrule: str, start: date, lo: date, hi: date) -> list[date]:
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(rrule, dtstart=datetime.combine(start, datetime.min.time()))
+    begin = datetime.combine(max(lo, start), datetime.min.time())
+    end = datetime.combine(hi, datetime.min.time())
+    return _days(rule, begin, end)
+
+
+def _days(rule: Any, begin: datetime, end: datetime) -> list[date]:
+    """The distinct days of ``rule`` from ``begin`` to ``end`` (a rule may name a day twice)."""
+    days: dict[date, None] = {}
+    for moment in rule.xafter(begin, inc=True):
+        if moment > end:
+            break
+        days[moment.date()] = None
+    return list(days)
+
+
+def _interval_dates(every: Interval, start: date, lo: date, hi: date) -> list[date]:
     # jump close to lo instead of walking from the start of a long-running line
     k = max(0, int((lo - start).days / every.approx_days) - 1)
     while k > 0 and every.nth(start, k) >= lo:
@@ -149,7 +224,7 @@ def parse_window(text: str, field: str = "window") -> Window:
     value = text.strip().lower()
     if value in ("week", "month"):
         return Window(value)
-    match = re.fullmatch(r"days:(\d+)", value)
+    match = re.fullmatch(r"days:([0-9]+)", value)
     if match and 0 < int(match.group(1)) <= 366:
         return Window("days", int(match.group(1)))
     raise InvalidInput(field, text, "expected week, month or days:N (e.g. days:3)")

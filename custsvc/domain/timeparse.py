@@ -11,9 +11,20 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from custsvc.errors import InvalidInput
+from custsvc.errors import InvalidInput, OutOfRange
 
 _RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+#: the years custsvc accepts in dates and times; computing periods and deadlines from them never
+#: leaves what Python's dates hold
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: the longest duration custsvc takes (an SLA target, a visit, a setting): ten years
+MAX_DURATION = timedelta(days=3660)
+
+
+def in_range(day: date, field: str, text: object) -> None:
+    """Refuse (exit 2) a date outside the years custsvc accepts."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise OutOfRange(field, text, f"dates are from {FIRST_YEAR} to {LAST_YEAR}")
 
 
 @lru_cache(maxsize=256)
@@ -33,12 +44,14 @@ def parse_date(text: str, field: str = "date", *, today: date | None = None) -> 
     word = value.lower()
     if word in _RELATIVE_DAYS and today is not None:
         return today + timedelta(days=_RELATIVE_DAYS[word])
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise InvalidInput(field, text, "expected a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(field, text, str(exc)) from None
+    in_range(day, field, text)
+    return day
 
 
 def parse_datetime(text: str, field: str = "time", *, tz: tzinfo = UTC, now: datetime | None = None) -> datetime:
@@ -50,7 +63,7 @@ def parse_datetime(text: str, field: str = "time", *, tz: tzinfo = UTC, now: dat
     value = text.strip()
     if value.lower() == "now" and now is not None:
         return now.astimezone(UTC)
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+    if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise InvalidInput(field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00")
     candidate = value.replace(" ", "T", 1) if " " in value and "T" not in value else value
     if candidate.endswith(("Z", "z")):
@@ -61,6 +74,7 @@ def parse_datetime(text: str, field: str = "time", *, tz: tzinfo = UTC, now: dat
         raise InvalidInput(
             field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00"
         ) from None
+    in_range(parsed.date(), field, text)
     if parsed.tzinfo is None:
         parsed = localize(parsed, tz)
     return parsed.astimezone(UTC)
@@ -78,23 +92,31 @@ def localize(naive: datetime, tz: tzinfo) -> datetime:
 
 
 _DURATION = re.compile(
-    r"(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.I
+    r"(?:([0-9]+(?:\.[0-9]+)?)\s*d)?\s*(?:([0-9]+(?:\.[0-9]+)?)\s*h)?"
+    r"\s*(?:([0-9]+)\s*m(?:in)?)?\s*(?:([0-9]+)\s*s)?",
+    re.I,
 )
 
 
 def parse_duration(text: str, field: str = "duration") -> timedelta:
     """``90m``, ``4h``, ``2h30m``, ``1d`` (24 hours), ``1.5h``, or ``HH:MM``."""
     value = text.strip()
-    hhmm = re.fullmatch(r"(\d+):([0-5]\d)", value)
+    hhmm = re.fullmatch(r"([0-9]+):([0-5][0-9])", value)
     if hhmm:
         return timedelta(hours=int(hhmm.group(1)), minutes=int(hhmm.group(2)))
     match = _DURATION.fullmatch(value)
     if not value or not match or not any(match.groups()):
         raise InvalidInput(field, text, "expected a duration such as 90m, 4h, 2h30m or 1d")
     days, hours, minutes, seconds = match.groups()
-    return timedelta(
-        days=float(days or 0), hours=float(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
-    )
+    try:
+        span = timedelta(
+            days=float(days or 0), hours=float(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+        )
+    except OverflowError:
+        span = MAX_DURATION * 2
+    if span > MAX_DURATION:
+        raise OutOfRange(field, text, f"at most {MAX_DURATION.days} days")
+    return span
 
 
 def format_duration(delta: timedelta | float | int) -> str:

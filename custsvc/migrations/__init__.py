@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from custsvc.errors import CustSvcError, SchemaOutOfDate
+from custsvc.errors import CustSvcError, SchemaOutOfDate, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Engine
 
 HEAD = "0005"
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HERE = Path(__file__).parent
 
 
@@ -56,15 +57,26 @@ def ensure_current(engine: Engine, now: datetime | None = None) -> None:
 def upgrade(engine: Engine, revision: str = "head", now: datetime | None = None) -> tuple[str | None, str | None]:
     """Bring the schema to ``revision``; returns (before, after). ``now`` stamps the rows it seeds."""
     from alembic import command
+    from alembic.util import CommandError
 
-    from custsvc.db import schema_revision, sqlite_foreign_key_problems, sqlite_foreign_keys
+    from custsvc.db import schema_lock, schema_revision, sqlite_foreign_key_problems, sqlite_foreign_keys
+
+    if not revision.strip():
+        raise Usage(f"invalid --to {revision!r}: give a revision ({', '.join(REVISIONS)}) or head")
 
     with engine.connect() as conn:
         sqlite_foreign_keys(conn, on=False)
         try:
             with conn.begin():
+                schema_lock(conn)  # another process creating or upgrading the schema: wait for it
                 before = schema_revision(conn)
-                command.upgrade(alembic_config(conn, now), revision)
+                if before == HEAD and revision in ("head", HEAD):
+                    return before, before
+                try:
+                    command.upgrade(alembic_config(conn, now), revision)
+                except CommandError:
+                    known = ", ".join(REVISIONS)
+                    raise Usage(f"invalid --to {revision!r}: unknown revision (known: {known}, or head)") from None
                 after = schema_revision(conn)
                 problems = sqlite_foreign_key_problems(conn)
                 if problems:

@@ -10,30 +10,38 @@ from typing import Any
 from sqlmodel import select
 
 from custsvc.context import Context
+from custsvc.domain.checks import check_text
 from custsvc.domain.timeparse import zone
 from custsvc.errors import InvalidInput, NotFound
 from custsvc.models import Setting
 
 
-def _currency(value: str) -> str:
+def check_currency(value: str, field: str = "currency") -> str:
+    """An ISO 4217 currency code (EUR, USD, SEK ...), checked against pycountry's list."""
     code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise InvalidInput("currency", value, "expected a 3-letter ISO 4217 code such as EUR")
+    if not re.fullmatch(r"[A-Z]{3}", code, flags=re.ASCII) or not _iso_4217(code):
+        raise InvalidInput(field, value, "expected an ISO 4217 currency code such as EUR")
     return code
 
 
-def _zone_name(value: str) -> str:
-    zone(value.strip(), "timezone")
+def _iso_4217(code: str) -> bool:
+    import pycountry
+
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+def _zone_name(value: str, field: str) -> str:
+    zone(value.strip(), field)
     return value.strip()
 
 
-def _yes_no(value: str) -> str:
+def _yes_no(value: str, field: str) -> str:
     text = value.strip().lower()
     if text in ("yes", "true", "1", "on"):
         return "yes"
     if text in ("no", "false", "0", "off"):
         return "no"
-    raise InvalidInput("value", value, "expected yes or no")
+    raise InvalidInput(field, value, "expected yes or no")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,29 +66,34 @@ def parse_weekdays(value: str, field: str = "workdays") -> list[int]:
     return sorted(set(days))
 
 
-def _workdays(value: str) -> str:
-    parse_weekdays(value)
+def _workdays(value: str, field: str) -> str:
+    parse_weekdays(value, field)
     return value.strip().lower()
 
 
-def _duration(value: str) -> str:
+def _duration(value: str, field: str) -> str:
     from custsvc.domain.timeparse import parse_duration
 
-    parse_duration(value, "value")
+    if parse_duration(value, field).total_seconds() <= 0:
+        raise InvalidInput(field, value, "must be longer than zero")
     return value.strip()
 
 
-def _percent(value: str) -> str:
+def _percent(value: str, field: str) -> str:
     text = value.strip().rstrip("%")
-    if not text.isdigit() or not 0 < int(text) < 100:
-        raise InvalidInput("value", value, "expected a percentage between 1 and 99")
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 100:
+        raise InvalidInput(field, value, "expected a percentage between 1 and 99")
     return str(int(text))
 
 
+def _name(value: str, field: str) -> str:
+    return check_text(value, field)
+
+
 #: key -> (default, validator returning the stored text, help)
-KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
+KEYS: dict[str, tuple[str, Callable[[str, str], str], str]] = {
     "timezone": ("UTC", _zone_name, "the shop's IANA time zone; times without an offset are read in it"),
-    "currency": ("EUR", _currency, "the currency of prices and invoices (ISO 4217)"),
+    "currency": ("EUR", check_currency, "the currency of prices and invoices (ISO 4217)"),
     "sign_off_required": ("yes", _yes_no, "new service orders must be signed off before they are posted"),
     "workdays": ("mon-fri", _workdays, "the shop's working days; generated orders on other days get a warning"),
     "sla_at_risk_pct": (
@@ -90,10 +103,10 @@ KEYS: dict[str, tuple[str, Callable[[str], str], str]] = {
     ),
     "calendar": (
         "",
-        str.strip,
+        _name,
         "the shop's working calendar, for technicians without their own (empty: mon-fri 08:00-17:00)",
     ),
-    "planned_stage": ("planned", str.strip, "the stage an order moves to from the initial stage when it is dispatched"),
+    "planned_stage": ("planned", _name, "the stage an order moves to from the initial stage when it is dispatched"),
     "visit_duration": ("2h", _duration, "how long a visit takes when the order's lines name no hours or tasks"),
 }
 
@@ -111,7 +124,7 @@ def get(ctx: Context, key: str) -> str:
 
 def set_value(ctx: Context, key: str, value: str) -> dict[str, Any]:
     _check_key(key)
-    stored = KEYS[key][1](value)
+    stored = KEYS[key][1](value, key)
     if key == "calendar" and stored:
         from custsvc.models import Calendar
 

@@ -183,3 +183,24 @@ def test_acting_worker_must_exist_once_there_are_workers(ctx):
     workers.check_actor(ctx, "M-1")
     with pytest.raises(CustSvcError, match="no worker 'ghost'"):
         workers.check_actor(ctx, "ghost")
+
+
+def test_an_object_in_use_does_not_move_to_another_customer(ctx):
+    from custsvc.errors import RuleViolation
+    from custsvc.services import agreements, orders
+
+    master.add(ctx, "customer", {"account": "C-1", "name": "Bakery"})
+    master.add(ctx, "customer", {"account": "C-2", "name": "Cafe"})
+    for obj in ("O-1", "O-2"):
+        master.add(ctx, "object", {"object": obj, "customer": "C-1"})
+    agreements.create(ctx, "A-1", customer="C-1", start="2026-01-01")
+    agreements.add_line(ctx, "A-1", type="fee", price="1", obj="O-1", every="1 month", start="2026-01-01")
+    number = orders.create(ctx, customer="C-1", objects=["O-1", "O-2"])["order"]
+    with pytest.raises(RuleViolation, match=rf"'O-1' is used by C-1's agreement\(s\) A-1; open order\(s\) {number}"):
+        master.update_record(ctx, "object", "O-1", {"customer": "C-2"})
+    with pytest.raises(RuleViolation, match="object-in-use"):
+        master.import_rows(ctx, "object", [{"object": "O-2", "customer": "C-2"}], upsert=True, single=True)
+    orders.add_line(ctx, number, type="fee", price="5")
+    orders.cancel_line(ctx, number, 1)  # no open line left: the order no longer holds the object
+    master.update_record(ctx, "object", "O-2", {"customer": "C-2"})
+    assert master.show(ctx, "object", "O-2")["customer"] == "C-2"

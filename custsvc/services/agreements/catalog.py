@@ -11,14 +11,14 @@ from sqlalchemy import func, insert, select
 from custsvc.context import Context
 from custsvc.domain import orders as rules
 from custsvc.domain.checks import check_key, check_tag, check_text
-from custsvc.domain.money import parse_money, parse_quantity
+from custsvc.domain.money import check_amount, parse_money, parse_quantity
 from custsvc.domain.recurrence import (
     Window,
     parse_every,
     parse_rrule,
     parse_window,
 )
-from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
+from custsvc.errors import BadUsage, Duplicate, InvalidInput, NotFound, RuleViolation, choice
 from custsvc.models import (
     Agreement,
     AgreementLine,
@@ -28,6 +28,7 @@ from custsvc.models import (
     Worker,
 )
 from custsvc.services.orders.checks import check_objects
+from custsvc.services.workers import require_technician
 
 
 def get(ctx: Context, agreement: str, *, lock: bool = False) -> Agreement:
@@ -38,6 +39,9 @@ def get(ctx: Context, agreement: str, *, lock: bool = False) -> Agreement:
     if row is None:
         raise NotFound("agreement", agreement)
     return row
+
+
+STATUSES = ("active", "future", "expired", "suspended", "template")
 
 
 def status(agreement: Agreement, today: date) -> str:
@@ -133,8 +137,8 @@ def create(
         raise Duplicate("agreement", key)
     if ctx.get(Customer, customer) is None:
         raise NotFound("customer", customer)
-    if technician and ctx.get(Worker, technician) is None:
-        raise NotFound("worker", technician, "technician")
+    if technician:
+        require_technician(ctx, technician)
     rule = combine_rule.strip().lower()
     if rule not in rules.COMBINE_RULES:
         raise InvalidInput("combine", combine_rule, "expected agreement, task, worker or object")
@@ -192,7 +196,8 @@ def list_agreements(
     slas = _slas(ctx)
     rows = [record(ctx, a, counts.get(a.agreement, 0), slas) for a in ctx.execute(query).scalars()]
     if status_filter:
-        rows = [r for r in rows if r["status"] == status_filter]
+        wanted = choice(status_filter, STATUSES, "status")
+        rows = [r for r in rows if r["status"] == wanted]
     return rows
 
 
@@ -260,7 +265,7 @@ def copy(
 def _schedule(every: str | None, rrule: str | None, window: str | None) -> dict[str, Any]:
     """The interval (``--every`` or ``--rrule``, or neither: once) and window columns of a line."""
     if every and rrule:
-        raise InvalidInput("rrule", rrule, "give either --every or --rrule, not both")
+        raise BadUsage("rrule", rrule, "give either --every or --rrule, not both")
     interval = parse_every(every, "every") if every else None
     win = parse_window(window, "window") if window else None
     return {
@@ -326,14 +331,18 @@ def add_line(
     first, last = _line_dates(ctx, agr, start, end)
     refs = {"object": obj, "task": task, "worker": worker, "item": item}
     _check_line_references(ctx, agr, kind, refs, price)
+    qty = parse_quantity(quantity, "qty", allow_zero=False) if quantity is not None else None
+    unit_price = parse_money(price, "price") if price is not None else None
+    if qty is not None and unit_price is not None:
+        check_amount(rules.line_amount(qty, unit_price), "qty x price", f"{qty} x {unit_price}")
     top = ctx.execute(select(func.max(AgreementLine.line_no)).where(AgreementLine.agreement == agreement)).scalar()
     line = AgreementLine(
         agreement=agreement,
         line_no=(top or 0) + 1,
         type=kind,
         **refs,
-        quantity=parse_quantity(quantity, "qty", allow_zero=False) if quantity is not None else None,
-        price=parse_money(price, "price") if price is not None else None,
+        quantity=qty,
+        price=unit_price,
         description=check_text(description, "description") if description else None,
         **schedule,
         start=first,

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from custsvc.context import Context
-from custsvc.domain import orders as rules
-from custsvc.domain.recurrence import Interval, Slot, Visit, Window, combine, occurrences
+from custsvc.domain.recurrence import Slot, Visit, combine
 from custsvc.errors import InvalidInput
 from custsvc.models import (
     Agreement,
@@ -33,7 +32,8 @@ from custsvc.models import (
 )
 from custsvc.services import sequences, settings, stages
 from custsvc.services.agreements.catalog import get
-from custsvc.services.batch import select_for, select_in
+from custsvc.services.agreements.visits import Wanted, done_pairs, generating_agreements, wanted_visits
+from custsvc.services.batch import select_in
 from custsvc.services.orders.events import NewOrder, OrdersCreated
 from custsvc.services.orders.lifecycle import transition
 
@@ -73,72 +73,8 @@ class PlannedOrder:
         }
 
 
-def _interval(line: AgreementLine) -> Interval | None:
-    return Interval(line.every_count, line.every_unit) if line.every_count and line.every_unit else None
-
-
-def _window(line: AgreementLine) -> Window | None:
-    return Window(line.window_kind, line.window_days or 0) if line.window_kind else None
-
-
 def _nothing(warnings: Sequence[str] = ()) -> dict[str, Any]:
     return {"orders": [], "warnings": list(warnings), "created_orders": 0, "created_lines": 0}
-
-
-def _agreements(ctx: Context, agreement: str | None, date_from: date, date_to: date) -> dict[str, Agreement]:
-    """The agreements that generate in the period, locked: two runs at once queue here (PostgreSQL;
-    SQLite's write lock already queues them)."""
-    query = select(Agreement).where(
-        Agreement.template.is_(False),
-        Agreement.suspended.is_(False),
-        Agreement.start <= date_to,
-        (Agreement.end.is_(None)) | (Agreement.end >= date_from),
-    )
-    if agreement:
-        query = query.where(Agreement.agreement == agreement)
-    if ctx.write:
-        query = query.with_for_update()
-    return {a.agreement: a for a in ctx.execute(query.order_by(Agreement.agreement)).scalars()}
-
-
-def _done(ctx: Context, line_ids: Sequence[int], date_from: date, date_to: date) -> set[tuple[int, date]]:
-    """The (agreement line, visit date) pairs of the period that already have an order line."""
-    query = select(OrderLine.agreement_line_id, OrderLine.visit_date).where(
-        OrderLine.agreement_line_id.is_not(None), OrderLine.visit_date >= date_from, OrderLine.visit_date <= date_to
-    )
-    wanted = set(line_ids)
-    rows = select_for(ctx, query, OrderLine.agreement_line_id, list(wanted))
-    return {(line_id, visit) for line_id, visit in rows if line_id in wanted}
-
-
-def _visits(
-    agreements: dict[str, Agreement], lines: Sequence[AgreementLine], done: set[Any], date_from: date, date_to: date
-) -> tuple[list[Visit], int]:
-    """The visits still missing, each with the days it may move to; and the widest window in days."""
-    visits: list[Visit] = []
-    widest = 0
-    for line in lines:
-        agr = agreements[line.agreement]
-        lo = max(date_from, agr.start, line.start)
-        hi = min([date_to, *(d for d in (agr.end, line.end) if d is not None)])
-        if hi < lo:
-            continue
-        window = _window(line)
-        worker = line.worker or agr.technician
-        key = (
-            agr.agreement,
-            rules.group_key(agr.combine, agreement=agr.agreement, task=line.task, worker=worker, obj=line.object),
-        )
-        for day in occurrences(line.start, lo, hi, every=_interval(line), rrule=line.rrule):
-            if (line.id, day) in done:
-                continue
-            if window is None:
-                visits.append(Visit(line, key, day, day, day))
-                continue
-            w_lo, w_hi = window.bounds(day)
-            widest = max(widest, (day - w_lo).days, (w_hi - day).days)
-            visits.append(Visit(line, key, day, max(w_lo, lo), min(w_hi, hi)))
-    return visits, widest
 
 
 def generate(
@@ -147,29 +83,52 @@ def generate(
     """Create the service orders that agreements call for in ``[date_from, date_to]``.
 
     Returns the orders created (and lines added to existing orders) and warnings. ``dry_run``: the
-    same plan, with the order numbers it would take, and nothing written."""
+    same plan, with the order numbers it would take, and nothing written.
+
+    The run thinks first: which visits are missing is worked out in a read transaction, outside the
+    write lock; then, holding it, the run drops what another run made meanwhile and writes the rest."""
     if date_to < date_from:
         raise InvalidInput("to", date_to.isoformat(), f"is before --from {date_from.isoformat()}")
-    if agreement:
-        head = get(ctx, agreement)
-        if head.template or head.suspended:
-            what = "a template" if head.template else "suspended"
-            return _nothing([f"agreement {agreement} is {what}; it generates nothing"])
-    agreements = _agreements(ctx, agreement, date_from, date_to)
-    if not agreements:
-        return _nothing()
-    line_query = select(AgreementLine).where(AgreementLine.stopped.is_(False), AgreementLine.start <= date_to)
-    if agreement:
-        line_query = line_query.where(AgreementLine.agreement == agreement)
-    lines = [line for line in ctx.execute(line_query).scalars() if line.agreement in agreements]
-    done = _done(ctx, [line.id for line in lines if line.id is not None], date_from, date_to)
-    visits, widest = _visits(agreements, lines, done, date_from, date_to)
-    if not visits:
-        return _nothing()
-    margin = timedelta(days=widest)
-    joinable = _joinable_orders(ctx, list(agreements), date_from - margin, date_to + margin)
-    plan = _Plan(ctx, agreements, combine(visits, joinable), dry_run=dry_run)
-    return plan.write()
+    with ctx.reading() as reader:
+        if agreement:
+            head = get(reader, agreement)
+            if head.template or head.suspended:
+                what = "a template" if head.template else "suspended"
+                return _nothing([f"agreement {agreement} is {what}; it generates nothing"])
+        wanted = wanted_visits(reader, agreement, date_from, date_to)
+        if dry_run or not wanted.visits:
+            return _combine_and_write(reader, wanted, date_from, date_to, dry_run=True)
+    return _combine_and_write(ctx, _still_wanted(ctx, wanted, date_from, date_to), date_from, date_to, dry_run=False)
+
+
+def _still_wanted(ctx: Context, wanted: Wanted, date_from: date, date_to: date) -> Wanted:
+    """Under the write lock: the planned visits whose agreement still generates, whose line is not
+    stopped, and that no other run made meanwhile."""
+    agreements = generating_agreements(ctx, None, date_from, date_to, lock=True)
+    agreements = {key: agr for key, agr in agreements.items() if key in wanted.agreements}
+    line_ids = sorted({v.ref.id for v in wanted.visits})
+    query = select(AgreementLine.id).where(AgreementLine.stopped.is_(False))
+    active = {line_id for (line_id,) in select_in(ctx, query, AgreementLine.id, line_ids)}
+    done = done_pairs(ctx, line_ids, date_from, date_to)
+    still = Wanted(agreements, widest=wanted.widest, warnings=wanted.warnings)
+    still.visits = [
+        v
+        for v in wanted.visits
+        if v.ref.agreement in agreements and v.ref.id in active and (v.ref.id, v.day) not in done
+    ]
+    return still
+
+
+def _combine_and_write(
+    ctx: Context, wanted: Wanted, date_from: date, date_to: date, *, dry_run: bool
+) -> dict[str, Any]:
+    if not wanted.visits:
+        return _nothing(wanted.warnings)
+    margin = timedelta(days=wanted.widest)
+    joinable = _joinable_orders(ctx, list(wanted.agreements), date_from - margin, date_to + margin)
+    result = _Plan(ctx, wanted.agreements, combine(wanted.visits, joinable), dry_run=dry_run).write()
+    result["warnings"] = wanted.warnings + result["warnings"]
+    return result
 
 
 def _joinable_orders(ctx: Context, agreement_ids: Sequence[str], lo: date, hi: date) -> list[tuple[Any, date, str]]:

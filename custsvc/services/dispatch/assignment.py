@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from custsvc.context import Context
 from custsvc.domain.timeparse import format_duration
 from custsvc.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from custsvc.models import (
     Assignment,
+    OrderLine,
     ServiceOrder,
     Stage,
     Worker,
@@ -68,6 +69,12 @@ def _open_order(ctx: Context, number: str) -> ServiceOrder:
     stage = stages.get(ctx, order.stage)
     if stage.cancels:
         raise RuleViolation("dispatch-open-orders", f"{number} is canceled")
+    open_lines = select(func.count()).where(OrderLine.order_number == number, OrderLine.status == "created")
+    any_lines = select(func.count()).where(OrderLine.order_number == number)
+    if ctx.execute(any_lines).scalar_one() and not ctx.execute(open_lines).scalar_one():
+        raise RuleViolation(
+            "dispatch-open-orders", f"{number} has no open lines (posted or canceled): nothing to dispatch"
+        )
     return order
 
 
@@ -85,7 +92,7 @@ def check(
     _open_order(ctx, number)
     worker = require_technician(ctx, worker_key)
     need = needs(ctx, number, line_no)
-    length = duration or need.duration
+    length = need.duration if duration is None else duration
     if length.total_seconds() <= 0:
         raise InvalidInput("duration", format_duration(length), "must be longer than zero")
     end = start + length

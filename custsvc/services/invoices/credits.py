@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from custsvc.context import Context
+from custsvc.domain.checks import check_text
 from custsvc.errors import NotFound, RuleViolation
 from custsvc.models import InvoiceLine
 from custsvc.services.invoices.reading import credited_amounts, get, show
@@ -51,6 +52,7 @@ def credit(
     """A credit note reversing lines of an invoice (all that are not yet credited, or the given ones).
 
     With ``reopen`` what the lines billed becomes billable again (order lines go back to created)."""
+    note = check_text(note, "note") if note else None
     invoice = get(ctx, number)
     if invoice.kind != "invoice":
         raise RuleViolation("credit-invoices-only", f"{number} is a credit note; credit notes are not credited")

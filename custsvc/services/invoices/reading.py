@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from custsvc.context import Context
-from custsvc.errors import InvalidInput, NotFound
+from custsvc.errors import InvalidInput, NotFound, choice
 from custsvc.models import Invoice, InvoiceLine
 from custsvc.services.batch import select_in
 
@@ -106,6 +106,7 @@ def list_invoices(
     if date_to:
         query = query.where(Invoice.invoice_date <= date_to)
     if kind:
+        kind = choice(kind, ("invoice", "credit"), "kind")
         query = query.where(Invoice.kind == kind)
     query = query.order_by(Invoice.number)
     if limit:

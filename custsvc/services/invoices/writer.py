@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from custsvc.context import Context
+from custsvc.domain.money import check_amount
 from custsvc.domain.orders import line_amount
 from custsvc.errors import RuleViolation
 from custsvc.models import Invoice, InvoiceLine
@@ -78,8 +79,7 @@ def write(ctx: Context, drafts: Sequence[DraftInvoice], *, preview: bool = False
     if not drafts:
         return []
     for draft in drafts:
-        if not draft.lines:
-            raise RuleViolation("invoice-has-lines", "an invoice needs at least one line")
+        _check(draft)
     take = sequences.peek if preview else sequences.take
     numbers = take(ctx, "invoice", len(drafts))
     totals = [draft.total for draft in drafts]
@@ -100,6 +100,15 @@ def write(ctx: Context, drafts: Sequence[DraftInvoice], *, preview: bool = False
         Written(number, draft, [ids[(number, n)] for n in range(1, len(draft.lines) + 1)], total)
         for number, draft, total in zip(numbers, drafts, totals, strict=True)
     ]
+
+
+def _check(draft: DraftInvoice) -> None:
+    """An invoice has lines, and every amount on it is one custsvc can keep."""
+    if not draft.lines:
+        raise RuleViolation("invoice-has-lines", "an invoice needs at least one line")
+    for line in draft.lines:
+        check_amount(line.total, "invoice line", line.description)
+    check_amount(draft.total, f"invoice total for {draft.customer}")
 
 
 def write_one(ctx: Context, draft: DraftInvoice) -> str:

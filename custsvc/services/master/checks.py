@@ -4,16 +4,21 @@ fields or rows (a serial number is unique per item)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from custsvc.context import Context
 from custsvc.domain.checks import CHECKS
-from custsvc.errors import Duplicate, InvalidInput
+from custsvc.errors import Duplicate, InvalidInput, RuleViolation
 from custsvc.models import (
     AUDIT_FIELDS,
+    Agreement,
+    AgreementLine,
+    OrderObject,
     ServiceObject,
+    ServiceOrder,
 )
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
@@ -33,11 +38,27 @@ def split_values(value: Any) -> list[Any]:
     return [value]
 
 
+def _scalar(spec: Spec, value: Any) -> Any:
+    """A value from a JSON file must be what the field holds: text (a whole number is fine as text),
+    or a number for amounts and quantities; never a list, an object or true/false."""
+    if isinstance(value, (bool, list, dict, tuple, set)):
+        what = "true or false" if isinstance(value, bool) else type(value).__name__
+        raise InvalidInput(spec.shown, value, f"expected {'a number' if spec.check in NUMERIC else 'text'}, not {what}")
+    if isinstance(value, int):
+        return value if spec.check in NUMERIC else str(value)
+    if isinstance(value, (float, Decimal)) and spec.check not in NUMERIC:
+        raise InvalidInput(spec.shown, value, "expected text, not a number")
+    return value
+
+
+NUMERIC = ("money", "qty")
+
+
 def _clean_list(spec: Spec, value: Any) -> list[Any]:
     """A list field (roles, skills): each part checked, repeats dropped."""
     values: list[Any] = []
     for part in split_values(value):
-        checked = CHECKS[spec.check](part, spec.shown)
+        checked = CHECKS[spec.check](_scalar(spec, part), spec.shown)
         if checked not in values:
             values.append(checked)
     if spec.required and not values:
@@ -52,7 +73,7 @@ def _clean_field(spec: Spec, value: Any, partial: bool) -> Any:
         if spec.required:
             raise InvalidInput(spec.shown, "" if value is None else value, "is required")
         return spec.default if not partial else None
-    return CHECKS[spec.check](value, spec.shown)
+    return CHECKS[spec.check](_scalar(spec, value), spec.shown)
 
 
 def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -95,6 +116,51 @@ def check_rules(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> 
     """Rules across fields or rows that single-value checks cannot see."""
     if kind.name == "object":
         _check_unique_serials(ctx, rows)
+        _check_owner_changes(ctx, rows)
+
+
+def _check_owner_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A service object does not move to another customer while the old customer's agreements (lines
+    not stopped) or open orders use it: they would go on with another customer's object."""
+    wanted = {row["object"]: row["customer"] for row in rows if row.get("customer")}
+    query = select(ServiceObject.object, ServiceObject.customer)
+    moving = {
+        obj: old for obj, old in select_in(ctx, query, ServiceObject.object, sorted(wanted)) if old != wanted[obj]
+    }
+    for obj, old in sorted(moving.items()):
+        users = _users_of(ctx, obj, old)
+        if users:
+            raise RuleViolation(
+                "object-in-use",
+                f"service object {obj!r} is used by {old}'s {'; '.join(users)}; "
+                f"it cannot move to {wanted[obj]} while they use it",
+            )
+
+
+def _users_of(ctx: Context, obj: str, customer: str) -> list[str]:
+    from custsvc.services.orders.reading import open_condition
+
+    query = (
+        select(Agreement.agreement)
+        .join(AgreementLine, AgreementLine.agreement == Agreement.agreement)
+        .where(AgreementLine.object == obj, AgreementLine.stopped.is_(False), Agreement.customer == customer)
+        .distinct()
+        .order_by(Agreement.agreement)
+    )
+    agreements = list(ctx.execute(query).scalars())
+    query = (
+        select(ServiceOrder.number)
+        .join(OrderObject, OrderObject.order_number == ServiceOrder.number)
+        .where(OrderObject.object == obj, ServiceOrder.customer == customer, open_condition())
+        .order_by(ServiceOrder.number)
+    )
+    open_orders = list(ctx.execute(query).scalars())
+    users = []
+    if agreements:
+        users.append(f"agreement(s) {', '.join(agreements)}")
+    if open_orders:
+        users.append(f"open order(s) {', '.join(open_orders)}")
+    return users
 
 
 def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:

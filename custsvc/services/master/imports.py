@@ -106,10 +106,12 @@ def _refuse(checked: _Checked, count: int, single: bool) -> None:
     if single:
         raise problems[0][1]
     conflict_only = all(isinstance(exc, Duplicate) for _n, exc in problems)
+    lines = [f"row {n}: {exc.message}" if n else exc.message for n, exc in problems]
     raise Problems(
         f"{len(problems)} problem(s) in {count} {label(checked.kind.name)} row(s); nothing was imported",
-        [f"row {n}: {exc.message}" if n else exc.message for n, exc in problems],
+        lines,
         exit_code=3 if conflict_only else 1,
+        one=f"{lines[0]}; nothing was imported",
     )
 
 
@@ -131,6 +133,19 @@ def _write(ctx: Context, checked: _Checked) -> None:
     ctx.flush()
 
 
+def _check_columns(kind: Kind, columns: Sequence[str]) -> None:
+    known = set(kind.field_names) | set(AUDIT_FIELDS)
+    unknown = [c for c in columns if c not in known]
+    if unknown or kind.key not in columns:
+        shown = unknown[0] if unknown else kind.key
+        raise InvalidInput(
+            "column",
+            shown,
+            f"the first line must be the header of {label(kind.name)} fields ({', '.join(kind.field_names)}); "
+            + (f"{shown!r} is not one" if unknown else f"{kind.key!r} is missing"),
+        )
+
+
 def import_rows(
     ctx: Context,
     kind_name: str,
@@ -139,13 +154,17 @@ def import_rows(
     upsert: bool = False,
     dry_run: bool = False,
     single: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Check every row first, then write all of them or none (``dry_run``: check only).
 
     With ``upsert``, a row whose key exists updates that record with the fields it carries.
-    ``single`` (``add``): raise the problem itself.
+    ``single`` (``add``): raise the problem itself. ``columns``: a CSV file's header, checked when
+    the file has no rows (a file of one line of data, no header, is refused instead of importing nothing).
     """
     kind = kind_of(kind_name)
+    if columns is not None and not rows:  # rows: their fields are checked row by row
+        _check_columns(kind, columns)
     checked = _Checked(kind)
     _check_values(ctx, _keyed(kind, rows, checked), checked, upsert)
     _check_references(ctx, checked)

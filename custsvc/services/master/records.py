@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from custsvc.context import Context
 from custsvc.domain.checks import CHECKS
-from custsvc.errors import InvalidInput, NotFound, RuleViolation
+from custsvc.errors import BadUsage, InvalidInput, NotFound, RuleViolation
 from custsvc.models import (
     AUDIT_FIELDS,
 )
@@ -65,6 +65,16 @@ def show(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
     return records(ctx, kind_name, [get_obj(ctx, kind_name, key)])[0]
 
 
+def _filter_value(spec: Any, value: Any) -> Any:
+    """A filter's value, checked like the field (a bad one is a usage error, exit 2)."""
+    if spec.check == "text":
+        return str(value)
+    try:
+        return CHECKS[spec.check](value, spec.shown)
+    except InvalidInput as exc:
+        raise BadUsage(exc.field, exc.value, exc.reason) from None
+
+
 def list_records(
     ctx: Context,
     kind_name: str,
@@ -80,7 +90,7 @@ def list_records(
         if value is None:
             continue
         spec = kind.spec(name)
-        wanted = CHECKS[spec.check](value, spec.shown) if spec.check not in ("text",) else str(value)
+        wanted = _filter_value(spec, value)
         if spec.many:
             model, column = kind.children[name]
             query = query.where(
@@ -89,8 +99,10 @@ def list_records(
         else:
             query = query.where(kind.column(name) == wanted)
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(*(func.lower(kind.column(n)).like(pattern) for n in kind.search)))
+        # % and _ in the text are letters to find, not wildcards
+        text = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%"
+        query = query.where(or_(*(func.lower(kind.column(n)).like(pattern, escape="\\") for n in kind.search)))
     query = query.order_by(kind.column(kind.key))
     if limit:
         query = query.limit(limit)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from custsvc.context import Context
 from custsvc.domain import orders as rules
 from custsvc.domain.checks import check_text
-from custsvc.domain.money import parse_money, parse_quantity
+from custsvc.domain.money import check_amount, parse_money, parse_quantity
 from custsvc.errors import InvalidInput, NotFound, RuleViolation
 from custsvc.models import Item, OrderLine, OrderObject, ServiceOrder, ServiceTask, Worker
 from custsvc.services.orders.checks import check_objects, get, get_line, require_flag, stage_of, touch
@@ -55,6 +55,16 @@ def _price(kind: str, price: str | None, item: Item | None, task: ServiceTask | 
     raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
 
 
+def _check_amounts(ctx: Context, order: ServiceOrder, quantity: Decimal, price: Decimal) -> None:
+    """The line's amount, and the order's total with it, must be amounts custsvc can keep and invoice."""
+    amount = check_amount(rules.line_amount(quantity, price), "qty x price", f"{quantity} x {price}")
+    query = select(OrderLine.quantity, OrderLine.price).where(
+        OrderLine.order_number == order.number, OrderLine.status != "canceled"
+    )
+    total = sum((rules.line_amount(q, p) for q, p in ctx.execute(query)), amount)
+    check_amount(total, f"{order.number}'s total with a line of", format(amount, "f"))
+
+
 def next_line_no(ctx: Context, number: str) -> int:
     top = ctx.execute(select(func.max(OrderLine.line_no)).where(OrderLine.order_number == number)).scalar()
     return (top or 0) + 1
@@ -70,6 +80,8 @@ def _new_line(ctx: Context, order: ServiceOrder, kind: str, values: dict[str, An
     if values["obj"]:
         check_objects(ctx, order.customer, [values["obj"]])
     description = values["description"]
+    quantity, price = _quantity(kind, values["quantity"], task), _price(kind, values["price"], item, task)
+    _check_amounts(ctx, order, quantity, price)
     return OrderLine(
         order_number=order.number,
         line_no=next_line_no(ctx, order.number),
@@ -78,8 +90,8 @@ def _new_line(ctx: Context, order: ServiceOrder, kind: str, values: dict[str, An
         item=values["item"],
         task=values["task"],
         object=values["obj"],
-        quantity=_quantity(kind, values["quantity"], task),
-        price=_price(kind, values["price"], item, task),
+        quantity=quantity,
+        price=price,
         description=check_text(description, "description") if description else _default_text(kind, item, task),
         created_at=ctx.now,
         created_by=ctx.actor,
@@ -177,7 +189,7 @@ def _movable_lines(ctx: Context, src: ServiceOrder, dst: ServiceOrder, line_nos:
 def move_lines(ctx: Context, source: str, target: str, line_nos: Sequence[int]) -> dict[str, Any]:
     """Move created lines to another order of the same agreement."""
     if source == target:
-        raise RuleViolation("different-orders", "source and target are the same order")
+        raise RuleViolation("different-orders", f"source and target are the same order {source!r}")
     first, second = sorted([source, target])
     orders = {first: get(ctx, first, lock=True), second: get(ctx, second, lock=True)}
     src, dst = orders[source], orders[target]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from custsvc.context import Context
+from custsvc.domain.checks import check_text
 from custsvc.errors import RuleViolation
 from custsvc.models import OrderLine, OrderObject, OrderStageLog, Stage
 from custsvc.services import stages
@@ -50,6 +51,7 @@ def move(
     force: bool = False,
 ) -> dict[str, Any]:
     """Move an order to a child of its stage (or, with ``back``, to an earlier stage on its path)."""
+    note = check_text(note, "note") if note else None
     order = get(ctx, number, lock=True)
     current = stage_of(ctx, order)
     target = stages.get(ctx, stage)
@@ -81,6 +83,7 @@ def cancel(
     force: bool = False,
     _target: Stage | None = None,
 ) -> dict[str, Any]:
+    note = check_text(note, "note") if note else None
     order = get(ctx, number, lock=True)
     current = stage_of(ctx, order)
     require_flag(current, "can_cancel", "stage-allows-cancel", "canceling", number)

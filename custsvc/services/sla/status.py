@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from custsvc.context import Context
+from custsvc.domain.checks import check_text
 from custsvc.domain.sla import ClockState
 from custsvc.domain.timeparse import format_duration
 from custsvc.errors import NotFound, RuleViolation
@@ -154,7 +155,10 @@ def require_clock(ctx: Context, number: str) -> OrderSla:
 
 
 def respond(ctx: Context, number: str, note: str | None = None) -> dict[str, Any]:
+    note = check_text(note, "note") if note else None
     row = require_clock(ctx, number)
+    if row.canceled_at is not None:
+        raise RuleViolation("clock-running", f"the clock of {number} has ended: the order is canceled")
     if row.responded_at is not None:
         raise RuleViolation("respond-once", f"{number} was already responded to at {row.responded_at.isoformat()}")
     row.responded_at = ctx.now
@@ -164,6 +168,7 @@ def respond(ctx: Context, number: str, note: str | None = None) -> dict[str, Any
 
 
 def stop(ctx: Context, number: str, reason: str, note: str | None = None) -> dict[str, Any]:
+    note = check_text(note, "note") if note else None
     row = require_clock(ctx, number)
     if row.resolved_at is not None or row.canceled_at is not None:
         raise RuleViolation("clock-running", f"the clock of {number} has ended")
@@ -184,6 +189,7 @@ def stop(ctx: Context, number: str, reason: str, note: str | None = None) -> dic
 
 
 def start(ctx: Context, number: str, note: str | None = None) -> dict[str, Any]:
+    note = check_text(note, "note") if note else None
     require_clock(ctx, number)
     events = [
         e

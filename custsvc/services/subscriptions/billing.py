@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 
 from custsvc.context import Context
+from custsvc.domain.money import check_amount
 from custsvc.domain.periods import (
     Charge,
     Period,
@@ -93,9 +94,27 @@ def invoice_run(
     """Bill every period that starts on or before ``through`` and is not billed yet, oldest first, on one
     invoice per customer and currency.  Subscriptions whose data is wrong are rejected (named, with the
     reason); the others are billed. ``dry_run``: the same result, with the invoice numbers it would
-    take, and nothing written."""
-    # queue behind any other run: they all update this row first (SQLite's write lock does the same)
-    ctx.execute(select(NumberSequence.name).where(NumberSequence.name == "invoice").with_for_update())
+    take, and nothing written.
+
+    The run thinks first, in a read transaction (outside SQLite's write lock); then it queues behind
+    any other run on the invoice sequence, drops what another run billed meanwhile, and writes."""
+    with ctx.reading() as reader:
+        work, rejected = _plan_all(reader, through, customer, group, progress)
+        if dry_run:
+            result = _write(reader, work, through, dry_run=True)
+    if not dry_run:
+        # queue behind any other run: they all update this row first (SQLite's write lock does the same)
+        ctx.execute(select(NumberSequence.name).where(NumberSequence.name == "invoice").with_for_update())
+        result = _write(ctx, _not_billed_meanwhile(ctx, work), through, dry_run=False)
+    result["rejected"] = rejected
+    result["through"] = through
+    return result
+
+
+def _plan_all(
+    ctx: Context, through: date, customer: str | None, group: str | None, progress: Callable[[int, int], None] | None
+) -> tuple[list[_Work], list[dict[str, str]]]:
+    """Every candidate's periods to bill, worked out from what ``ctx`` sees; and the rejected ones."""
     candidates = _candidates(ctx, through, customer, group)
     keys = [c.subscription for c in candidates]
     groups = {g.group: policy_of(g) for g in ctx.execute(select(SubscriptionGroup)).scalars()}
@@ -107,31 +126,35 @@ def invoice_run(
     billed = by_subscription(
         ctx, SubscriptionBilling, keys, SubscriptionBilling.period_start, SubscriptionBilling.period_end
     )
-
     work: list[_Work] = []
     rejected: list[dict[str, str]] = []
     for number, row in enumerate(candidates, start=1):
+        key = row.subscription
         try:
-            item = _plan(
-                row,
-                groups[row.group],
-                through,
-                prices[row.subscription],
-                indexes[row.subscription],
-                cuts[row.subscription],
-                billed[row.subscription],
-            )
+            item = _plan(row, groups[row.group], through, prices[key], indexes[key], cuts[key], billed[key])
         except CustSvcError as exc:
-            rejected.append({"subscription": row.subscription, "customer": row.customer, "reason": exc.message})
+            rejected.append({"subscription": key, "customer": row.customer, "reason": exc.message})
         else:
             if item.charges or item.free:
                 work.append(item)
         if progress and (number % 250 == 0 or number == len(candidates)):
             progress(number, len(candidates))
-    result = _write(ctx, work, through, dry_run=dry_run)
-    result["rejected"] = rejected
-    result["through"] = through
-    return result
+    return work, rejected
+
+
+def _not_billed_meanwhile(ctx: Context, work: list[_Work]) -> list[_Work]:
+    """Under the lock: the planned periods that no other run billed since the plan was made."""
+    keys = [item.row.subscription for item in work]
+    billed = by_subscription(ctx, SubscriptionBilling, keys, SubscriptionBilling.period_start)
+    out = []
+    for item in work:
+        done = set(billed.get(item.row.subscription, ()))
+        if done:
+            item.charges = [c for c in item.charges if c.period.start not in done]
+            item.free = [p for p in item.free if p.start not in done]
+        if item.charges or item.free:
+            out.append(item)
+    return out
 
 
 def _plan(
@@ -157,6 +180,7 @@ def _plan(
         if index <= 0:
             raise RuleViolation("index-positive", f"index {index} in force on {period.start} is not positive")
         result = charge(policy, period, fee, index, cuts)
+        check_amount(result.base, f"the period {period.start} - {period.end}")
         if result.total < 0:  # pragma: no cover - reductions are capped at the period's amount
             raise RuleViolation(
                 "no-negative-periods", f"period {period.start} - {period.end} would cost {result.total}"

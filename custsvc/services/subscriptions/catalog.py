@@ -17,9 +17,10 @@ from custsvc.domain.periods import (
     PRORATIONS,
     UNITS,
     Policy,
+    accrual_fits,
     in_force,
 )
-from custsvc.errors import Duplicate, InvalidInput, NotFound
+from custsvc.errors import Duplicate, InvalidInput, NotFound, choice
 from custsvc.models import (
     Customer,
     Subscription,
@@ -33,7 +34,7 @@ from custsvc.services import settings
 ONE_DAY = timedelta(days=1)
 
 
-def choice(value: str | None, allowed: Sequence[str], field_name: str) -> str | None:
+def option_value(value: str | None, allowed: Sequence[str], field_name: str) -> str | None:
     if value is None:
         return None
     text = value.strip().lower()
@@ -75,18 +76,19 @@ def add_group(
     key = check_key(group, "group")
     if ctx.get(SubscriptionGroup, key) is not None:
         raise Duplicate("subscription group", key)
-    unit = choice(period, UNITS, "period")
-    accrual = choice(accrue, UNITS, "accrue")
+    unit = option_value(period, UNITS, "period")
+    accrual = option_value(accrue, UNITS, "accrue")
     if every < 1 or every > 100:
         raise InvalidInput("every", str(every), "expected 1 to 100")
-    if accrual is not None and UNITS.index(accrual) > UNITS.index(unit):  # type: ignore[arg-type]
-        raise InvalidInput("accrue", accrue, f"an accrual period is no longer than the invoicing period ({unit})")
+    if accrual is not None and not accrual_fits(unit, every, accrual):  # type: ignore[arg-type]
+        reason = f"accrual periods must fit the invoicing period ({every} x {unit}) a whole number of times"
+        raise InvalidInput("accrue", accrue, reason)
     row = SubscriptionGroup(
         group=key,
         period=unit,
         every=every,
-        align=choice(align, ALIGNS, "align"),
-        proration=choice(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
+        align=option_value(align, ALIGNS, "align"),
+        proration=option_value(proration, PRORATIONS, "proration"),  # type: ignore[arg-type]
         accrue=accrual,
         description=check_text(description, "description") if description else None,
         created_at=ctx.now,
@@ -132,6 +134,9 @@ def history(ctx: Context, model: Any, subscription: str, column: str) -> list[tu
         .order_by(model.valid_from)
     )
     return [(a, b) for a, b in rows]
+
+
+STATUSES = ("active", "future", "ended", "canceled")
 
 
 def status(row: Subscription, today: date) -> str:
@@ -189,7 +194,7 @@ def create(
         raise NotFound("customer", customer)
     get_group(ctx, group)
     amount = parse_money(fee, "fee")
-    code = settings.KEYS["currency"][1](currency) if currency else settings.currency(ctx)
+    code = settings.check_currency(currency) if currency else settings.currency(ctx)
     if end is not None and end < start:
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
     value = index_value(index) if index is not None else Decimal(100)
@@ -246,7 +251,8 @@ def list_subscriptions(
     if group:
         query = query.where(Subscription.group == group)
     rows = [record(ctx, r) for r in ctx.execute(query).scalars()]
-    return [r for r in rows if status_filter is None or r["status"] == status_filter]
+    wanted = choice(status_filter, STATUSES, "status") if status_filter else None
+    return [r for r in rows if wanted is None or r["status"] == wanted]
 
 
 def touch(ctx: Context, row: Subscription) -> None:

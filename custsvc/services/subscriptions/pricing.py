@@ -14,7 +14,7 @@ from custsvc.domain.money import normalize_qty, parse_money
 from custsvc.domain.periods import (
     in_force,
 )
-from custsvc.errors import InvalidInput, RuleViolation
+from custsvc.errors import BadUsage, InvalidInput, RuleViolation
 from custsvc.models import (
     Subscription,
     SubscriptionBilling,
@@ -55,7 +55,7 @@ def set_index(
 ) -> list[dict[str, Any]]:
     """Raise (``percent``) or set (``value``) the index from a date, for one subscription or a group."""
     if (percent is None) == (value is None):
-        raise InvalidInput("percent", percent or "", "give either --percent or --value")
+        raise BadUsage("percent", percent or "", "give either --percent or --value")
     if subscription:
         rows = [get(ctx, subscription)]
     else:
@@ -73,7 +73,7 @@ def set_index(
         refuse_billed(ctx, row, valid_from, "an index change")
         current = in_force(history(ctx, SubscriptionIndex, row.subscription, "index"), valid_from) or Decimal(100)
         if percent is not None:
-            if not re.fullmatch(r"-?\d+(\.\d+)?", str(percent).strip()):
+            if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", str(percent).strip()):
                 raise InvalidInput("percent", percent, "expected a number such as 3.5")
             change = Decimal(str(percent).strip())
             new = normalize_qty(current * (1 + change / 100))

@@ -15,39 +15,29 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from custsvc import state
-from custsvc.textsafe import csv_cell, json_safe, visible
+from custsvc.textsafe import visible
+from custsvc.values import (
+    STYLED_KEYS,
+    VALUE_STYLES,
+    _is_numeric,
+    csv_value,
+    dumps,
+    json_value,
+    text_value,
+)
 
 FORMATS = ("table", "json", "csv", "markdown", "plain")
-
-#: values that mean something, colored in Rich tables (only in the columns a command marks as styled)
-VALUE_STYLES = {
-    "high": "bold red",
-    "normal": "yellow",
-    "low": "green",
-    "gold": "bold yellow",
-    "silver": "bright_white",
-    "bronze": "dark_orange3",
-    "breached": "bold red",
-    "at-risk": "bold yellow",
-    "paused": "blue",
-    "on-track": "green",
-    "met": "bold green",
-    "open": "cyan",
-    "canceled": "dim",
-    "closed": "dim",
-    "posted": "green",
-}
-STYLED_KEYS = {"tier", "priority", "status", "sla_status", "progress", "state"}
+#: the rendering API; value conversion lives in custsvc.values and is re-exported here
+__all__ = [
+    "FORMATS", "STYLED_KEYS", "VALUE_STYLES", "busy", "console", "csv_value", "dumps", "echo", "emit_json",
+    "emit_record", "emit_rows", "json_value", "message", "resolve_format", "stderr_console", "text_value", "warn",
+]  # fmt: skip
 
 
 def resolve_format(fmt: str | None = None) -> str:
@@ -56,81 +46,6 @@ def resolve_format(fmt: str | None = None) -> str:
     if chosen:
         return str(getattr(chosen, "value", chosen)).lower()
     return "table" if sys.stdout.isatty() else "plain"
-
-
-# --- value conversion -------------------------------------------------------------------------
-
-
-def json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.astimezone(state.current().zone).isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_value(v) for v in value]
-    return value
-
-
-def text_value(value: Any) -> str:
-    """A value as people read it in a table or plain text: control characters written out."""
-    return visible(_text(value))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.astimezone(state.current().zone).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_text(v) for v in value)
-    return str(value)
-
-
-def csv_value(value: Any) -> str:
-    """A value in a CSV cell: the text itself, but never one a spreadsheet runs as a formula (a cell
-    that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``) unless ``--csv-raw``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(state.current().zone).isoformat(timespec="seconds")
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ",".join(csv_value(v) for v in value)
-    text = _text(value)
-    return text if state.current().csv_raw else csv_cell(text)
-
-
-def dumps(value: Any) -> str:
-    """Values as JSON text: UTF-8, with the control characters JSON would leave raw escaped."""
-    return json_safe(json.dumps(json_value(value), indent=2, ensure_ascii=False))
-
-
-def _is_numeric(values: Iterable[Any]) -> bool:
-    seen = False
-    for value in values:
-        if value is None or value == "":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            return False
-        seen = True
-    return seen
 
 
 # --- consoles ---------------------------------------------------------------------------------
@@ -218,15 +133,19 @@ def emit_rows(
     title: str | None = None,
     empty: str | None = None,
     cell: Callable[[str, Mapping[str, Any]], Any] | None = None,
+    fields: Sequence[str] | None = None,
+    drop: Sequence[str] = (),
 ) -> None:
-    """Print rows.  ``columns`` picks what table / plain / markdown show; json and csv show every field."""
+    """Print rows.  ``columns`` picks what table / plain / markdown show; json and csv show every field.
+
+    ``fields``: every field of the records, for the header of an empty CSV (default: ``columns``).
+    ``drop``: the columns a narrow terminal leaves out first, in this order (then the last ones)."""
     kind = resolve_format(fmt)
     if kind == "json":
         _data(dumps([dict(r) for r in rows]))
         return
     if kind == "csv":
-        fields = list(rows[0].keys()) if rows else list(columns or [])
-        _write_csv(fields, rows)
+        _write_csv(list(rows[0].keys()) if rows else list(fields or columns or []), rows)
         return
     if not rows:
         if empty:
@@ -234,7 +153,7 @@ def emit_rows(
         return
     shown = _pick_columns(rows, columns)
     if kind == "table":
-        _rich_table(rows, shown, headers, title, cell)
+        _rich_table(rows, shown, headers, title, cell, drop)
         return
     table = [[text_value(r.get(c)) for c in shown] for r in rows]
     _tabulate(table, _headers(shown, headers), kind, rows, shown, title)
@@ -272,35 +191,62 @@ def _tabulate(
     echo(text)
 
 
+def _width(rows: Sequence[Mapping[str, Any]], column: str, header: str) -> int:
+    """How wide a column wants to be at least: its header and short values (keys, dates, amounts) whole."""
+    return min(max(len(header), max((len(text_value(r.get(column))) for r in rows), default=0)), 14)
+
+
+def _fitting(
+    rows: Sequence[Mapping[str, Any]],
+    shown: list[str],
+    headers: Mapping[str, str] | None,
+    width: int,
+    drop: Sequence[str],
+) -> list[str]:
+    """The columns a terminal of ``width`` has room for: those in ``drop`` go first (in its order),
+    then the last ones; what is left out is named on stderr."""
+    order = [c for c in drop if c in shown] + [c for c in reversed(shown) if c not in drop]
+    kept = list(shown)
+    for column in order:
+        names = _headers(kept, headers)
+        if (
+            len(kept) <= 3
+            or sum(_width(rows, c, h) for c, h in zip(kept, names, strict=True)) + 3 * len(kept) + 1 <= width
+        ):
+            break
+        kept.remove(column)
+    left_out = [h for c, h in zip(shown, _headers(shown, headers), strict=True) if c not in kept]
+    if left_out:
+        message(f"(not shown at this width: {', '.join(left_out)}; use a wider terminal or --format plain/json)")
+    return kept
+
+
 def _rich_table(
     rows: Sequence[Mapping[str, Any]],
     shown: Sequence[str],
     headers: Mapping[str, str] | None,
     title: str | None,
     cell: Callable[[str, Mapping[str, Any]], Any] | None,
+    drop: Sequence[str] = (),
 ) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     screen = console()
+    shown = _fitting(rows, list(shown), headers, screen.width, drop)
     names = _headers(shown, headers)
-    # keep short values (keys, dates, amounts) on one line; when the terminal is too narrow for
-    # all columns, the last ones (commands list the least important last) are left out
-    wanted = [
-        min(max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0)), 14)
-        for c, h in zip(shown, names, strict=True)
-    ]
-    keep = len(shown)
-    while keep > 3 and sum(wanted[:keep]) + 3 * keep + 1 > screen.width:
-        keep -= 1
-    if keep < len(shown):
-        message(f"(not shown at this width: {', '.join(names[keep:])}; use a wider terminal or --format plain/json)")
-        shown, names, wanted = list(shown[:keep]), names[:keep], wanted[:keep]
     table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    for column, header, width in zip(shown, names, wanted, strict=True):
+    for column, header in zip(shown, names, strict=True):
         numeric = _is_numeric(r.get(column) for r in rows)
-        table.add_column(header, justify="right" if numeric else "left", overflow="fold", min_width=width)
+        # one line per row: a long value ends in an ellipsis, a word is never broken
+        table.add_column(
+            header,
+            justify="right" if numeric else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=_width(rows, column, header),
+        )
     for row in rows:
         cells = []
         for column in shown:

@@ -1,4 +1,5 @@
-"""The dispatch board: one day of technicians' orders as a Gantt chart in the terminal.
+"""The dispatch board: one day of technicians' orders as a Gantt chart in the terminal
+(:func:`render_board`), or several days as columns of each technician's load (:func:`render_week`).
 
 Pure: it gets its data as plain dataclasses and gives back a Rich renderable; it reads no clock
 and no database.  The caller decides the visible range of the day (``07:00-18:00`` local, say) and
@@ -18,7 +19,9 @@ Layout, for a console ``width`` columns wide::
 * A bar covers the cells of ``[start, end)``, at least one cell, colored by priority, with its
   label inside (cut to fit; a short bar shows the tail of the order number).  Cells of a bar that
   the label does not use hold a block in the bar's own color, so the bar's length shows in plain
-  text too.  A bar whose SLA is at risk starts with a bold ``!``.
+  text too.  A bar whose SLA is at risk starts with a bold ``!``, one that ends after its order's
+  SLA resolution deadline ends in a bold ``»``.  Without color (``NO_COLOR``, no terminal) every bar
+  starts with its priority's letter (``H``, ``N``, ``L``): priorities show and touching bars part.
 * Closed time and absences are shaded where no bar is.
 """
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,19 +38,20 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 #: background and foreground of a bar, by priority (an unknown priority is drawn as normal)
-PRIORITY_COLORS: dict[str, tuple[str, str]] = {
-    "high": ("red", "white"),
-    "normal": ("yellow", "black"),
-    "low": ("green", "black"),
-}
+PRIORITY_COLORS = {"high": ("red", "white"), "normal": ("yellow", "black"), "low": ("green", "black")}
 #: the character and style of shaded time, by kind
-SHADES: dict[str, tuple[str, str]] = {
-    "closed": ("░", "dim"),
-    "absence": ("▒", "dim"),
-}
+SHADES: dict[str, tuple[str, str]] = {"closed": ("░", "dim"), "absence": ("▒", "dim")}
+#: starts every bar on a board drawn without color, by priority
+PRIORITY_LETTERS: dict[str, str] = {"high": "H", "normal": "N", "low": "L"}
 #: fills the cells of a bar that its label leaves free
 BAR_FILL = "█"
 AT_RISK_MARK = "!"
+#: the last cell of a bar that ends after its order's SLA resolution deadline
+LATE_MARK = "»"
+#: follows a day's load in the week view when more is booked than the technician has hours for
+OVER_MARK = "!"
+#: the narrowest day column of the week view
+WEEK_COLUMN = 9
 ELLIPSIS = "…"
 #: the narrowest board drawn
 MIN_WIDTH = 20
@@ -64,6 +68,16 @@ class Bar:
     label: str  # order number first, then whatever helps: "SO-000123 C-1001"
     priority: str  # "high", "normal" or "low"
     at_risk: bool = False  # the order's SLA is at risk or already breached
+    late: bool = False  # the visit ends after the order's SLA resolution deadline
+
+
+@dataclass
+class Load:
+    """One technician's day in the week view, in hours; ``absent``: an absence takes all their working time."""
+
+    booked: float
+    available: float
+    absent: bool = False
 
 
 @dataclass
@@ -73,6 +87,7 @@ class Lane:
     name: str
     bars: list[Bar] = field(default_factory=list)
     shaded: list[tuple[datetime, datetime, str]] = field(default_factory=list)
+    loads: list[Load] = field(default_factory=list)  # the week view: one per day shown
 
 
 @dataclass
@@ -142,19 +157,18 @@ def _label_step(hours: float, cells: int) -> int:
     return LABEL_STEPS[-1]
 
 
-def bar_text(label: str, cells: int, at_risk: bool = False) -> str:
+def bar_text(label: str, cells: int, at_risk: bool = False, lead: str = "") -> str:
     """What a bar of ``cells`` cells shows: the label if it fits, else its start and an ellipsis.
 
     When even the order number (the label's first word) does not fit, the tail of the number after
     its prefix is shown (``SO-000123`` in 4 cells is ``0123``): the end of a number tells orders
-    apart better than its start.  An at-risk bar gives its first cell to the ``!``.  The result
-    may be shorter than the bar; it is never longer."""
-    room = cells - 1 if at_risk else cells
-    mark = AT_RISK_MARK if at_risk else ""
+    apart better than its start.  ``lead`` (a priority letter) takes the first cells, then an
+    at-risk bar's ``!``.  The result may be shorter than the bar; it is never longer."""
+    mark = lead + (AT_RISK_MARK if at_risk else "")
+    room = cells - len(mark)
     if room <= 0:
         return mark[:cells]
-    words = label.split()
-    number = words[0] if words else ""
+    number = (label.split() or [""])[0]
     if len(label) <= room:
         text = label
     elif len(number) < room:
@@ -197,21 +211,9 @@ def _fit(text: str, width: int) -> str:
 def _line(*pieces: tuple[str, str]) -> Text:
     from rich.text import Text
 
-    line = Text(no_wrap=True, overflow="crop", end="\n")
-    for text, style in pieces:
-        line.append(text, style=style or None)
+    line = Text.assemble(*((text, style or None) for text, style in pieces), no_wrap=True, overflow="crop", end="\n")
     line.rstrip()
     return line
-
-
-def _lane_cells(
-    lane: Lane, day_start: datetime, day_end: datetime, cells: int, position: Callable[[datetime], int]
-) -> list[_Cell]:
-    """The time area of one lane: shading first, then the bars in order of start."""
-    row = [_Cell() for _ in range(cells)]
-    _shade(row, lane, day_start, day_end, position)
-    _draw_bars(row, _bar_cells(lane, day_start, day_end, cells, position))
-    return row
 
 
 def _shade(
@@ -249,21 +251,29 @@ def _bar_cells(
     return placed
 
 
-def _draw_bars(row: list[_Cell], placed: list[tuple[Bar, int, int]]) -> None:
+def _bar_chars(bar: Bar, cells: int, color: bool) -> tuple[str, int]:
+    """The characters of the first ``cells`` cells of a bar (label, fill, a late bar's ``»`` last),
+    and how many of them at the start are marks (drawn bold)."""
+    lead = "" if color else PRIORITY_LETTERS.get(bar.priority, PRIORITY_LETTERS["normal"])
+    late = bar.late and cells > len(lead) + bar.at_risk
+    text = bar_text(bar.label, cells - late, bar.at_risk, lead)
+    marks = min(len(text), len(lead) + bar.at_risk)
+    return text.ljust(cells - late, BAR_FILL) + (LATE_MARK if late else ""), marks
+
+
+def _draw_bars(row: list[_Cell], placed: list[tuple[Bar, int, int]], color: bool = True) -> None:
     """Draw the placed bars over the row in order: the label first, then fill to the bar's end.
 
     The label gets the cells up to the next bar's start; a later bar draws over the rest, and what
     shows again after it is fill, not the middle of this bar's label."""
     for index, (bar, first, last) in enumerate(placed):
         free = min([last, *(later for _bar, later, _last in placed[index + 1 :] if later > first)])
-        text = bar_text(bar.label, free - first, bar.at_risk)
+        chars, marks = _bar_chars(bar, free - first, color)
         back, fore = PRIORITY_COLORS.get(bar.priority, PRIORITY_COLORS["normal"])
         for offset, i in enumerate(range(first, last)):
-            if offset < len(text):
-                bold = bar.at_risk and offset == 0
-                row[i] = _Cell(text[offset], f"{'bold ' if bold else ''}{fore} on {back}")
-            else:
-                row[i] = _Cell(BAR_FILL, f"{back} on {back}")
+            char = chars[offset] if offset < len(chars) else BAR_FILL
+            bold = "bold " if offset < marks or char == LATE_MARK else ""
+            row[i] = _Cell(char, f"{back} on {back}" if char == BAR_FILL else f"{bold}{fore} on {back}")
 
 
 def _axis(day_start: datetime, day_end: datetime, tz: tzinfo, cells: int, position: Callable[[datetime], int]) -> str:
@@ -287,11 +297,12 @@ def _axis(day_start: datetime, day_end: datetime, tz: tzinfo, cells: int, positi
     return "".join(axis)
 
 
-def _legend(width: int) -> Text:
+def _legend(width: int, color: bool = True) -> Text:
     pieces: list[tuple[str, str]] = []
     for priority, (back, _fore) in PRIORITY_COLORS.items():
-        pieces += [(BAR_FILL, f"{back} on {back}"), (f" {priority}  ", "")]
-    pieces += [(AT_RISK_MARK, "bold"), (" SLA at risk  ", "")]
+        swatch = (BAR_FILL, f"{back} on {back}") if color else (PRIORITY_LETTERS[priority], "bold")
+        pieces += [swatch, (f" {priority}  ", "")]
+    pieces += [(AT_RISK_MARK, "bold"), (" SLA at risk  ", ""), (LATE_MARK, "bold"), (" past SLA due  ", "")]
     for kind, (char, style) in SHADES.items():
         pieces += [(char, style), (f" {kind}  ", "")]
     line = _line(*pieces)
@@ -307,12 +318,14 @@ def render_board(
     width: int,
     tz: tzinfo,
     title: str | None = None,
+    color: bool = True,
 ) -> RenderableType:
     """One day of the dispatch board, ``width`` columns wide, hours shown in ``tz``.
 
     Draws the title (by default "Dispatch board" and the local date), then per team a header, a
     time axis and a row per lane, and a legend at the end.  Everything is clipped to
-    ``[day_start, day_end)``.  Needs at least :data:`MIN_WIDTH` columns."""
+    ``[day_start, day_end)``.  Needs at least :data:`MIN_WIDTH` columns.  ``color=False``: drawn
+    for a screen without colors (priority letters start the bars)."""
     from rich.console import Group
 
     if width < MIN_WIDTH:
@@ -321,21 +334,64 @@ def render_board(
     cells = width - names
     position = axis_positions(day_start, day_end, cells)
     local_start = day_start.astimezone(tz)
-    if title is None:
-        title = f"Dispatch board {local_start:%a %Y-%m-%d}"
-
+    title = f"Dispatch board {local_start:%a %Y-%m-%d}" if title is None else title
     lines: list[Text] = [_line((_fit(title, width).rstrip(), "bold"))]
     axis = _axis(day_start, day_end, tz, cells, position)
     zone = _fit(local_start.tzname() or "", names - 1) + " "
     for team in teams:
-        head = f"── {team.name}"
-        head = (_fit(head, width - 2) if len(head) > width - 2 else head) + " "
-        lines.append(_line((head + "─" * (width - len(head)), "bold")))
+        lines.append(_team_head(team.name, width))
         lines.append(_line((zone, "dim"), (axis.rstrip(), "")))
         if not team.lanes:
             lines.append(_line(("no technicians", "dim")))
-        for lane in team.lanes:
-            row = _lane_cells(lane, day_start, day_end, cells, position)
+        for lane in team.lanes:  # the time area of a lane: shading first, then the bars in order of start
+            row = [_Cell() for _ in range(cells)]
+            _shade(row, lane, day_start, day_end, position)
+            _draw_bars(row, _bar_cells(lane, day_start, day_end, cells, position), color)
             lines.append(_line((_fit(lane.name, names - 1) + " ", ""), *_runs(row)))
-    lines.append(_legend(width))
+    lines.append(_legend(width, color))
+    return Group(*lines)
+
+
+def _team_head(name: str, width: int) -> Text:
+    head = f"── {name}"
+    head = (_fit(head, width - 2) if len(head) > width - 2 else head) + " "
+    return _line((head + "─" * (width - len(head)), "bold"))
+
+
+# --- the week view ----------------------------------------------------------------------------
+
+
+def load_text(load: Load) -> str:
+    """A day's load: ``5.5/8`` (hours booked / available), ``9/8!`` when over, ``absent``, or ``-``
+    for a day without working time and nothing booked."""
+    if not load.booked and not load.available:
+        return "absent" if load.absent else "-"
+    booked, available = (f"{hours:.1f}".removesuffix(".0") for hours in (load.booked, load.available))
+    return f"{booked}/{available}" + (OVER_MARK if load.booked > load.available else "")
+
+
+def render_week(days: Sequence[date], teams: Sequence[TeamBlock], *, width: int, title: str) -> RenderableType:
+    """Several days as columns, ``width`` columns wide: per team a row per lane with its ``loads`` (one
+    per day), and a legend.  Days that do not fit side by side go on in a further block of columns."""
+    from rich.console import Group
+
+    names = name_width(width)
+    per_block = max(1, (width - names) // WEEK_COLUMN)
+    column = min(12, (width - names) // max(1, min(len(days), per_block)))
+    label = "%a %m-%d" if column >= 10 else "%a %d"
+    lines: list[Text] = [_line((_fit(title, width).rstrip(), "bold"))]
+    for team in teams:
+        lines.append(_team_head(team.name, width))
+        for at in range(0, len(days), per_block):
+            shown = range(at, min(len(days), at + per_block))
+            lines.append(_line((" " * names, ""), *((f"{days[i]:{label}}".rjust(column), "bold") for i in shown)))
+            if not team.lanes:
+                lines.append(_line(("no technicians", "dim")))
+            for lane in team.lanes:
+                loads = [lane.loads[i] for i in shown]
+                styles = ["bold red" if x.booked > x.available else "" if x.booked else "dim" for x in loads]
+                cells = [(load_text(x).rjust(column), style) for x, style in zip(loads, styles, strict=True)]
+                lines.append(_line((_fit(lane.name, names - 1) + " ", ""), *cells))
+    legend = f"hours booked/available  {OVER_MARK} over the hours available  - no working time"
+    lines.append(_line((_fit(legend, width).rstrip(), "")))
     return Group(*lines)

@@ -21,23 +21,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_bus() -> Bus:
     """A bus with every capability's guards, listeners and invoice-source handlers."""
+    from custsvc.services.dispatch import hooks as dispatch_hooks
     from custsvc.services.orders import hooks as order_hooks
     from custsvc.services.sla import hooks as sla_hooks
     from custsvc.services.subscriptions import hooks as subscription_hooks
 
     bus = Bus()
-    for register in (order_hooks.register, sla_hooks.register, subscription_hooks.register):
+    for register in (order_hooks.register, sla_hooks.register, subscription_hooks.register, dispatch_hooks.register):
         register(bus)
     return bus
 
 
 @contextmanager
 def open_context(
-    invocation: Settings | None = None, *, write: bool = True, check_actor: bool = True
+    invocation: Settings | None = None, *, write: bool = True, check_actor: bool = True, create: bool = False
 ) -> Iterator[Context]:
     """One unit of work: commit at the end (a reader rolls back), roll back on any error.
 
     ``invocation``: what the global options chose (default: this invocation's ``custsvc.state``).
+    ``create``: make the database (and its schema) if it does not exist yet; without it only the
+    default location is made on first use, and anything else missing is ``NoDatabase``.
     What the context needs to know first (the shop's zone, whether the acting worker exists) is read
     in a short read transaction of its own, so that a writer's transaction (on SQLite: the write
     lock) begins only with the service's first statement, and a service may think before it writes
@@ -46,8 +49,10 @@ def open_context(
     from custsvc import clock, db, migrations, state
 
     options = invocation or state.current()
-    engine = db.get_engine(db.database_url(options.db))
-    migrations.ensure_current(engine, clock.now(options.now))
+    # a database is made only when asked (demo, db init) or at the default location on first use
+    create = create or not db.names_a_database(options.db)
+    engine = db.get_engine(db.database_url(options.db), create=create)
+    migrations.ensure_current(engine, clock.now(options.now), create=create)
     session = db.new_session(engine, write=write)
     ctx = Context(
         session=session,

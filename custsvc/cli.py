@@ -14,10 +14,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from custsvc import __version__, state
+from custsvc import (
+    __version__,
+    helpstyle,  # noqa: F401 - patches how help pages read
+    state,
+)
 from custsvc.commands import GROUPS
 from custsvc.commands._common import Format
+from custsvc.domain.relative import DATE_FORMS, TIME_FORMS
 from custsvc.errors import EXIT_CONFLICT, EXIT_DOMAIN, EXIT_USAGE, CustSvcError
+from custsvc.parsemessages import sentence
 
 
 def _report(text: str, details: list[str] | None = None) -> None:
@@ -139,8 +145,10 @@ def _failure(exc: BaseException, args: list[str]) -> int:
     """The exit code of a command that failed with ``exc``, its error printed as one line."""
     from custsvc import _click_compat as cc
 
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `custsvc order`: the help was printed; that is all
+        return 0
     if isinstance(exc, cc.ClickException):
-        _report(exc.format_message() + _given(exc, args))  # type: ignore[attr-defined]
+        _report(sentence(exc, args))
         return exc.exit_code or EXIT_USAGE  # type: ignore[attr-defined]
     if isinstance(exc, cc.Abort):
         _report("aborted")
@@ -173,26 +181,6 @@ def _reader_gone() -> int:
     return 0
 
 
-def _given(exc: Any, args: list[str]) -> str:
-    """`` (got '0')``: the value a refused option or argument was given, read back from the command
-    line (the parser's own message names only the option)."""
-    ctx, param = getattr(exc, "ctx", None), getattr(exc, "param", None)
-    if ctx is None or param is None or param.name is None:
-        return ""
-    path = ctx.command_path.split()[1:]
-    at = 0
-    for name in path:  # the leaf command's arguments follow its name, after the groups' names
-        at = args.index(name, at) + 1 if name in args[at:] else at
-    try:
-        opts, _rest, _order = ctx.command.make_parser(ctx).parse_args(args[at:])
-    except Exception:
-        return ""
-    value = opts.get(param.name)
-    if value is None or value == []:
-        return ""
-    return f" (got {value if isinstance(value, str) else ', '.join(map(str, value))!r})"
-
-
 def iter_commands() -> Any:
     """Every command and group as (path, click command), loading all groups (for docs and tests)."""
     from typer.main import get_command
@@ -219,7 +207,9 @@ app = typer.Typer(
     help=(
         "Service management for small service shops: agreements, service orders, returns, repairs, "
         "dispatch, subscriptions and SLAs, on a local SQLite file or PostgreSQL.\n\n"
-        "Start with [bold]custsvc demo[/bold], then try [bold]custsvc customer list[/bold]."
+        "Start with [bold]custsvc demo[/bold], then try [bold]custsvc customer list[/bold].\n\n"
+        f"Wherever a date is asked: {DATE_FORMS}. Wherever a time is asked: {TIME_FORMS}. "
+        "A time without an offset is in the shop's zone."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -234,8 +224,8 @@ _CSV_RAW_HELP = (
     "CSV cells exactly as stored: without it a cell starting with = + - @ (a spreadsheet formula) gets a leading '."
 )
 _NOW_HELP = (
-    "Pretend the current time is this ISO 8601 time (e.g. 2026-03-10T09:00+02:00); "
-    "a time without offset is in the shop's zone."
+    "Pretend the current time is this time (e.g. 2026-03-10T09:00+02:00, or relative to the clock: "
+    "tomorrow 9:00); a time without offset is in the shop's zone."
 )
 
 
@@ -290,14 +280,14 @@ def root(
 
 def _check_now(now: str) -> None:
     """Fail early and clearly on a malformed --now (the shop's zone is applied when a context opens)."""
+    from datetime import UTC, datetime
+
     from custsvc.domain.timeparse import parse_datetime
 
     if not now.strip():
-        raise typer.BadParameter(
-            "is empty: give an ISO 8601 time, or leave --now out for the clock", param_hint="--now"
-        )
+        raise typer.BadParameter("is empty: give a time, or leave --now out for the clock", param_hint="--now")
     try:
-        parse_datetime(now, "--now")
+        parse_datetime(now, "--now", now=datetime.now(UTC))
     except CustSvcError as exc:
         raise typer.BadParameter(exc.message.removeprefix("invalid --now "), param_hint="--now") from None
 

@@ -64,6 +64,12 @@ class Context:
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
 
+    def when(self, moment: datetime) -> str:
+        """A time for a person to read in a message: the shop's zone, to the minute (to the second
+        only when it has seconds), e.g. ``2026-03-10 09:30``."""
+        local = moment.astimezone(self.tz)
+        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
     def day(self, text: str, field: str) -> date:
         """A date typed by the user (``2026-03-10``, ``today``, ``tomorrow`` ...), in the shop's zone."""
         from custsvc.domain.timeparse import parse_date

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from custsvc.errors import CustSvcError, SchemaOutOfDate, Usage
+from custsvc.errors import CustSvcError, NoDatabase, SchemaOutOfDate, Usage
 from custsvc.textsafe import mask_secrets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +31,11 @@ def default_db_path() -> Path:
 
 
 KNOWN_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+def names_a_database(db: str | None = None) -> bool:
+    """Whether ``--db`` / ``CUSTSVC_DB`` names a database (else the default location is used)."""
+    return bool(db if db is not None else os.environ.get("CUSTSVC_DB"))
 
 
 def database_url(db: str | None = None) -> str:
@@ -78,8 +83,15 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def get_engine(url: str | None = None) -> Engine:
+def get_engine(url: str | None = None, *, create: bool = True) -> Engine:
+    """The engine of ``url``. ``create=False``: a missing SQLite file is ``NoDatabase`` (nothing is
+    created on disk); with ``create`` a new file is made private (0600, folders 0700)."""
     url = url or database_url()
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        if not create:
+            raise NoDatabase(str(path))
+        private_file(path)
     engine = _engines.get(url)
     if engine is None:
         engine = _create_engine(url)
@@ -99,7 +111,6 @@ def _create_engine(url: str) -> Engine:
 
     path = sqlite_path(url)
     if path is not None:
-        private_file(path)
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -166,6 +177,14 @@ def schema_revision(conn: Connection) -> str | None:
             raise SchemaOutOfDate(f"{display_url(str(conn.engine.url))} holds tables but is not a custsvc database")
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the database behind ``engine`` (None: empty)."""
+    with engine.connect() as conn:
+        revision = schema_revision(conn)
+        conn.rollback()
+    return revision
 
 
 # --- sessions ------------------------------------------------------------------------------

@@ -120,5 +120,13 @@ class Usage(CustSvcError):
     exit_code = EXIT_USAGE
 
 
+class NoDatabase(CustSvcError):
+    """``--db`` names no custsvc database (a missing file, an empty database): it is never created by
+    accident."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"no database at {where} (create it with custsvc db init)")
+
+
 class SchemaOutOfDate(CustSvcError):
     """The database schema is older (or newer) than this version of custsvc."""

@@ -26,6 +26,7 @@ from custsvc.values import (
     STYLED_KEYS,
     VALUE_STYLES,
     _is_numeric,
+    counted,
     csv_value,
     dumps,
     json_value,
@@ -35,7 +36,7 @@ from custsvc.values import (
 FORMATS = ("table", "json", "csv", "markdown", "plain")
 #: the rendering API; value conversion lives in custsvc.values and is re-exported here
 __all__ = [
-    "FORMATS", "STYLED_KEYS", "VALUE_STYLES", "busy", "console", "csv_value", "dumps", "echo", "emit_json",
+    "FORMATS", "STYLED_KEYS", "VALUE_STYLES", "busy", "console", "counted", "csv_value", "dumps", "echo", "emit_json",
     "emit_record", "emit_rows", "json_value", "message", "resolve_format", "stderr_console", "text_value", "warn",
 ]  # fmt: skip
 
@@ -192,8 +193,9 @@ def _tabulate(
 
 
 def _width(rows: Sequence[Mapping[str, Any]], column: str, header: str) -> int:
-    """How wide a column wants to be at least: its header and short values (keys, dates, amounts) whole."""
-    return min(max(len(header), max((len(text_value(r.get(column))) for r in rows), default=0)), 14)
+    """How wide a column wants to be at least: its header and short values (keys, dates and times to
+    the minute, amounts) whole."""
+    return min(max(len(header), max((len(text_value(r.get(column))) for r in rows), default=0)), 16)
 
 
 def _fitting(
@@ -211,14 +213,33 @@ def _fitting(
         names = _headers(kept, headers)
         if (
             len(kept) <= 3
-            or sum(_width(rows, c, h) for c, h in zip(kept, names, strict=True)) + 3 * len(kept) + 1 <= width
+            or sum(_width(rows, c, h) for c, h in zip(kept, names, strict=True)) + 3 * len(kept) - 1 <= width
         ):
             break
         kept.remove(column)
     left_out = [h for c, h in zip(shown, _headers(shown, headers), strict=True) if c not in kept]
-    if left_out:
-        message(f"(not shown at this width: {', '.join(left_out)}; use a wider terminal or --format plain/json)")
+    note = f"(left out at {width} columns: {', '.join(left_out)}; see them all with --format plain or json)"
+    if left_out and note not in state.current().said:
+        state.current().said.add(note)
+        message(note)
     return kept
+
+
+def _shares(rows: Sequence[Mapping[str, Any]], shown: Sequence[str], names: Sequence[str], width: int) -> list[int]:
+    """Each column's width on a terminal of ``width``: what its values need, the widest cut first
+    (never below what ``_width`` keeps whole) until the table fits; a cut value ends in an ellipsis."""
+    wanted = [
+        max(len(h), max((len(text_value(r.get(c))) for r in rows), default=0))
+        for c, h in zip(shown, names, strict=True)
+    ]
+    floor = [_width(rows, c, h) for c, h in zip(shown, names, strict=True)]
+    room = width - 3 * len(shown) + 1  # a space either side of a value, one between columns
+    while sum(wanted) > room:
+        widest = max(range(len(wanted)), key=lambda i: wanted[i] - floor[i])
+        if wanted[widest] <= floor[widest]:
+            break
+        wanted[widest] -= 1
+    return wanted
 
 
 def _rich_table(
@@ -236,8 +257,9 @@ def _rich_table(
     screen = console()
     shown = _fitting(rows, list(shown), headers, screen.width, drop)
     names = _headers(shown, headers)
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    for column, header in zip(shown, names, strict=True):
+    widths = _shares(rows, shown, names, screen.width)
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left", show_edge=False)
+    for column, header, most in zip(shown, names, widths, strict=True):
         numeric = _is_numeric(r.get(column) for r in rows)
         # one line per row: a long value ends in an ellipsis, a word is never broken
         table.add_column(
@@ -245,7 +267,8 @@ def _rich_table(
             justify="right" if numeric else "left",
             no_wrap=True,
             overflow="ellipsis",
-            min_width=_width(rows, column, header),
+            min_width=min(_width(rows, column, header), most),
+            max_width=most,
         )
     for row in rows:
         cells = []

@@ -9,7 +9,7 @@ they need on their ``Context``. Kept free of heavy imports: ``custsvc --help`` l
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
 
@@ -26,6 +26,8 @@ class Settings:
     csv_raw: bool = False
     #: the zone times are shown in: the shop's, set once a command has opened its context
     zone: tzinfo = UTC
+    #: the notes this invocation has printed already (a note said once per command, not per table)
+    said: set[str] = field(default_factory=set)
 
     def acting(self) -> str:
         if self.actor:

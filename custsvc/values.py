@@ -104,3 +104,8 @@ def _is_numeric(values: Iterable[Any]) -> bool:
             return False
         seen = True
     return seen
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 order``, ``3 orders``, ``2 invoices``: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -43,6 +43,9 @@ ForceOpt = Annotated[
 EncodingOpt = Annotated[
     str | None, typer.Option("--encoding", help="The file's text encoding, e.g. latin-1 or utf-16 (default: UTF-8).")
 ]
+#: what a date or time option accepts, for its help (see custsvc.domain.relative)
+DATE_HINT = "YYYY-MM-DD, today, +30d, -1w, next monday ..."
+TIME_HINT = "2026-03-10T09:30, 13:00, tomorrow 9:00, +2h ...; the shop's zone if no offset"
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, max=1_000_000_000, help="Show at most this many rows.")]
 SearchOpt = Annotated[
@@ -55,12 +58,12 @@ def fmt_of(fmt: Format | None) -> str | None:
 
 
 @contextmanager
-def context(write: bool = True) -> Iterator[Context]:
+def context(write: bool = True, create: bool = False) -> Iterator[Context]:
     """The command's unit of work (see ``custsvc.bootstrap``); times print in its shop's zone."""
     from custsvc import state
     from custsvc.bootstrap import open_context
 
-    with open_context(write=write) as ctx:
+    with open_context(write=write, create=create) as ctx:
         try:
             yield ctx
         finally:
@@ -74,9 +77,9 @@ def database_url() -> str:
     return db.database_url(state.current().db)
 
 
-def run(fn: Callable[[Context], T], *, write: bool = True) -> T:
+def run(fn: Callable[[Context], T], *, write: bool = True, create: bool = False) -> T:
     """Open the command's unit of work, call the service, commit (or roll back on any error)."""
-    with context(write=write) as ctx:
+    with context(write=write, create=create) as ctx:
         return fn(ctx)
 
 
@@ -95,3 +98,17 @@ def not_yet(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
+
+
+def confirm(question: Callable[[], str], command: str) -> None:
+    """Ask ``question()`` (y/N, on stderr) when there is a terminal to ask on; without one refuse at
+    once, before reading anything: the command needs ``--yes``. A script or cron job never hangs on
+    a question and never deletes unasked."""
+    import sys
+
+    from custsvc.errors import Usage
+
+    if not sys.stdin.isatty():
+        raise Usage(f"{command} asks before it deletes: add --yes to run it without a terminal")
+    if not typer.confirm(question(), default=False, err=True):
+        raise typer.Abort()

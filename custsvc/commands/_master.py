@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from custsvc.commands._choices import InputFormat
 from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, run
 
 
@@ -66,7 +67,12 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
             Path, typer.Argument(help="CSV or JSON file in the shape `list --format csv|json` prints; - reads stdin.")
         ],
         input_format: Annotated[
-            str | None, typer.Option("--input-format", help="csv or json (default: from the file name; csv for stdin).")
+            InputFormat | None,
+            typer.Option(
+                "--input-format",
+                help="The file's format (default: from the file name; csv for stdin).",
+                case_sensitive=False,
+            ),
         ] = None,
         upsert: Annotated[
             bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")

@@ -17,7 +17,10 @@ LINE_COLUMNS = [
     "signed_off_at",
 ]
 HISTORY_COLUMNS = ["at", "from_stage", "to_stage", "actor", "reason", "note"]
-HEADER_HIDE = ("line_items", "history")
+ASSIGNMENT_COLUMNS = ["assignment", "technician", "line", "starts_at", "ends_at", "overridden"]
+HEADER_HIDE = ("line_items", "history", "assignments")
+#: what a person reads in "time left" already (``resolution in 5h``)
+READ_HIDE = ("time_left_seconds", "time_left_for")
 
 
 def emit_order(record: dict[str, Any], fmt: str | None, *, number_only: bool = False) -> None:
@@ -28,13 +31,22 @@ def emit_order(record: dict[str, Any], fmt: str | None, *, number_only: bool = F
     if number_only and kind == "plain":
         output.echo(record["order"])
         return
+    from custsvc.commands._sla_render import time_left
+
+    data = kind in ("json", "csv")
+    shown = (
+        record
+        if data
+        else {**record, "time_left": time_left(record.get("time_left_seconds"), record.get("time_left_for"))}
+    )
     output.emit_record(
-        record,
+        shown,
         fmt=kind,
         title=f"service order {record['order']}",
-        hide=HEADER_HIDE,
+        hide=HEADER_HIDE if data else HEADER_HIDE + READ_HIDE,
         sections={
             "lines": (record.get("line_items", []), LINE_COLUMNS),
+            "assignments": (record.get("assignments") or [], ASSIGNMENT_COLUMNS),
             "stage history": (record.get("history", []), HISTORY_COLUMNS),
         },
     )

@@ -18,6 +18,7 @@ STATUS_FIELDS = [
     "paused_seconds",
     "compliance_pct",
     "time_left",
+    "time_left_for",
 ]
 REPORT_DURATIONS = (
     "mean_response_seconds",
@@ -43,6 +44,33 @@ def bar(pct: float | None, width: int = 20) -> Any:
     filled = round(width * pct / 100)
     style = "green" if pct >= 95 else "yellow" if pct >= 80 else "red"
     return Text("█" * filled, style=style) + Text("░" * (width - filled), style="dim") + Text(f" {pct:5.1f}%")
+
+
+def short_span(seconds: int) -> str:
+    """A span to read at a glance, as precise as it matters: ``40m``, ``3h29m``, ``37h``, ``2d13h``, ``12d``."""
+    minutes = round(abs(seconds) / 60)
+    hours, rest = divmod(minutes, 60)
+    if hours == 0:
+        return f"{rest}m"
+    if hours < 10:
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if days < 10 and hours else f"{days}d"
+
+
+def time_left(seconds: int | None, target: str | None) -> str:
+    """``5h to resolution`` / ``40m late (response)``: time left always names its target, after the
+    time (what a narrow column keeps)."""
+    if seconds is None or not target:
+        return ""
+    return f"{short_span(seconds)} late ({target})" if seconds < 0 else f"{short_span(seconds)} to {target}"
+
+
+def with_time_left(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a table, their time left naming its target."""
+    return [{**r, "time_left": time_left(r.get("time_left_seconds"), r.get("time_left_for"))} for r in rows]
 
 
 def duration(seconds: int | None) -> str:

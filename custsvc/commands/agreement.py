@@ -7,28 +7,41 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import DryRunOpt, FormatOpt, context, fmt_of, run
+from custsvc.commands._choices import AgreementStatus, Combine, LineType
+from custsvc.commands._common import FormatOpt, done, fmt_of, run
+from custsvc.commands.agreement_generate import generate
 
 app = typer.Typer(help=group_help("agreement"), no_args_is_help=True)
 line_app = typer.Typer(help="Agreement lines: what recurs, how often, and in which window.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 
 AgreementArg = Annotated[str, typer.Argument(help="Agreement id, e.g. AGR-1001.", metavar="ID")]
-LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "sla", "status", "lines", "technician"]
-LINE_COLUMNS = [
-    "line",
-    "type",
-    "task",
-    "object",
-    "schedule",
-    "start",
-    "end",
-    "window",
-    "item",
-    "quantity",
-    "price",
-    "stopped",
+LineArg = Annotated[int, typer.Argument(help="Line number.", metavar="LINE", min=1, max=1_000_000)]
+EndOpt = Annotated[str | None, typer.Option("--end", help="Last date, inclusive.")]
+ObjectOpt = Annotated[str | None, typer.Option("--object", help="Service object (of the agreement's customer).")]
+TaskOpt = Annotated[str | None, typer.Option("--task", help="Service task.")]
+WorkerOpt = Annotated[str | None, typer.Option("--worker", help="Worker for the line.")]
+QtyOpt = Annotated[str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="Unit price (default: from the item or task at generation).")
 ]
+EveryOpt = Annotated[
+    str | None,
+    typer.Option("--every", help='Interval: "10 days", "1 week", "2 weeks", "3 months", "1 year" (none: once).'),
+]
+RruleOpt = Annotated[str | None, typer.Option("--rrule", help="An RFC 5545 rule instead, e.g. FREQ=MONTHLY;BYDAY=1MO.")]
+WindowOpt = Annotated[
+    str | None, typer.Option("--window", help="week, month or days:N: how far a visit may move to share an order.")
+]
+LineTextOpt = Annotated[str | None, typer.Option("--description", help="Line text.")]
+LIST_COLUMNS = ["agreement", "customer", "group", "start", "end", "combine", "sla", "status", "lines", "technician"]
+LINE_COLUMNS = ["line", "type", "task", "object", "schedule", "start", "end", "window", "item", "quantity", "price"]
+LINE_COLUMNS += ["stopped"]
+
+
+def _given(options: dict[str, Any], *positional: str) -> dict[str, Any]:
+    """A command's options as the service's keywords (each command names its parameters as the service does)."""
+    return {k: v for k, v in options.items() if k not in positional and k != "fmt"}
 
 
 def _emit(record: dict[str, Any], fmt: str | None) -> None:
@@ -55,8 +68,9 @@ def create(
     ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Agreement group, e.g. gold.")] = None,
     technician: Annotated[str | None, typer.Option("--technician", help="Preferred technician.")] = None,
-    combine: Annotated[
-        str, typer.Option("--combine", help="Group generated lines into orders by agreement, task, worker or object.")
+    combine_rule: Annotated[
+        Combine,
+        typer.Option("--combine", help="What generated lines are grouped into orders by.", case_sensitive=False),
     ] = "agreement",
     description: Annotated[str | None, typer.Option("--description", help="What the agreement covers.")] = None,
     template: Annotated[
@@ -72,23 +86,10 @@ def create(
 
     Example: custsvc agreement create AGR-3004 --customer C-3004 --start 2026-04-01 --end 2027-03-31 --combine object
     """
+    values = _given(locals(), "agreement")
     from custsvc.services import agreements
 
-    record = run(
-        lambda s: agreements.create(
-            s,
-            agreement,
-            customer=customer,
-            start=start,
-            end=end,
-            group=group,
-            technician=technician,
-            combine_rule=combine,
-            description=description,
-            template=template,
-            sla=sla,
-        )
-    )
+    record = run(lambda s: agreements.create(s, agreement, **values))
     _emit(record, fmt_of(fmt))
 
 
@@ -96,7 +97,7 @@ def create(
 def list_(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's agreements.")] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="active, future, expired, suspended or template.")
+        AgreementStatus | None, typer.Option("--status", help="Only agreements in this state.", case_sensitive=False)
     ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this agreement group.")] = None,
     fmt: FormatOpt = None,
@@ -156,158 +157,65 @@ def copy(
         str | None, typer.Option("--customer", help="Customer of the copy (default: the same).")
     ] = None,
     start: Annotated[str | None, typer.Option("--start", help="Start of the copy; line dates shift with it.")] = None,
+    description: Annotated[
+        str | None,
+        typer.Option("--description", help='Description of the copy (default: the source\'s, without "Template:").'),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Copy an agreement with its lines, e.g. a template into a customer's agreement.
 
+    A template's copy that is no template drops a leading "Template:" or "Template -" from the description.
     Example: custsvc agreement copy TPL-BOILER AGR-3001 --customer C-3001 --start 2026-04-01
-    """
+    Example: custsvc agreement copy TPL-BOILER AGR-3003 --customer C-3003 --start 2026-05-01 --description "Print studio boiler"
+    """  # noqa: E501 (an example stays on one line, to be copied whole)
     from custsvc.services import agreements
 
     _emit(
-        run(lambda s: agreements.copy(s, source, new, as_template=as_template, customer=customer, start=start)),
+        run(
+            lambda s: agreements.copy(
+                s, source, new, as_template=as_template, customer=customer, start=start, description=description
+            )
+        ),
         fmt_of(fmt),
     )
 
 
-@app.command("generate")
-def generate(
-    date_from: Annotated[str, typer.Option("--from", help="First date of the period (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last date of the period, inclusive (YYYY-MM-DD).")],
-    agreement: Annotated[str | None, typer.Argument(help="Only this agreement (default: all).", metavar="[ID]")] = None,
-    dry_run: DryRunOpt = False,
-    summary: Annotated[
-        bool, typer.Option("--summary", help="Print only the counts (one line, or one JSON object), not every order.")
-    ] = False,
-    fmt: FormatOpt = None,
-) -> None:
-    """Generate the service orders agreements call for in a period; safe to run again.
-
-    Running twice, or over overlapping periods, never creates an order line twice; a missed period
-    is caught up by the next run. Example: custsvc agreement generate --from 2026-04-01 --to 2026-04-30
-    """
-    from custsvc import output
-    from custsvc.services import agreements
-
-    with output.busy("generating service orders ..."), context(write=not dry_run) as s:
-        result = agreements.generate(
-            s, agreement=agreement, date_from=s.day(date_from, "from"), date_to=s.day(date_to, "to"), dry_run=dry_run
-        )
-    warnings = result["warnings"]
-    for warning in warnings[:10]:
-        output.warn(warning)
-    if len(warnings) > 10:
-        output.warn(f"... and {len(warnings) - 10} more (--format json --summary lists them all)")
-    kind = output.resolve_format(fmt_of(fmt))
-    verb = "would create" if dry_run else "created"
-    counts = f"{verb} {result['created_orders']} order(s) and {result['created_lines']} line(s)" + (
-        " (dry run: nothing written)" if dry_run else ""
-    )
-    if summary:
-        if kind == "json":
-            output.emit_json(
-                {k: result[k] for k in ("created_orders", "created_lines", "warnings")} | {"dry_run": dry_run}
-            )
-        else:
-            output.echo(counts)
-        return
-    _emit_generated(result["orders"], kind, counts)
-
-
-def _emit_generated(orders: list[dict[str, Any]], kind: str, counts: str) -> None:
-    """The generated orders: as JSON, as a CSV row per line, else a row per order and the counts on stderr."""
-    from custsvc import output
-
-    if kind == "json":
-        output.emit_json(orders)
-        return
-    if kind == "csv":
-        rows = [
-            {"order": o["order"], "date": o["date"], "existing": o["existing"], **line}
-            for o in orders
-            for line in o["lines"]
-        ]
-        output.emit_rows(rows, fmt=kind)
-        return
-    rows = [
-        {
-            "order": o["order"] + (" (existing)" if o["existing"] else ""),
-            "date": o["date"],
-            "agreement": o["agreement"],
-            "customer": o["customer"],
-            "lines": len(o["lines"]),
-            "what": ", ".join(dict.fromkeys(line["description"] for line in o["lines"])),
-        }
-        for o in orders
-    ]
-    output.emit_rows(rows, fmt=kind, columns=["order", "date", "agreement", "customer", "lines", "what"])
-    output.message(counts)
+app.command("generate")(generate)
 
 
 @line_app.command("add")
 def line_add(
     agreement: AgreementArg,
-    type: Annotated[str, typer.Option("--type", help="hour, expense, item or fee.")],
+    type: Annotated[LineType, typer.Option("--type", help="What the line is.", case_sensitive=False)],
     start: Annotated[str, typer.Option("--start", help="First date (the anchor of the interval).")],
-    end: Annotated[str | None, typer.Option("--end", help="Last date, inclusive.")] = None,
-    obj: Annotated[str | None, typer.Option("--object", help="Service object (of the agreement's customer).")] = None,
-    task: Annotated[str | None, typer.Option("--task", help="Service task.")] = None,
-    worker: Annotated[str | None, typer.Option("--worker", help="Worker for the line.")] = None,
+    end: EndOpt = None,
+    obj: ObjectOpt = None,
+    task: TaskOpt = None,
+    worker: WorkerOpt = None,
     item: Annotated[str | None, typer.Option("--item", help="Item.")] = None,
-    qty: Annotated[
-        str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")
-    ] = None,
-    price: Annotated[
-        str | None, typer.Option("--price", help="Unit price (default: from the item or task at generation).")
-    ] = None,
-    every: Annotated[
-        str | None,
-        typer.Option("--every", help='Interval: "10 days", "1 week", "2 weeks", "3 months", "1 year" (none: once).'),
-    ] = None,
-    rrule: Annotated[
-        str | None, typer.Option("--rrule", help="An RFC 5545 rule instead, e.g. FREQ=MONTHLY;BYDAY=1MO.")
-    ] = None,
-    window: Annotated[
-        str | None, typer.Option("--window", help="week, month or days:N: how far a visit may move to share an order.")
-    ] = None,
-    description: Annotated[str | None, typer.Option("--description", help="Line text.")] = None,
+    quantity: QtyOpt = None,
+    price: PriceOpt = None,
+    every: EveryOpt = None,
+    rrule: RruleOpt = None,
+    window: WindowOpt = None,
+    description: LineTextOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a line to an agreement.
 
     Example: custsvc agreement line add AGR-1001 --type hour --task BOILER-SERVICE --object OBJ-0001 --every "3 months" --start 2026-01-15
     """  # noqa: E501 (an example stays on one line, to be copied whole)
+    values = _given(locals(), "agreement")
     from custsvc import output
     from custsvc.services import agreements
 
-    record = run(
-        lambda s: agreements.add_line(
-            s,
-            agreement,
-            type=type,
-            start=start,
-            end=end,
-            obj=obj,
-            task=task,
-            worker=worker,
-            item=item,
-            quantity=qty,
-            price=price,
-            every=every,
-            rrule=rrule,
-            window=window,
-            description=description,
-        )
-    )
+    record = run(lambda s: agreements.add_line(s, agreement, **values))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"{agreement} line {record['line']}")
 
 
 @line_app.command("stop")
-def line_stop(
-    agreement: AgreementArg,
-    line: Annotated[int, typer.Argument(help="Line number.", metavar="LINE", min=1, max=1_000_000)],
-    fmt: FormatOpt = None,
-) -> None:
+def line_stop(agreement: AgreementArg, line: LineArg, fmt: FormatOpt = None) -> None:
     """Stop a line: it generates nothing more.
 
     Example: custsvc agreement line stop AGR-1001 2
@@ -317,3 +225,88 @@ def line_stop(
 
     record = run(lambda s: agreements.stop_line(s, agreement, line))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"{agreement} line {line}")
+
+
+@app.command("update")
+def update(
+    agreement: AgreementArg,
+    description: Annotated[str | None, typer.Option("--description", help="What the agreement covers.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help='Valid to, inclusive ("" for open-ended).')] = None,
+    technician: Annotated[str | None, typer.Option("--technician", help='Preferred technician ("" for none).')] = None,
+    group: Annotated[str | None, typer.Option("--group", help='Agreement group ("" for none).')] = None,
+    combine_rule: Annotated[
+        Combine | None,
+        typer.Option(
+            "--combine", help="Group lines into orders by this (only before any generation).", case_sensitive=False
+        ),
+    ] = None,
+    sla: Annotated[str | None, typer.Option("--sla", help='Apply this SLA to the agreement ("" for none).')] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change an agreement or template: only the options given ("" clears an optional one).
+
+    The end cannot fall before a visit already generated, nor the combine rule change once orders were
+    generated; --sla S does what `sla apply S --agreement ID` does.
+    Example: custsvc agreement update AGR-3002 --end 2027-05-09 --technician T-02 --sla silver
+    """
+    values = _given(locals(), "agreement")
+    from custsvc.services.agreements import editing
+
+    _emit(run(lambda s: editing.update(s, agreement, **values)), fmt_of(fmt))
+
+
+@app.command("remove")
+def remove(agreement: AgreementArg, fmt: FormatOpt = None) -> None:
+    """Remove an agreement and its lines; refused while any service order refers to it (end it instead).
+
+    Example: custsvc agreement create AGR-3099 --customer C-3003 --start 2026-04-01
+    Example: custsvc agreement remove AGR-3099
+    """
+    from custsvc.services.agreements import editing
+
+    result = run(lambda s: editing.remove(s, agreement))
+    done(result, fmt, f"removed agreement {agreement} and its {result['lines']} line(s)")
+
+
+@line_app.command("update")
+def line_update(
+    agreement: AgreementArg,
+    line: LineArg,
+    start: Annotated[str | None, typer.Option("--start", help="First date (only before the line generated).")] = None,
+    end: EndOpt = None,
+    obj: ObjectOpt = None,
+    task: TaskOpt = None,
+    worker: WorkerOpt = None,
+    item: Annotated[str | None, typer.Option("--item", help="Item.")] = None,
+    quantity: QtyOpt = None,
+    price: PriceOpt = None,
+    every: EveryOpt = None,
+    rrule: RruleOpt = None,
+    window: WindowOpt = None,
+    description: LineTextOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a line: only the options given ("" clears an optional one), checked as `line add` checks them.
+
+    Once the line generated visits its start (the anchor) and interval stay: stop it and add a new line.
+    Example: custsvc agreement line update AGR-1001 4 --qty 3 --price 14.50 --description "Filters, three a visit"
+    """
+    values = _given(locals(), "agreement", "line")
+    from custsvc import output
+    from custsvc.services.agreements import editing
+
+    record = run(lambda s: editing.update_line(s, agreement, line, **values))
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"{agreement} line {line}")
+
+
+@line_app.command("remove")
+def line_remove(agreement: AgreementArg, line: LineArg, fmt: FormatOpt = None) -> None:
+    """Remove a line that generated no order lines (one that did can only be stopped).
+
+    Example: custsvc agreement line add AGR-1001 --type fee --price 20 --start 2026-06-01 --description "Call-out"
+    Example: custsvc agreement line remove AGR-1001 5
+    """
+    from custsvc.services.agreements import editing
+
+    result = run(lambda s: editing.remove_line(s, agreement, line))
+    done(result, fmt, f"removed line {line} of {agreement}")

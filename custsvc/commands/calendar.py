@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, done, fmt_of, run
+from custsvc.commands._common import DATE_HINT, FormatOpt, done, fmt_of, run
 
 app = typer.Typer(help=group_help("calendar"), no_args_is_help=True)
 holiday_app = typer.Typer(help="Explicit holidays of a calendar (on top of the public ones).", no_args_is_help=True)
@@ -122,8 +122,13 @@ def list_(fmt: FormatOpt = None) -> None:
 @app.command("show")
 def show(
     calendar: CalendarArg,
-    date_from: Annotated[str | None, typer.Option("--from", help="First date to show (default: today).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last date to show (default: two weeks on).")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help=f"First date to show ({DATE_HINT}; default: today).", metavar="<date>")
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help=f"Last date to show ({DATE_HINT}; default: two weeks on).", metavar="<date>"),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Show the working windows of each date in a range, holidays marked.
@@ -169,7 +174,7 @@ def remove(calendar: CalendarArg, fmt: FormatOpt = None) -> None:
 @holiday_app.command("add")
 def holiday_add(
     calendar: CalendarArg,
-    day: Annotated[str, typer.Argument(help="The date (YYYY-MM-DD).", metavar="DATE")],
+    day: Annotated[str, typer.Argument(help=f"The date ({DATE_HINT}).", metavar="DATE")],
     name: Annotated[str | None, typer.Option("--name", help="What the day is, e.g. Company day.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -186,7 +191,7 @@ def holiday_add(
 @holiday_app.command("remove")
 def holiday_remove(
     calendar: CalendarArg,
-    day: Annotated[str, typer.Argument(help="The date (YYYY-MM-DD).", metavar="DATE")],
+    day: Annotated[str, typer.Argument(help=f"The date ({DATE_HINT}).", metavar="DATE")],
     fmt: FormatOpt = None,
 ) -> None:
     """Remove an explicit holiday.

@@ -27,6 +27,30 @@ def path(fmt: FormatOpt = None) -> None:
         output.echo(location)
 
 
+@app.command("init")
+def init(fmt: FormatOpt = None) -> None:
+    """Create a new database (a file readable by you only, or the schema in an empty PostgreSQL database).
+
+    Safe to run again: on a database that is already there it changes nothing. No other command creates a
+    database (except `custsvc demo`, and the first use of the default location), so a mistyped --db
+    fails instead of starting an empty shop. Example: custsvc --db shop.db db init
+    """
+    from custsvc import clock, db, migrations, output, state
+
+    url = database_url()
+    existed = db.sqlite_path(url) is None or db.sqlite_path(url).exists()  # type: ignore[union-attr]
+    engine = db.get_engine(url, create=True)
+    created = migrations.ensure_current(engine, clock.now(state.current().now), create=True)
+    result = {"database": db.display_url(url), "created": created, "revision": migrations.HEAD}
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+    elif created:
+        where = ("the schema in " if existed else "") + result["database"]
+        output.message(f"created {where} (revision {migrations.HEAD})")
+    else:
+        output.message(f"{result['database']} is a custsvc database already (revision {migrations.HEAD})")
+
+
 @app.command("upgrade")
 def upgrade(
     revision: Annotated[str, typer.Option("--to", help="Target revision (default: the newest).")] = "head",
@@ -34,14 +58,15 @@ def upgrade(
 ) -> None:
     """Bring the database schema up to date, keeping every row.
 
-    Creates the schema in an empty database. Example: custsvc db upgrade
+    A new database is made with `custsvc db init`. Example: custsvc db upgrade
     """
     from custsvc import db, migrations, output
+    from custsvc.errors import NoDatabase
 
-    engine = db.get_engine(database_url())
-    with engine.connect() as conn:
-        current = db.schema_revision(conn)
-        conn.rollback()
+    engine = db.get_engine(database_url(), create=False)
+    current = db.current_revision(engine)
+    if current is None:
+        raise NoDatabase(db.display_url(str(engine.url)))
     if current == migrations.HEAD and revision == "head":
         before = after = current
     else:
@@ -64,7 +89,7 @@ def check(fmt: FormatOpt = None) -> None:
     from custsvc import db, migrations, output
     from custsvc.errors import CustSvcError
 
-    engine = db.get_engine(database_url())
+    engine = db.get_engine(database_url(), create=False)
     problems: list[str] = []
     with engine.connect() as conn:
         try:

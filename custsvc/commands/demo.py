@@ -24,7 +24,7 @@ def demo(
     from custsvc.services import demo as demo_service
 
     with output.busy("loading the demo shop ..."):
-        result = run(lambda s: demo_service.load(s, force=force))
+        result = run(lambda s: demo_service.load(s, force=force), create=True)
     kind = output.resolve_format(fmt_of(fmt))
     result = {"database": db.display_url(database_url()), **result}
     if kind == "json":

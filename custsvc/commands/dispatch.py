@@ -9,12 +9,9 @@ import typer
 
 from custsvc.commands import group_help
 from custsvc.commands._common import FormatOpt, fmt_of, run
-from custsvc.commands.dispatch_teams import team_app
+from custsvc.commands.dispatch_teams import draw_days, draw_week, team_app
 
-app = typer.Typer(
-    help=group_help("dispatch"),
-    no_args_is_help=True,
-)
+app = typer.Typer(help=group_help("dispatch"), no_args_is_help=True)
 app.add_typer(team_app, name="team")
 
 OrderArg = Annotated[str, typer.Argument(help="Service order number.", metavar="ORDER")]
@@ -28,7 +25,10 @@ ForceOpt = Annotated[
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="First day (YYYY-MM-DD, today, tomorrow; default: today).")]
 DaysOpt = Annotated[int, typer.Option("--days", help="Number of days.", min=1, max=31)]
-ROW_FIELDS = ["technician", "order", "start", "end", "priority", "sla_status", "customer", "team", "line"]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Refuse a visit ending after the SLA resolution deadline.")]
+#: what the schedule shows: the first five stay at 80 columns, the others give way first
+SCHEDULE_COLUMNS = ["time", "order", "customer_name", "phone", "stage", "address", "objects", "tasks", "what"]
+ROW_FIELDS = ["technician", "order", "start", "end", "priority", "sla_status", "customer", "team", "line", "late"]
 
 
 # --- assigning -----------------------------------------------------------------------------------
@@ -40,6 +40,11 @@ def _emit_assignment(record: dict[str, Any], fmt: str | None, verb: str) -> None
     kind = output.resolve_format(fmt)
     if record.get("overridden"):
         output.warn(f"forced past: {record['overridden']}")
+    if record.get("late"):
+        from custsvc import state
+        from custsvc.services.dispatch import late_message
+
+        output.warn(late_message(record["order"], record["end"], record["resolution_due"], state.current().zone))
     if kind in ("json", "csv"):
         output.emit_record(record, fmt=kind)
     else:
@@ -62,10 +67,15 @@ def assign(
     ] = None,
     line: LineOpt = None,
     force: ForceOpt = False,
+    strict: StrictOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Put an order on a technician, refused when it overlaps their other work, falls outside their working
-    time or in an absence, or they lack a task's skill.
+    """Put an order (or one line) on a technician at a time.
+
+    Refused when it overlaps their other work, falls outside their working time or in an absence, they
+    lack a task's skill, or the order (line) has an open assignment already (reassigning is `dispatch
+    move ORDER --technician T`). A visit that ends after the order's SLA resolution deadline gets a
+    warning (--strict refuses it).
 
     Dispatching moves the order from its initial stage to `planned` (recording the SLA response).
     Example: custsvc dispatch assign SO-000060 --technician T-04 --start 2026-03-11T13:00 --duration 2h
@@ -77,11 +87,15 @@ def assign(
 
     def check(s: Any) -> Any:
         when = s.moment(start, "start")
-        dispatch.check(s, order, technician, when, length, line, force)
+        dispatch.check(s, order, technician, when, length, line, force, strict=strict)
         return when
 
     when = run(check, write=False)  # refusals are decided on what the dispatcher saw
-    record = run(lambda s: dispatch.assign(s, order, technician, when, length, line_no=line, force=force, checked=True))
+    record = run(
+        lambda s: dispatch.assign(
+            s, order, technician, when, length, line_no=line, force=force, checked=True, strict=strict
+        )
+    )
     _emit_assignment(record, fmt_of(fmt), "assigned")
 
 
@@ -108,23 +122,27 @@ def move(
     technician: Annotated[str | None, typer.Option("--technician", help="Move to this technician too.")] = None,
     line: LineOpt = None,
     force: ForceOpt = False,
+    strict: StrictOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Move an assignment to another time (and technician), with the same checks as assign.
+    """Move an assignment to another time or technician (how an order is reassigned).
+
+    The same checks as assign; a visit that ends after the SLA resolution deadline gets a warning
+    (--strict refuses it).
 
     Example: custsvc dispatch move SO-000054 --start 2026-03-11T14:00 --technician T-03
     """
     from custsvc.services import dispatch
 
+    options = {"worker_key": technician, "line_no": line, "force": force, "strict": strict}
+
     def check(s: Any) -> Any:
         when = s.moment(start, "start")
-        dispatch.check_move(s, order, when, worker_key=technician, line_no=line, force=force)
+        dispatch.check_move(s, order, when, **options)
         return when
 
     when = run(check, write=False)
-    record = run(
-        lambda s: dispatch.move(s, order, when, worker_key=technician, line_no=line, force=force, checked=True)
-    )
+    record = run(lambda s: dispatch.move(s, order, when, checked=True, **options))
     _emit_assignment(record, fmt_of(fmt), "moved")
 
 
@@ -140,15 +158,19 @@ def queue(
 ) -> None:
     """Orders not yet dispatched, by SLA resolution deadline, with priority, customer, object, skill and time left.
 
+    Only orders with work to do on site wait here: an open hour line, an open line with a task, or no
+    lines yet (a fresh call); orders of only fee or item lines (monthly fees, deliveries) never do.
     Example: custsvc dispatch queue --team north
     """
     from custsvc import output
+    from custsvc.commands._sla_render import with_time_left
     from custsvc.services import dispatch
 
     rows = run(lambda s: dispatch.queue(s, team), write=False)
+    kind = output.resolve_format(fmt_of(fmt))
     output.emit_rows(
-        rows,
-        fmt=fmt_of(fmt),
+        rows if kind in ("json", "csv") else with_time_left(rows),
+        fmt=kind,
         columns=[
             "order",
             "priority",
@@ -162,6 +184,7 @@ def queue(
         ],
         headers={"sla_status": "sla", "time_left": "time left"},
         empty="nothing to dispatch",
+        drop=["objects", "technician", "duration", "skills"],
     )
 
 
@@ -170,10 +193,18 @@ def board(
     date: DateOpt = None,
     days: DaysOpt = 1,
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    all_days: Annotated[
+        bool, typer.Option("--all-days", help="With --days N: also show the days nobody works (weekends, holidays).")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """The dispatch board: per team a row per technician with their assignments on a time axis (colored
-    by priority, SLA risk marked with !, absences and closed time shaded), and the orders still to dispatch.
+    """The dispatch board: each technician's day on a time axis, or a week of days.
+
+    Per team a row per technician with their assignments on a time axis (colored
+    by priority, or a letter per priority without color; SLA risk marked with !, a visit that ends after
+    its SLA deadline with », absences and closed time shaded), and the orders still to dispatch. With
+    --days N (more than 1) the days are columns with each technician's hours booked/available (! when
+    over), days nobody works left out unless --all-days.
 
     --format json|csv prints the schedule as rows. Example: custsvc dispatch board --date 2026-03-10 --team north
     """
@@ -188,9 +219,10 @@ def board(
         return
     if kind != "table":
         output.emit_rows(rows, fmt=kind, columns=ROW_FIELDS, empty="no assignments on those days")
-        _emit_queue(data["queue"], kind)
-        return
-    _draw(data)
+    elif days > 1:
+        draw_week(data, all_days)
+    else:
+        draw_days(data)
     _emit_queue(data["queue"], kind)
 
 
@@ -200,102 +232,109 @@ def _emit_queue(rows: list[dict[str, Any]], kind: str) -> None:
     if not rows:
         output.message("nothing left to dispatch")
         return
+    from custsvc.commands._sla_render import with_time_left
+
     output.echo()
     output.emit_rows(
-        rows,
+        with_time_left(rows),
         fmt=kind,
         columns=["order", "priority", "customer", "skills", "duration", "time_left", "sla_status"],
         headers={"sla_status": "sla", "time_left": "time left"},
         title=f"Not dispatched ({len(rows)})",
+        drop=["duration", "skills"],
     )
-
-
-def _draw(data: dict[str, Any]) -> None:
-    from custsvc import output, state
-    from custsvc.board import Bar, Lane, TeamBlock, render_board
-
-    console = output.console()
-    tz = state.current().zone
-    for day in data["days"]:
-        teams: dict[str, list[Any]] = {}
-        for lane in day["lanes"]:
-            shaded = _closed(day["start"], day["end"], lane["windows"]) + [
-                (a, b, "absence") for a, b, _reason in lane["absences"]
-            ]
-            bars = [
-                Bar(
-                    r["start"],
-                    r["end"],
-                    f"{r['order']} {r['customer']}",
-                    r["priority"],
-                    at_risk=r["sla_status"] in ("at-risk", "breached"),
-                )
-                for r in lane["bars"]
-            ]
-            teams.setdefault(lane["team"] or "no team", []).append(
-                Lane(f"{lane['worker']} {lane['name']}", bars, shaded)
-            )
-        blocks = [TeamBlock(name, lanes) for name, lanes in teams.items()]
-        title = f"Dispatch board {day['date']:%a %Y-%m-%d}"
-        console.print(render_board(day["start"], day["end"], blocks, width=console.width, tz=tz, title=title))
-
-
-def _closed(start: Any, end: Any, windows: list[tuple[Any, Any]]) -> list[tuple[Any, Any, str]]:
-    closed, current = [], start
-    for a, b in sorted(windows):
-        if a > current:
-            closed.append((current, min(a, end), "closed"))
-        current = max(current, b)
-    if current < end:
-        closed.append((current, end, "closed"))
-    return [c for c in closed if c[0] < c[1]]
 
 
 @app.command("schedule")
 def schedule(
-    worker: Annotated[str, typer.Argument(help="The technician.", metavar="WORKER")],
+    worker: Annotated[
+        str | None,
+        typer.Argument(help="The technician (default: the acting worker, --as / CUSTSVC_USER).", metavar="[WORKER]"),
+    ] = None,
     date: DateOpt = None,
     days: DaysOpt = 1,
     ics: Annotated[
         Path | None, typer.Option("--ics", help="Also write the schedule to this iCalendar (.ics) file.")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="With --ics: also write the visits dropped since this time (order or line canceled, unassigned, "
+            "order deleted, moved to another technician) as cancelled events, for a calendar that read an "
+            "earlier file.",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """One technician's own list: times, customers, addresses, objects and task notes.
+    """One technician's own list: times, customers, phones, stages, addresses, objects and task notes.
+
+    Without WORKER: the acting worker's (--as / CUSTSVC_USER), who must be a technician.
 
     Example: custsvc dispatch schedule T-01 --days 5 --ics anna.ics
     """
     from custsvc import output
     from custsvc.services import dispatch
 
-    def work(s: Any) -> Any:
-        dispatch.technician(s, worker)
-        return dispatch.schedule_rows(s, s.day(date or "today", "date"), days, worker=worker)
+    if since is not None and ics is None:
+        raise typer.BadParameter("--since needs --ics", param_hint="--since")
 
-    rows = run(work, write=False)
+    def work(s: Any) -> Any:
+        who = dispatch.schedule_technician(s, worker)
+        first = s.day(date or "today", "date")
+        if ics is None:
+            return who, dispatch.schedule_rows(s, first, days, worker=who), None, 0
+        return who, *dispatch.schedule_file(s, who, first, days, s.moment(since, "since") if since else None)
+
+    who, rows, calendar, cancelled = run(work, write=False)
     if ics is not None:
-        ics.write_bytes(dispatch.ics(rows, worker))
-        output.message(f"wrote {len(rows)} assignment(s) to {ics}")
-    shown = [
-        {
-            **r,
-            "time": f"{output.text_value(r['start'])}-{output.text_value(r['end'])[11:]}",
-            "what": r["description"] or ", ".join(r["tasks"]),
-        }
-        for r in rows
-    ]
-    kind = output.resolve_format(fmt_of(fmt))
+        ics.write_bytes(calendar)
+        output.message(
+            f"wrote {len(rows)} assignment(s)" + (f" and {cancelled} cancelled" if since else "") + f" to {ics}"
+        )
+    _emit_schedule(rows, who, fmt_of(fmt))
+
+
+def _emit_schedule(rows: list[dict[str, Any]], worker: str, fmt: str | None) -> None:
+    """On a terminal one table per day (times only, so that the useful columns fit 80 columns); in
+    plain text and markdown one list with dates."""
+    from custsvc import output, state
+
+    kind = output.resolve_format(fmt)
     if kind in ("json", "csv"):
         output.emit_rows(rows, fmt=kind)
         return
-    output.emit_rows(
-        shown,
-        fmt=kind,
-        columns=["time", "order", "customer_name", "address", "objects", "tasks", "what", "priority", "phone"],
-        headers={"customer_name": "customer"},
-        title=f"Schedule of {worker}",
-        empty=f"nothing scheduled for {worker}",
-    )
+    if not rows:
+        output.message(f"nothing scheduled for {worker}")
+        return
+    days: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        start = output.text_value(r["start"])
+        day = f"{r['start'].astimezone(state.current().zone):%a %Y-%m-%d}" if kind == "table" else ""
+        time = f"{start[11:] if day else start}-{output.text_value(r['end'])[11:]}"
+        days.setdefault(day, []).append({**r, "time": time, "what": r["description"] or ", ".join(r["tasks"])})
+    for index, (day, shown) in enumerate(days.items()):
+        if index:
+            output.echo()
+        output.emit_rows(
+            shown,
+            fmt=kind,
+            columns=[
+                "time",
+                "order",
+                "customer_name",
+                "phone",
+                "stage",
+                "address",
+                "objects",
+                "tasks",
+                "what",
+                "priority",
+            ],
+            headers={"customer_name": "customer"},
+            title=f"Schedule of {worker} {rows[0]['technician_name']}" + (f", {day}" if day else ""),
+            drop=["objects", "tasks", "priority", "what", "address"],
+        )
 
 
 @app.command("suggest")
@@ -306,11 +345,15 @@ def suggest(
     apply: Annotated[
         bool, typer.Option("--apply", help="Make the proposed assignments (all in one transaction).")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list the orders left for later (visits after these days).")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Propose technician and start for the orders still to dispatch, missing as few SLA resolution
-    deadlines as possible (skills, working time, absences and existing work respected; the preferred
-    technician where it costs nothing). See README: how suggest works.
+    """Propose a technician and start for each order still to dispatch.
+
+    The plan misses as few SLA resolution deadlines as possible (skills, working time, absences and
+    existing work respected; the preferred technician where it costs nothing). See README: how suggest works.
 
     Example: custsvc dispatch suggest --date tomorrow --days 2 --apply
     """
@@ -342,7 +385,8 @@ def suggest(
         )
     if result["later"]:
         output.message(
-            f"{len(result['later'])} visit(s) planned after these days are left for later: {', '.join(result['later'])}"
+            f"{len(result['later'])} order(s) left for later (visits planned after these days)"
+            + (f": {', '.join(result['later'])}" if verbose else "; --verbose lists them")
         )
     method = "exact search" if result["exact"] else "deadline-first heuristic"
     output.message(

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, LimitOpt, fmt_of, run
+from custsvc.commands._choices import InvoiceKind
+from custsvc.commands._common import DATE_HINT, FormatOpt, LimitOpt, fmt_of, run
 
 app = typer.Typer(help=group_help("invoice"), no_args_is_help=True)
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number, e.g. INV-000001.", metavar="INV")]
@@ -42,9 +43,15 @@ def _dates(s: Any, date_from: str | None, date_to: str | None) -> tuple[Any, Any
 @app.command("list")
 def list_(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's invoices.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Invoice date on or after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Invoice date on or before (YYYY-MM-DD).")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="invoice or credit.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help=f"Invoice date on or after ({DATE_HINT}).", metavar="<date>")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help=f"Invoice date on or before ({DATE_HINT}).", metavar="<date>")
+    ] = None,
+    kind: Annotated[
+        InvoiceKind | None, typer.Option("--kind", help="Only invoices or credit notes.", case_sensitive=False)
+    ] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -75,8 +82,8 @@ def show(invoice: InvoiceArg, fmt: FormatOpt = None) -> None:
 
 @app.command("export")
 def export(
-    date_from: Annotated[str, typer.Option("--from", help="First invoice date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last invoice date (YYYY-MM-DD).")],
+    date_from: Annotated[str, typer.Option("--from", help=f"First invoice date ({DATE_HINT}).", metavar="<date>")],
+    date_to: Annotated[str, typer.Option("--to", help=f"Last invoice date ({DATE_HINT}).", metavar="<date>")],
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     fmt: FormatOpt = None,
 ) -> None:

@@ -7,31 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import ForceOpt, FormatOpt, LimitOpt, fmt_of, run
+from custsvc.commands._common import TIME_HINT, ForceOpt, FormatOpt, fmt_of, run
+from custsvc.commands._order_options import OrderArg, PriorityChoice
 from custsvc.commands._order_render import emit_changed, emit_order
+from custsvc.commands.order_lines import line_app
+from custsvc.commands.order_list import list_
+from custsvc.commands.order_post import post
 from custsvc.commands.order_setup import reason_app, stage_app
 
 app = typer.Typer(help=group_help("order"), no_args_is_help=True)
-line_app = typer.Typer(help="Lines of a service order: hours, expenses, items and fees.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 app.add_typer(stage_app, name="stage-def")
 app.add_typer(reason_app, name="reason")
-
-OrderArg = Annotated[str, typer.Argument(help="Service order number, e.g. SO-000001.", metavar="ORDER")]
-LineArg = Annotated[int, typer.Argument(help="Line number on the order.", metavar="LINE", min=1, max=1_000_000)]
-LIST_COLUMNS = [
-    "order",
-    "service_date",
-    "customer",
-    "stage",
-    "priority",
-    "sla_status",
-    "time_left",
-    "total",
-    "progress",
-    "technician",
-    "objects",
-]
 
 
 @app.command("create")
@@ -40,7 +27,9 @@ def create(
     obj: Annotated[
         list[str] | None, typer.Option("--object", help="A service object of the customer; repeatable.")
     ] = None,
-    priority: Annotated[str, typer.Option("--priority", help="high, normal or low.")] = "normal",
+    priority: Annotated[
+        PriorityChoice, typer.Option("--priority", help="How urgent.", case_sensitive=False)
+    ] = "normal",
     agreement: Annotated[
         str | None, typer.Option("--agreement", help="The service agreement the order belongs to.")
     ] = None,
@@ -48,7 +37,7 @@ def create(
     description: Annotated[str | None, typer.Option("--description", help="What is to be done.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Service address (default: the customer's).")] = None,
     preferred_at: Annotated[
-        str | None, typer.Option("--preferred-at", help="Preferred service time, ISO 8601 (shop zone if no offset).")
+        str | None, typer.Option("--preferred-at", help=f"Preferred service time ({TIME_HINT}).", metavar="<time>")
     ] = None,
     sign_off: Annotated[
         bool | None,
@@ -87,56 +76,7 @@ def create(
     emit_order(record, fmt_of(fmt), number_only=True)
 
 
-@app.command("list")
-def list_(
-    stage: Annotated[str | None, typer.Option("--stage", help="Only orders in this stage.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's orders.")] = None,
-    agreement: Annotated[str | None, typer.Option("--agreement", help="Only orders of this agreement.")] = None,
-    technician: Annotated[
-        str | None, typer.Option("--technician", help="Only orders with this preferred technician.")
-    ] = None,
-    open_only: Annotated[
-        bool, typer.Option("--open", help="Only orders in process (not posted, not canceled).")
-    ] = False,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="Only orders with a service date on or after this date.")
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Only orders with a service date on or before this date.")
-    ] = None,
-    limit: LimitOpt = None,
-    fmt: FormatOpt = None,
-) -> None:
-    """List service orders.
-
-    Example: custsvc order list --open --customer C-1001
-    """
-    from custsvc import output
-    from custsvc.services import orders
-
-    def work(s: Any) -> Any:
-        lo = s.day(date_from, "from") if date_from else None
-        hi = s.day(date_to, "to") if date_to else None
-        return orders.list_orders(
-            s,
-            stage=stage,
-            customer=customer,
-            agreement=agreement,
-            technician=technician,
-            open_only=open_only,
-            date_from=lo,
-            date_to=hi,
-            limit=limit,
-        )
-
-    rows = run(work, write=False)
-    output.emit_rows(
-        rows,
-        fmt=fmt_of(fmt),
-        columns=LIST_COLUMNS,
-        headers={"service_date": "date", "sla_status": "sla"},
-        empty="no service orders",
-    )
+app.command("list")(list_)
 
 
 @app.command("show")
@@ -153,12 +93,15 @@ def show(order: OrderArg, fmt: FormatOpt = None) -> None:
 @app.command("update")
 def update(
     order: OrderArg,
-    priority: Annotated[str | None, typer.Option("--priority", help="high, normal or low.")] = None,
+    priority: Annotated[
+        PriorityChoice | None, typer.Option("--priority", help="How urgent.", case_sensitive=False)
+    ] = None,
     technician: Annotated[str | None, typer.Option("--technician", help='Preferred technician ("" for none).')] = None,
     description: Annotated[str | None, typer.Option("--description", help="What is to be done.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Service address.")] = None,
     preferred_at: Annotated[
-        str | None, typer.Option("--preferred-at", help='Preferred service time ("" for none).')
+        str | None,
+        typer.Option("--preferred-at", help=f'Preferred service time ({TIME_HINT}; "" for none).', metavar="<time>"),
     ] = None,
     obj: Annotated[list[str] | None, typer.Option("--object", help="Add a service object; repeatable.")] = None,
     fmt: FormatOpt = None,
@@ -223,7 +166,23 @@ def sign_off(
 
     record = run(lambda s: orders.sign_off(s, order, line or [], force=force))
     what = f"line(s) {', '.join(map(str, line))} of {order}" if line else order
-    emit_changed(record, fmt_of(fmt), f"signed off {what}")
+    if record.get("already_signed_off"):
+        when = f" ({_signed(record, line)})" if _signed(record, line) else ""
+        emit_changed(record, fmt_of(fmt), f"{what} was already signed off{when}; nothing changed")
+    else:
+        emit_changed(record, fmt_of(fmt), f"signed off {what}")
+
+
+def _signed(record: dict[str, Any], lines: list[int] | None) -> str:
+    """When and by whom the order (or the first of ``lines``) was signed off, in local time."""
+    from custsvc.values import text_value
+
+    source = record
+    if lines:
+        source = next((x for x in record.get("line_items", []) if x["line"] == lines[0]), record)
+    if source.get("signed_off_at") is None:
+        return ""
+    return f"on {text_value(source['signed_off_at'])} by {source.get('signed_off_by') or 'unknown'}"
 
 
 @app.command("cancel")
@@ -245,15 +204,30 @@ def cancel(
 
 
 @app.command("delete")
-def delete(order: OrderArg, force: ForceOpt = False, fmt: FormatOpt = None) -> None:
+def delete(
+    order: OrderArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")] = False,
+    force: ForceOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
     """Delete an order (only in a stage that allows deleting, and with nothing posted).
 
-    Generated orders deleted this way are created again by the next `agreement generate`;
-    cancel them instead to keep them away. Example: custsvc order delete SO-000061
+    On a terminal it asks first; without one (scripts, cron) it needs --yes. Generated orders deleted
+    this way are created again by the next `agreement generate`; cancel them instead to keep them away.
+
+    Example: custsvc order delete SO-000061 --yes
     """
     from custsvc import output
+    from custsvc.commands._common import confirm
     from custsvc.services import orders
 
+    def question() -> str:
+        shown = run(lambda s: orders.show(s, order), write=False)
+        lines = output.counted(shown["lines"], "line")
+        return f"Delete {order} of {shown['customer']} ({shown['stage']}, {lines})?"
+
+    if not yes:
+        confirm(question, "order delete")
     record = run(lambda s: orders.delete_order(s, order, force=force))
     if output.resolve_format(fmt_of(fmt)) == "json":
         output.emit_json({"order": record["order"], "deleted": True})
@@ -283,92 +257,4 @@ def move_lines(
             output.message(f"moved {moved['from']} to {moved['to']}")
 
 
-@app.command("post")
-def post(order: OrderArg, force: ForceOpt = False, fmt: FormatOpt = None) -> None:
-    """Post the order's open lines into an invoice (stage must allow posting; signed off if required).
-
-    Prints the invoice number (the whole invoice with --format json). Example: custsvc order post SO-000044
-    """
-    from custsvc.commands.invoice import emit_invoice
-    from custsvc.services import orders
-
-    emit_invoice(run(lambda s: orders.post(s, order, force=force)), fmt_of(fmt), number_only=True)
-
-
-# --- lines ------------------------------------------------------------------------------------
-
-
-@line_app.command("add")
-def line_add(
-    order: OrderArg,
-    type: Annotated[str, typer.Option("--type", help="hour, expense, item or fee.")],
-    worker: Annotated[
-        str | None, typer.Option("--worker", help="Who worked (hour lines default to the order's technician).")
-    ] = None,
-    item: Annotated[
-        str | None, typer.Option("--item", help="Item (required on item lines; gives the default price).")
-    ] = None,
-    task: Annotated[str | None, typer.Option("--task", help="Service task (gives default hours and price).")] = None,
-    obj: Annotated[str | None, typer.Option("--object", help="Service object the line is for.")] = None,
-    qty: Annotated[
-        str | None, typer.Option("--qty", help="Quantity or hours (default: the task's hours, else 1).")
-    ] = None,
-    price: Annotated[str | None, typer.Option("--price", help="Unit price (default: from the item or task).")] = None,
-    description: Annotated[
-        str | None, typer.Option("--description", help="Line text (default: item name or task description).")
-    ] = None,
-    force: ForceOpt = False,
-    fmt: FormatOpt = None,
-) -> None:
-    """Add a line to an order (only in a stage that allows changes).
-
-    Example: custsvc order line add SO-000001 --type hour --task BOILER-SERVICE --worker T-01
-    """
-    from custsvc import output
-    from custsvc.services import orders
-
-    record = run(
-        lambda s: orders.add_line(
-            s,
-            order,
-            type=type,
-            worker=worker,
-            item=item,
-            task=task,
-            obj=obj,
-            quantity=qty,
-            price=price,
-            description=description,
-            force=force,
-        )
-    )
-    output.emit_record(record, fmt=fmt_of(fmt), title=f"{order} line {record['line']}")
-
-
-@line_app.command("cancel")
-def line_cancel(order: OrderArg, line: LineArg, force: ForceOpt = False, fmt: FormatOpt = None) -> None:
-    """Cancel an open line.
-
-    Example: custsvc order line cancel SO-000036 1
-    """
-    from custsvc import output
-    from custsvc.services import orders
-
-    output.emit_record(
-        run(lambda s: orders.cancel_line(s, order, line, force=force)), fmt=fmt_of(fmt), title=f"{order} line {line}"
-    )
-
-
-@line_app.command("revoke")
-def line_revoke(order: OrderArg, line: LineArg, force: ForceOpt = False, fmt: FormatOpt = None) -> None:
-    """Revoke a line's cancellation: it is open (created) again.
-
-    Example: custsvc order line cancel SO-000036 1
-    Example: custsvc order line revoke SO-000036 1
-    """
-    from custsvc import output
-    from custsvc.services import orders
-
-    output.emit_record(
-        run(lambda s: orders.revoke_line(s, order, line, force=force)), fmt=fmt_of(fmt), title=f"{order} line {line}"
-    )
+app.command("post")(post)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
+from custsvc.commands._choices import ReportBy
 from custsvc.commands._common import FormatOpt, done, fmt_of, run
 from custsvc.commands._sla_render import emit_report, emit_status
 
@@ -56,6 +57,40 @@ def add(
 
     record = run(
         lambda s: slas.add(s, sla, calendar=calendar, response=response, resolution=resolution, description=description)
+    )
+    output.emit_record(record, fmt=fmt_of(fmt), title=f"SLA {sla}", hide=("targets",))
+
+
+@app.command("update")
+def update(
+    sla: SlaArg,
+    calendar: Annotated[str | None, typer.Option("--calendar", help="The working calendar of new orders.")] = None,
+    response: Annotated[
+        list[str] | None,
+        typer.Option("--response", help="New response targets, as for `sla add` (replace all response targets)."),
+    ] = None,
+    resolution: Annotated[
+        list[str] | None,
+        typer.Option("--resolution", help="New resolution targets, as for `sla add` (replace all resolution targets)."),
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help='What the SLA promises ("" for none).')
+    ] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change an SLA's calendar, targets or description, checked as `sla add` checks them.
+
+    Orders keep the targets (and calendar) they were created with: an SLA's targets are fixed on each
+    order when it is created, so a change applies to new orders only.
+    Example: custsvc sla update silver --response high=1h --response 4h --description "Silver: faster first response"
+    """
+    from custsvc import output
+    from custsvc.services.sla import definitions
+
+    record = run(
+        lambda s: definitions.update(
+            s, sla, calendar=calendar, response=response or (), resolution=resolution or (), description=description
+        )
     )
     output.emit_record(record, fmt=fmt_of(fmt), title=f"SLA {sla}", hide=("targets",))
 
@@ -267,7 +302,7 @@ def start(
 def report(
     date_from: Annotated[str, typer.Option("--from", help="Orders created on or after this date.")],
     date_to: Annotated[str, typer.Option("--to", help="Orders created on or before this date.")],
-    by: Annotated[str, typer.Option("--by", help="Group by customer, tier, technician, priority or sla.")] = "customer",
+    by: Annotated[ReportBy, typer.Option("--by", help="Group the report by this.", case_sensitive=False)] = "customer",
     fmt: FormatOpt = None,
 ) -> None:
     """SLA compliance per group: orders, met, breached, open, compliance %, mean and 90th percentile response and resolution.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import DryRunOpt, FormatOpt, context, fmt_of, run
+from custsvc.commands._choices import SubscriptionStatus
+from custsvc.commands._common import DATE_HINT, FormatOpt, fmt_of, run
 from custsvc.commands.subscription_groups import group_app
+from custsvc.commands.subscription_run import invoice
 
 app = typer.Typer(
     help=group_help("subscription"),
@@ -72,9 +72,14 @@ def create(
     customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
     group: Annotated[str, typer.Option("--group", help="Subscription group (the billing policy).")],
     fee: Annotated[str, typer.Option("--fee", help="Fee per period, e.g. 49.00.")],
-    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD); nothing before it is ever invoiced.")],
+    start: Annotated[
+        str,
+        typer.Option("--start", help=f"First day; nothing before it is ever invoiced ({DATE_HINT}).", metavar="<date>"),
+    ],
     currency: Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (default: the shop's).")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last day, inclusive.")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help=f"Last day, inclusive ({DATE_HINT}).", metavar="<date>")
+    ] = None,
     index: Annotated[
         str | None, typer.Option("--index", help="Index in %, price = fee x index / 100 (default 100).")
     ] = None,
@@ -108,7 +113,10 @@ def create(
 def list_(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's.")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this group's.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="active, future, ended or canceled.")] = None,
+    status: Annotated[
+        SubscriptionStatus | None,
+        typer.Option("--status", help="Only subscriptions in this state.", case_sensitive=False),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """List subscriptions with their current fee and index.
@@ -146,7 +154,12 @@ def price(
     subscription: SubArg,
     fee: Annotated[str, typer.Option("--fee", help="The new fee per period.")],
     valid_from: Annotated[
-        str, typer.Option("--from", help="From this day on (a period is priced by the fee in force on its first day).")
+        str,
+        typer.Option(
+            "--from",
+            help=f"From this day on ({DATE_HINT}); a period is priced by the fee in force on its first day.",
+            metavar="<date>",
+        ),
     ],
     fmt: FormatOpt = None,
 ) -> None:
@@ -167,7 +180,9 @@ def index(
         str | None, typer.Option("--percent", help="Raise the index by this many percent, e.g. 3.5 (100 -> 103.5).")
     ] = None,
     value: Annotated[str | None, typer.Option("--value", help="Or set the index to this value, e.g. 110.")] = None,
-    valid_from: Annotated[str, typer.Option("--from", help="From this day on.")] = "today",
+    valid_from: Annotated[
+        str, typer.Option("--from", help=f"From this day on ({DATE_HINT}).", metavar="<date>")
+    ] = "today",
     fmt: FormatOpt = None,
 ) -> None:
     """Index prices: price = fee x index / 100 (fee 1000 at index 110 gives 1100).
@@ -195,8 +210,8 @@ def index(
 @app.command("reduce")
 def reduce(
     subscription: SubArg,
-    first: Annotated[str, typer.Option("--from", help="First reduced day.")],
-    last: Annotated[str, typer.Option("--to", help="Last reduced day, inclusive.")],
+    first: Annotated[str, typer.Option("--from", help=f"First reduced day ({DATE_HINT}).", metavar="<date>")],
+    last: Annotated[str, typer.Option("--to", help=f"Last reduced day, inclusive ({DATE_HINT}).", metavar="<date>")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why, e.g. outage.")] = None,
     credit: Annotated[bool, typer.Option("--credit", help="Credit reduced days that are already invoiced.")] = False,
     fmt: FormatOpt = None,
@@ -220,7 +235,12 @@ def reduce(
 @app.command("cancel")
 def cancel(
     subscription: SubArg,
-    on: Annotated[str, typer.Option("--on", help="The last day of service; no period after it is invoiced.")],
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on", help=f"The last day of service; no period after it is invoiced ({DATE_HINT}).", metavar="<date>"
+        ),
+    ],
     credit: Annotated[
         bool, typer.Option("--credit", help="Credit the days after it that are already invoiced (pro rata per day).")
     ] = False,
@@ -235,100 +255,12 @@ def cancel(
     _emit(run(lambda s: subscriptions.cancel(s, subscription, s.day(on, "on"), credit=credit)), fmt_of(fmt))
 
 
-@app.command("invoice")
-def invoice(
-    through: Annotated[
-        str,
-        typer.Option("--through", help="Invoice every period starting on or before this day (YYYY-MM-DD or today)."),
-    ],
-    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
-    group: Annotated[str | None, typer.Option("--group", help="Only this group.")] = None,
-    dry_run: DryRunOpt = False,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Report progress on stderr as the run goes (also without a terminal)."),
-    ] = False,
-    fmt: FormatOpt = None,
-) -> None:
-    """The invoicing run (what cron calls): one line per period not yet invoiced, one invoice per customer and currency.
-
-    Safe to run again or at the same time: it catches up missed periods and never invoices a period twice.
-    Prints one summary line (--format json: every invoice and line); exit 4 when some subscriptions
-    were rejected (named on stderr) and the rest invoiced. Example: custsvc subscription invoice --through today
-    """
-    from custsvc.errors import EXIT_PARTIAL
-    from custsvc.services import subscriptions
-
-    with _progress(verbose) as progress, context(write=not dry_run) as s:
-        result = subscriptions.invoice_run(
-            s, s.day(through, "through"), customer=customer, group=group, progress=progress, dry_run=dry_run
-        )
-    _emit_run(result, dry_run, fmt_of(fmt))
-    if result["rejected"]:
-        raise typer.Exit(EXIT_PARTIAL)
-
-
-@contextmanager
-def _progress(verbose: bool) -> Iterator[Callable[[int, int], None]]:
-    """Report the run's progress: lines on stderr with --verbose, else a bar on a terminal (500+ subscriptions)."""
-    import sys
-
-    from custsvc import output
-
-    bar: Any = None
-    if sys.stderr.isatty() and not verbose and not output.state.current().quiet:
-        from rich.progress import Progress
-
-        bar = Progress(console=output.stderr_console(), transient=True)
-
-    def progress(done: int, total: int) -> None:
-        if verbose:
-            print(f"progress: {done}/{total} subscriptions", file=sys.stderr, flush=True)
-        elif bar is not None and total >= 500:
-            if not bar.tasks:
-                bar.start()
-                bar.add_task("invoicing", total=total)
-            bar.update(bar.tasks[0].id, completed=done)
-
-    try:
-        yield progress
-    finally:
-        if bar is not None and bar.tasks:
-            bar.stop()
-
-
-def _emit_run(result: dict[str, Any], dry_run: bool, fmt: str | None) -> None:
-    """The rejected subscriptions on stderr, then the summary line (every invoice and line with --format json)."""
-    import sys
-
-    from custsvc import output
-
-    for rejected in result["rejected"]:
-        print(
-            f"error: {rejected['subscription']} ({rejected['customer']}) rejected: {rejected['reason']}",
-            file=sys.stderr,
-        )
-    if output.resolve_format(fmt) == "json":
-        output.emit_json({**result, "dry_run": dry_run})
-    else:
-        output.echo(_summary(result, dry_run))
-
-
-def _summary(result: dict[str, Any], dry_run: bool) -> str:
-    verb = "would invoice" if dry_run else "invoiced"
-    if not result["periods"]:
-        return f"nothing to invoice through {result['through']}" + (
-            f" ({len(result['rejected'])} rejected)" if result["rejected"] else ""
-        )
-    totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(result["totals"].items()))
-    count, invoices = result["periods"], len(result["invoices"])
-    return f"{verb} {count} period{'s' * (count != 1)} on {invoices} invoice{'s' * (invoices != 1)}, total {totals}"
-
-
 @app.command("explain")
 def explain(
     subscription: SubArg,
-    through: Annotated[str | None, typer.Option("--through", help="Up to this day (default: today).")] = None,
+    through: Annotated[
+        str | None, typer.Option("--through", help=f"Up to this day ({DATE_HINT}; default: today).", metavar="<date>")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Every period with its dates, the price in force, index, reductions, proration arithmetic and the invoice that billed it.
@@ -363,7 +295,9 @@ def explain(
 
 @app.command("accruals")
 def accruals(
-    through: Annotated[str, typer.Option("--through", help="Recognize revenue up to this day.")],
+    through: Annotated[
+        str, typer.Option("--through", help=f"Recognize revenue up to this day ({DATE_HINT}).", metavar="<date>")
+    ],
     post: Annotated[bool, typer.Option("--post", help="Record the recognized parts (each once).")] = False,
     fmt: FormatOpt = None,
 ) -> None:
@@ -388,3 +322,6 @@ def accruals(
     )
     if post:
         output.message(f"posted {result['posted']} accrual part(s)")
+
+
+app.command("invoice")(invoice)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, LimitOpt, SearchOpt, done, fmt_of, run
+from custsvc.commands._choices import Role, Roles
+from custsvc.commands._common import TIME_HINT, FormatOpt, LimitOpt, SearchOpt, done, fmt_of, run
 from custsvc.commands._master import add_common_commands
 
 app = typer.Typer(help=group_help("worker"), no_args_is_help=True)
@@ -29,7 +30,9 @@ CalendarOpt = Annotated[
 def add(
     worker: WorkerArg,
     name: Annotated[str, typer.Option("--name", help="Full name.")],
-    role: Annotated[list[str], typer.Option("--role", help="technician, dispatcher or manager; repeat for several.")],
+    role: Annotated[
+        list[Roles], typer.Option("--role", help="What the worker does; repeat for several.", case_sensitive=False)
+    ],
     skill: Annotated[list[str] | None, typer.Option("--skill", help="A skill, e.g. gas; repeat for several.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Dispatch team (see `custsvc dispatch team add`).")] = None,
     email: EmailOpt = None,
@@ -45,7 +48,14 @@ def add(
     from custsvc.services import master
 
     values = dict(
-        worker=worker, name=name, roles=role, skills=skill or [], team=team, email=email, phone=phone, calendar=calendar
+        worker=worker,
+        name=name,
+        roles=[r.value for r in role],
+        skills=skill or [],
+        team=team,
+        email=email,
+        phone=phone,
+        calendar=calendar,
     )
     record = run(lambda s: master.add(s, "worker", {k: v for k, v in values.items() if v is not None}))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
@@ -53,7 +63,9 @@ def add(
 
 @app.command("list")
 def list_(
-    role: Annotated[str | None, typer.Option("--role", help="Only workers with this role.")] = None,
+    role: Annotated[
+        Role | None, typer.Option("--role", help="Only workers with this role.", case_sensitive=False)
+    ] = None,
     skill: Annotated[str | None, typer.Option("--skill", help="Only workers with this skill.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only members of this team.")] = None,
     search: SearchOpt = None,
@@ -76,7 +88,9 @@ def list_(
 def update(
     worker: WorkerArg,
     name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
-    role: Annotated[list[str] | None, typer.Option("--role", help="Replace the roles; repeat for several.")] = None,
+    role: Annotated[
+        list[Roles] | None, typer.Option("--role", help="Replace the roles; repeat for several.", case_sensitive=False)
+    ] = None,
     skill: Annotated[list[str] | None, typer.Option("--skill", help="Replace the skills; repeat for several.")] = None,
     add_skill: Annotated[list[str] | None, typer.Option("--add-skill", help="Add a skill; repeatable.")] = None,
     remove_skill: Annotated[
@@ -95,7 +109,15 @@ def update(
     from custsvc import output
     from custsvc.services import workers
 
-    values = dict(name=name, roles=role, skills=skill, team=team, email=email, phone=phone, calendar=calendar)
+    values = dict(
+        name=name,
+        roles=None if role is None else [r.value for r in role],
+        skills=skill,
+        team=team,
+        email=email,
+        phone=phone,
+        calendar=calendar,
+    )
     given = {k: v for k, v in values.items() if v is not None}
     record = run(lambda s: workers.update_worker(s, worker, given, add_skill or [], remove_skill or []))
     output.emit_record(record, fmt=fmt_of(fmt), title=f"worker {worker}")
@@ -106,14 +128,14 @@ add_common_commands(
 )
 
 
-WhenOpt = "ISO 8601 time, e.g. 2026-03-10T08:00 (the shop's zone if no offset); a date alone means its midnight."
+WhenOpt = f"{TIME_HINT}; a date alone means its midnight."
 
 
 @absence_app.command("add")
 def absence_add(
     worker: WorkerArg,
-    starts: Annotated[str, typer.Option("--from", help=f"Start of the absence: {WhenOpt}")],
-    ends: Annotated[str, typer.Option("--to", help=f"End of the absence (exclusive): {WhenOpt}")],
+    starts: Annotated[str, typer.Option("--from", help=f"Start of the absence: {WhenOpt}", metavar="<time>")],
+    ends: Annotated[str, typer.Option("--to", help=f"End of the absence (exclusive): {WhenOpt}", metavar="<time>")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why, e.g. vacation, sick, training.")] = None,
     fmt: FormatOpt = None,
 ) -> None:

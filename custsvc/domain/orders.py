@@ -17,6 +17,11 @@ POSTED = "posted"
 CANCELED = "canceled"
 
 
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word`` (an hour line, an item line, a fee line)."""
+    return "an" if word[:1].lower() in "aeiou" or word.lower().startswith("hour") else "a"
+
+
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     """Quantity x unit price, rounded half-up to cents."""
     return round_money(quantity * price)

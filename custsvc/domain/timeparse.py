@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from custsvc.domain.relative import DATE_FORMS, TIME_FORMS, relative_date, relative_moment
 from custsvc.errors import InvalidInput, OutOfRange
 
-_RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 #: the years custsvc accepts in dates and times; computing periods and deadlines from them never
 #: leaves what Python's dates hold
 FIRST_YEAR, LAST_YEAR = 1900, 2199
@@ -39,13 +39,19 @@ def zone(name: str, field: str = "timezone") -> ZoneInfo:
 
 
 def parse_date(text: str, field: str = "date", *, today: date | None = None) -> date:
-    """``YYYY-MM-DD``; also ``today`` / ``yesterday`` / ``tomorrow`` when ``today`` is given."""
+    """``YYYY-MM-DD``; also relative dates (``today``, ``+30d``, ``next monday`` ...) when ``today`` is given."""
     value = text.strip()
-    word = value.lower()
-    if word in _RELATIVE_DAYS and today is not None:
-        return today + timedelta(days=_RELATIVE_DAYS[word])
+    if today is not None:
+        try:
+            day = relative_date(value, today, field)
+        except OverflowError:
+            raise OutOfRange(field, text, f"dates are from {FIRST_YEAR} to {LAST_YEAR}") from None
+        if day is not None:
+            in_range(day, field, text)
+            return day
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise InvalidInput(field, text, "expected a date as YYYY-MM-DD")
+        expected = f"expected a date such as {DATE_FORMS}" if today is not None else "expected a date as YYYY-MM-DD"
+        raise InvalidInput(field, text, expected)
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
@@ -58,26 +64,45 @@ def parse_datetime(text: str, field: str = "time", *, tz: tzinfo = UTC, now: dat
     """An ISO 8601 time, returned aware in UTC.
 
     Naive input (no offset) is read in ``tz``.  A bare date means its midnight in ``tz``.
-    ``now`` (when given) lets the word ``now`` through.
+    ``now`` (when given) lets relative times through: ``now``, ``13:00``, ``tomorrow 9:00``, ``+2h``.
     """
     value = text.strip()
-    if value.lower() == "now" and now is not None:
-        return now.astimezone(UTC)
+    if now is not None:
+        found = _relative(value, field, text, tz, now)
+        if found is not None:
+            return found
     if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise InvalidInput(field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00")
+        raise InvalidInput(field, text, _expected_time(now))
     candidate = value.replace(" ", "T", 1) if " " in value and "T" not in value else value
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(candidate)
     except ValueError:
-        raise InvalidInput(
-            field, text, "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00"
-        ) from None
+        raise InvalidInput(field, text, _expected_time(now)) from None
     in_range(parsed.date(), field, text)
     if parsed.tzinfo is None:
         parsed = localize(parsed, tz)
     return parsed.astimezone(UTC)
+
+
+def _expected_time(now: datetime | None) -> str:
+    if now is None:
+        return "expected an ISO 8601 time such as 2026-03-10T09:30 or 2026-03-10T09:30+02:00"
+    return f"expected a time such as {TIME_FORMS}"
+
+
+def _relative(value: str, field: str, text: str, tz: tzinfo, now: datetime) -> datetime | None:
+    try:
+        found = relative_moment(value, now.astimezone(tz), field)
+    except OverflowError:
+        raise OutOfRange(field, text, f"dates are from {FIRST_YEAR} to {LAST_YEAR}") from None
+    if found is None:
+        return None
+    in_range(found.date(), field, text)
+    if found.tzinfo is None:
+        found = localize(found, tz)
+    return found.astimezone(UTC)
 
 
 def localize(naive: datetime, tz: tzinfo) -> datetime:

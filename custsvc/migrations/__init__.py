@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from custsvc.errors import CustSvcError, SchemaOutOfDate, Usage
+from custsvc.errors import CustSvcError, NoDatabase, SchemaOutOfDate, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
 
     from sqlalchemy.engine import Engine
 
-HEAD = "0005"
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+HEAD = "0006"
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 HERE = Path(__file__).parent
 
 
@@ -37,18 +37,23 @@ def script_head() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()  # type: ignore[return-value]
 
 
-def ensure_current(engine: Engine, now: datetime | None = None) -> None:
-    """Create the schema in an empty database; refuse to work on an out-of-date one."""
-    from custsvc.db import schema_revision
+def ensure_current(engine: Engine, now: datetime | None = None, *, create: bool = False) -> bool:
+    """Refuse to work on an out-of-date schema; an empty database gets its schema only with ``create``
+    (``custsvc demo``, ``db init``, the first use of the default location): anything else on an empty
+    one is a mistyped ``--db``. Returns whether this call made the schema (another process may have
+    made it while this one waited for the schema lock)."""
+    from custsvc.db import display_url, schema_revision
 
     with engine.connect() as conn:
         current = schema_revision(conn)
         conn.rollback()
     if current == HEAD:
-        return
+        return False
     if current is None:
-        upgrade(engine, now=now)
-        return
+        if not create:
+            raise NoDatabase(display_url(str(engine.url)))
+        before, after = upgrade(engine, now=now)
+        return before is None and after is not None
     raise SchemaOutOfDate(
         f"the database schema is at revision {current}, this custsvc needs {HEAD}: run `custsvc db upgrade`"
     )

@@ -2,7 +2,7 @@
 
 from custsvc.models.agreements import Agreement, AgreementLine
 from custsvc.models.base import AUDIT_FIELDS, Audited
-from custsvc.models.dispatch import Absence, Assignment
+from custsvc.models.dispatch import Absence, Assignment, RemovedAssignment
 from custsvc.models.invoices import Invoice, InvoiceLine
 from custsvc.models.master import (
     Customer,
@@ -37,6 +37,7 @@ from custsvc.models.subscriptions import (
 
 __all__ = [
     "AccrualEntry",
+    "RemovedAssignment",
     "Subscription",
     "SubscriptionBilling",
     "SubscriptionGroup",

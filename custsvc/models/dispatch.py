@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from custsvc.models.base import Audited
 
@@ -35,3 +35,26 @@ class Assignment(Audited, table=True):
     ends_at: datetime
     #: what a --force assignment overrode (calendar, absence, skill), empty when nothing was
     overridden: str | None = None
+
+
+class RemovedAssignment(SQLModel, table=True):
+    """An assignment as it stood when it stopped being a technician's: unassigned, its order deleted,
+    or moved to another technician. Kept so that the technician's calendar file (``dispatch schedule
+    --ics --since``) can cancel the event its phone holds. No foreign keys: the order or the worker
+    may be gone."""
+
+    __tablename__ = "removed_assignment"
+    __table_args__ = (Index("ix_removed_assignment_technician_removed", "technician", "removed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int
+    order_number: str
+    line_no: int | None = None
+    technician: str
+    starts_at: datetime
+    ends_at: datetime
+    assignment_created_at: datetime
+    removed_at: datetime
+    removed_by: str
+    #: unassigned | order deleted | moved to T-02
+    why: str

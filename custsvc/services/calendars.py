@@ -165,12 +165,12 @@ def show(ctx: Context, code: str) -> dict[str, Any]:
 
 
 def remove(ctx: Context, code: str) -> dict[str, Any]:
-    from custsvc.services.references import references_to
+    from custsvc.services.references import described, references_to
 
     row = get(ctx, code)
     refs = references_to(ctx, Calendar.__table__, code)  # type: ignore[attr-defined]
     if refs:
-        listed = ", ".join(f"{count} {where}" for where, count in refs)
+        listed = described(refs)
         raise RuleViolation("referenced-records-stay", f"calendar {code!r} is still referred to by {listed}")
     out = record(ctx, row)
     ctx.execute(delete(CalendarHoliday).where(CalendarHoliday.calendar == code))

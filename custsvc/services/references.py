@@ -25,5 +25,11 @@ def references_to(ctx: Context, table: Table, key: Any) -> list[tuple[str, int]]
             column = next(iter(constraint.columns))
             count = ctx.execute(select(func.count()).select_from(other).where(column == key)).scalar_one()
             if count:
-                found.append((f"{other.name.replace('_', ' ')} ({column.name})", count))
+                noun = other.name.replace("_", " ")
+                found.append((f"{noun}{'' if count == 1 else 's'} ({column.name})", count))
     return found
+
+
+def described(refs: list[tuple[str, int]]) -> str:
+    """``11 invoices (customer), 1 subscription (customer)``."""
+    return ", ".join(f"{count} {where}" for where, count in refs)

@@ -93,7 +93,8 @@ add(_case("global-now-year-1", ["--now", "0001-01-01T00:00", "customer", "list"]
 add(_case("global-now-year-9999-west", ["--now", "9999-12-31T23:59-12:00", "customer", "list"], 2, ("--now",)))
 add(_case("global-now-month-13", ["--now", "2026-13-01T00:00", "customer", "list"], 2, ("--now", "2026-13-01")))
 add(_case("global-now-hour-25", ["--now", "2026-03-10T25:00", "customer", "list"], 2, ("--now", "25:00")))
-add(_case("global-now-words", ["--now", "next tuesday", "customer", "list"], 2, ("--now", "next tuesday")))
+add(_case("global-now-words", ["--now", "next tuesdayish", "customer", "list"], 2, ("--now", "next tuesdayish")))
+add(_case("global-now-unit", ["--now", "+3m", "customer", "list"], 2, ("--now", "+3m", "+3mo")))
 add(_case("global-now-empty", ["--now", "", "customer", "list"], 2, ("--now",)))
 add(_case("global-format-yaml", ["--format", "yaml", "customer", "list"], 2, ("--format", "yaml")))
 add(_case("global-as-ghost-customer-add", ["--as", "ghost", "customer", "add", "C-7001", "--name", "X"], 1, ("ghost",)))
@@ -179,8 +180,8 @@ add(_case("demo-unknown-option", ["demo", "--reset"], 2, ("--reset",)))
 # === order =======================================================================================
 
 CREATE = ["order", "create", "--customer", "C-1001"]
-add(_case("order-create-priority-urgent", [*CREATE, "--priority", "urgent"], 1, ("priority", "urgent")))
-add(_case("order-create-priority-empty", [*CREATE, "--priority", ""], 1, ("priority",)))
+add(_case("order-create-priority-urgent", [*CREATE, "--priority", "urgent"], 2, ("priority", "urgent")))
+add(_case("order-create-priority-empty", [*CREATE, "--priority", ""], 2, ("priority",)))
 add(_case("order-create-no-customer", ["order", "create", "--customer", "C-9999"], 1, ("customer", "C-9999")))
 add(_case("order-create-customer-with-space", ["order", "create", "--customer", "C 1001"], 1, ("C 1001",)))
 add(_case("order-create-customer-long-key", ["order", "create", "--customer", LONG_KEY], 1, ("customer",)))
@@ -254,7 +255,7 @@ add(
     _case(
         "order-update-priority-urgent",
         ["order", "update", "SO-000060", "--priority", "urgent"],
-        1,
+        2,
         ("priority", "urgent"),
     )
 )
@@ -303,9 +304,10 @@ add(_case("order-cancel-posted", ["order", "cancel", "SO-000001", "--reason", "N
 add(_case("order-cancel-no-order", ["order", "cancel", "SO-999999", "--reason", "NO-ACCESS"], 1, ("SO-999999",)))
 _texts("order-cancel-note", ["order", "cancel", "SO-000060", "--reason", "NO-ACCESS"], "--note", "note", SOME_TEXTS)
 
-add(_case("order-delete-posted", ["order", "delete", "SO-000001"], 1, ("SO-000001",)))
-add(_case("order-delete-in-progress", ["order", "delete", "SO-000050"], 1, ("SO-000050",)))
-add(_case("order-delete-no-order", ["order", "delete", "SO-999999"], 1, ("SO-999999",)))
+add(_case("order-delete-posted", ["order", "delete", "SO-000001", "--yes"], 1, ("SO-000001",)))
+add(_case("order-delete-in-progress", ["order", "delete", "SO-000050", "--yes"], 1, ("SO-000050",)))
+add(_case("order-delete-no-order", ["order", "delete", "SO-999999", "--yes"], 1, ("SO-999999",)))
+add(_case("order-delete-unasked", ["order", "delete", "SO-000061"], 2, ("--yes",)))
 
 add(
     _case(
@@ -358,7 +360,7 @@ add(_case("order-post-stage-in-progress", ["order", "post", "SO-000050"], 1, ("S
 add(_case("order-post-no-order", ["order", "post", "SO-999999"], 1, ("SO-999999",)))
 
 LINE = ["order", "line", "add", "SO-000060"]
-add(_case("order-line-add-type-labor", [*LINE, "--type", "labor"], 1, ("type", "labor")))
+add(_case("order-line-add-type-labor", [*LINE, "--type", "labor"], 2, ("type", "labor")))
 add(_case("order-line-add-missing-type", [*LINE, "--qty", "1"], 2, ("--type",)))
 for _id, _value in QTY:
     add(
@@ -562,7 +564,7 @@ add(
     )
 )
 add(_case("agreement-create-no-technician", [*AGR, "--start", "2026-04-01", "--technician", "T-99"], 1, ("T-99",)))
-add(_case("agreement-create-combine-day", [*AGR, "--start", "2026-04-01", "--combine", "day"], 1, ("combine", "day")))
+add(_case("agreement-create-combine-day", [*AGR, "--start", "2026-04-01", "--combine", "day"], 2, ("combine", "day")))
 add(_case("agreement-create-no-sla", [*AGR, "--start", "2026-04-01", "--sla", "platinum"], 1, ("platinum",)))
 add(
     _case(
@@ -734,7 +736,7 @@ add(
     _case(
         "agreement-line-add-type-visit",
         ["agreement", "line", "add", "AGR-1001", "--type", "visit", "--start", "2026-04-01"],
-        1,
+        2,
         ("type", "visit"),
     )
 )
@@ -1503,16 +1505,16 @@ add(
         ("monthly-support",),
     )
 )
-add(_case("subscription-group-add-period-fortnight", [*GRP, "--period", "fortnight"], 1, ("period", "fortnight")))
+add(_case("subscription-group-add-period-fortnight", [*GRP, "--period", "fortnight"], 2, ("period", "fortnight")))
 add(_case("subscription-group-add-every-zero", [*GRP, "--period", "week", "--every", "0"], 2, ("--every", "0")))
 add(_case("subscription-group-add-every-word", [*GRP, "--period", "week", "--every", "two"], 2, ("--every", "two")))
 add(_case("subscription-group-add-every-huge", [*GRP, "--period", "week", "--every", HUGE], 2, ("--every",)))
-add(_case("subscription-group-add-align-lunar", [*GRP, "--period", "week", "--align", "lunar"], 1, ("align", "lunar")))
+add(_case("subscription-group-add-align-lunar", [*GRP, "--period", "week", "--align", "lunar"], 2, ("align", "lunar")))
 add(
     _case(
         "subscription-group-add-proration-half",
         [*GRP, "--period", "week", "--proration", "half"],
-        1,
+        2,
         ("proration", "half"),
     )
 )
@@ -2002,7 +2004,7 @@ add(_case("task-remove-referenced", ["task", "remove", "BOILER-SERVICE"], 1, ("B
 WRK = ["worker", "add", "T-07", "--name", "New Tech", "--role", "technician"]
 add(_case("worker-add-duplicate", ["worker", "add", "T-01", "--name", "Again", "--role", "technician"], 3, ("T-01",)))
 add(
-    _case("worker-add-role-wizard", ["worker", "add", "T-07", "--name", "X", "--role", "wizard"], 1, ("role", "wizard"))
+    _case("worker-add-role-wizard", ["worker", "add", "T-07", "--name", "X", "--role", "wizard"], 2, ("role", "wizard"))
 )
 add(_case("worker-add-missing-role", ["worker", "add", "T-07", "--name", "X"], 2, ("--role",)))
 add(_case("worker-add-skill-with-comma", [*WRK, "--skill", "gas,water"], 1, ("skill", "gas,water")))
@@ -2015,7 +2017,7 @@ _texts("worker-add-phone", WRK, "--phone", "phone", [t for t in TEXTS if t[0] in
 add(_case("worker-list-role-wizard", ["worker", "list", "--role", "wizard"], 2, ("role", "wizard")))
 add(_case("worker-list-limit-zero", ["worker", "list", "--limit", "0"], 2, ("--limit", "0")))
 add(_case("worker-update-no-worker", ["worker", "update", "ghost", "--name", "X"], 1, ("ghost",)))
-add(_case("worker-update-role-wizard", ["worker", "update", "T-01", "--role", "wizard"], 1, ("role", "wizard")))
+add(_case("worker-update-role-wizard", ["worker", "update", "T-01", "--role", "wizard"], 2, ("role", "wizard")))
 add(_case("worker-update-no-team", ["worker", "update", "T-01", "--team", "nowhere"], 1, ("nowhere",)))
 add(_case("worker-update-no-calendar", ["worker", "update", "T-01", "--calendar", "nowhere"], 1, ("nowhere",)))
 add(
@@ -2125,6 +2127,17 @@ add(_case("db-upgrade-unknown-revision", ["db", "upgrade", "--to", "deadbeef"], 
 add(_case("db-upgrade-revision-empty", ["db", "upgrade", "--to", ""], 2, ("revision",)))
 add(_case("db-check-format-yaml", ["db", "check", "--format", "yaml"], 2, ("--format", "yaml")))
 add(_case("db-check-db-sqlite-memory", ["--db", "sqlite://", "db", "check"], 2, ("--db", "sqlite://")))
+add(_case("db-init-not-custsvc", ["--db", "/etc/passwd", "db", "init"], 1, ("/etc/passwd", "not a custsvc database")))
+add(_case("db-init-format-yaml", ["db", "init", "--format", "yaml"], 2, ("--format", "yaml")))
+add(_case("db-check-missing-file", ["--db", "/nonexistent/dir/x.db", "db", "check"], 1, ("no database at", "db init")))
+add(
+    _case(
+        "subscription-invoice-missing-db",
+        ["--db", "/nonexistent/dir/x.db", "subscription", "invoice", "--through", "today"],
+        1,
+        ("no database at /nonexistent/dir/x.db", "db init"),
+    )
+)
 
 # === import files (written by the test into {files}) =============================================
 
@@ -2202,3 +2215,88 @@ for _id, _file, _kind, _names in ROW_PROBLEMS:
     add(_case(f"{_kind}-import-{_id}", [_kind, "import", f"{{files}}/{_file}", *_extra], 1, _names, forbid=_forbid))
 add(_case("customer-import-existing-key", ["customer", "import", "{files}/existing.csv"], 3, ("C-1001",)))
 add(_case("dispatch-team-import-no-owner", ["dispatch", "team", "import", "{files}/team-ghost.csv"], 1, ("ghost",)))
+
+# === editing and everyday commands (issue 11) ======================================================
+
+add(
+    _case("agreement-update-end-before-visits", ["agreement", "update", "AGR-1001", "--end", "2026-03-01"], 1, ("end",))
+)
+add(_case("agreement-update-nothing", ["agreement", "update", "AGR-1001"], 2, ("nothing to change",)))
+add(_case("agreement-update-combine-word", ["agreement", "update", "AGR-1001", "--combine", "day"], 2, ("--combine",)))
+add(_case("agreement-remove-with-orders", ["agreement", "remove", "AGR-1001"], 1, ("AGR-1001", "service order")))
+add(_case("agreement-remove-missing", ["agreement", "remove", "AGR-9999"], 1, ("AGR-9999",)))
+add(
+    _case(
+        "agreement-line-update-interval", ["agreement", "line", "update", "AGR-1001", "1", "--every", "1 month"], 1, ()
+    )
+)
+add(_case("agreement-line-update-no-line", ["agreement", "line", "update", "AGR-1001", "99", "--qty", "2"], 1, ("99",)))
+add(_case("agreement-line-remove-generated", ["agreement", "line", "remove", "AGR-1001", "1"], 1, ("line",)))
+add(_case("sla-update-resolution-shorter", ["sla", "update", "silver", "--resolution", "1h"], 1, ("resolution", "1h")))
+add(_case("sla-update-missing", ["sla", "update", "platinum", "--description", "x"], 1, ("platinum",)))
+add(
+    _case(
+        "subscription-group-update-billed",
+        ["subscription", "group", "update", "monthly-support", "--period", "quarter"],
+        1,
+        (),
+    )
+)
+add(
+    _case(
+        "subscription-group-update-period-word",
+        ["subscription", "group", "update", "monthly-support", "--period", "fortnight"],
+        2,
+        ("--period", "fortnight"),
+    )
+)
+add(_case("subscription-group-remove-in-use", ["subscription", "group", "remove", "yearly-care"], 1, ("yearly-care",)))
+add(_case("order-line-update-posted", ["order", "line", "update", "SO-000001", "1", "--qty", "2"], 1, ("SO-000001",)))
+add(
+    _case(
+        "order-line-update-qty-words", ["order", "line", "update", "SO-000033", "1", "--qty", "two"], 1, ("qty", "two")
+    )
+)
+add(
+    _case(
+        "order-line-update-no-line", ["order", "line", "update", "SO-000060", "99", "--qty", "2"], 1, ("SO-000060/99",)
+    )
+)
+add(
+    _case("order-line-update-huge-price", ["order", "line", "update", "SO-000033", "1", "--price", HUGE], 1, ("price",))
+)
+add(_case("order-list-sort-word", ["order", "list", "--sort", "urgency"], 2, ("--sort", "urgency", "time-left")))
+add(_case("order-list-sla-status-word", ["order", "list", "--sla-status", "late"], 2, ("--sla-status", "late")))
+add(_case("order-list-search-escape", ["order", "list", "--search", ESC + "[2J"], 1, ("search",), forbid=(ESC,)))
+add(_case("order-list-to-relative-unit", ["order", "list", "--to", "+3m"], 1, ("to", "+3m", "+3mo")))
+add(_case("order-list-from-words", ["order", "list", "--from", "next blursday"], 1, ("from", "next blursday")))
+add(_case("order-post-nothing-named", ["order", "post"], 2, ("ORDER", "--signed-off")))
+add(_case("order-post-customer-without-signed-off", ["order", "post", "--customer", "C-1001"], 2, ("--signed-off",)))
+add(_case("order-post-both", ["order", "post", "SO-000044", "--customer", "C-3002", "--signed-off"], 2, ("not both",)))
+add(_case("order-post-one-invoice-alone", ["order", "post", "SO-000044", "--one-invoice"], 2, ("--one-invoice",)))
+add(_case("order-post-unknown-customer", ["order", "post", "--customer", "C-9999", "--signed-off"], 1, ("C-9999",)))
+add(
+    _case(
+        "order-post-date-before-newest",
+        ["order", "post", "--customer", "C-3002", "--signed-off", "--date", "2025-01-01"],
+        1,
+        ("2025-01-01", "invoice-dates-in-number-order"),
+    )
+)
+add(_case("dispatch-assign-second-open", [*ASSIGN[:2], "SO-000032", *ASSIGN[3:]], 1, ("SO-000032", "dispatch move")))
+add(
+    _case(
+        "dispatch-assign-strict-late",
+        [*ASSIGN[:2], "SO-000061", "--technician", "T-06", "--start", "2026-03-13T09:00", "--strict"],
+        1,
+        ("sla-resolution-deadline",),
+    )
+)
+add(
+    _case(
+        "dispatch-schedule-since-without-ics",
+        ["dispatch", "schedule", "T-01", "--since", "2026-03-01"],
+        2,
+        ("--since", "--ics"),
+    )
+)

@@ -116,11 +116,9 @@ def test_table_format_is_a_rich_table_at_a_fixed_width(cli):
     cli("customer", "add", "C-1", "--name", "Bakery", "--tier", "gold", "--timezone", "Europe/Riga")
     out = cli("customer", "list", "--format", "table", env={"COLUMNS": "80"}).stdout
     assert out.splitlines() == [
-        " " * 57,
-        "  account   name     tier   timezone      email   phone  ",
-        " " + "─" * 55 + " ",
-        "  C-1       Bakery   gold   Europe/Riga                  ",
-        " " * 57,
+        " account   name     tier   timezone      email   phone ",
+        "─" * 55,
+        " C-1       Bakery   gold   Europe/Riga                 ",
     ]
 
 
@@ -165,10 +163,14 @@ def test_unknown_acting_worker_is_refused(cli):
         (["item", "add", "I-1", "--name", "x", "--price", "12.345"], 1, "error: invalid price '12.345'"),
         (["item", "add", "I-1", "--name", "x", "--price", "ten"], 1, "error: invalid price 'ten'"),
         (["customer", "show", "C-404"], 1, "error: no customer 'C-404'"),
-        (["--now", "yesterday-ish", "customer", "list"], 2, "error: Invalid value for --now"),
-        (["customer", "add", "C-1"], 2, "error: Missing option '--name'"),
-        (["customer", "frobnicate"], 2, "error: No such command 'frobnicate'"),
-        (["customer", "list", "--format", "yaml"], 2, "error: Invalid value for '--format'"),
+        (["--now", "yesterday-ish", "customer", "list"], 2, "error: invalid --now 'yesterday-ish': expected a time"),
+        (["customer", "add", "C-1"], 2, "error: missing option '--name'"),
+        (["customer", "frobnicate"], 2, "error: no such command 'frobnicate'"),
+        (
+            ["customer", "list", "--format", "yaml"],
+            2,
+            "error: invalid --format 'yaml': must be one of table, json, csv, markdown or plain",
+        ),
     ],
 )
 def test_errors_are_one_line_with_exit_codes(cli, args, code, message):
@@ -218,7 +220,7 @@ def test_a_real_process_reports_errors_in_one_line(db_url):
     result = subprocess.run(
         [sys.executable, "-m", "custsvc", "customer", "add"], capture_output=True, text=True, env=env
     )
-    assert result.returncode == 2 and result.stderr.startswith("error: Missing argument")
+    assert result.returncode == 2 and result.stderr.startswith("error: missing argument 'ACCOUNT'")
     assert result.stderr.count("\n") == 1
 
 

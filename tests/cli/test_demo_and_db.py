@@ -82,7 +82,8 @@ def test_db_check_finds_broken_foreign_keys(demo):
 
 def test_db_check_on_an_empty_database(blank_db):
     result = Cli()("db", "check", code=1)
-    assert "error: the database is empty" in result.stderr
+    # SQLite: the file is not there (and db check does not make it); PostgreSQL: an empty database
+    assert "error: the database is empty" in result.stderr or "error: no database at" in result.stderr
 
 
 def test_sqlite_connections_use_the_pragmas(db_url):
@@ -284,6 +285,5 @@ def test_demo_has_subscriptions_in_several_states_invoiced_for_past_months(demo)
     explained = demo.json("subscription", "explain", "SUB-1001")
     assert sum(p["state"] == "billed" for p in explained["periods"]) >= 5
     run = demo.json("subscription", "invoice", "--through", "today")  # this month is still to invoice
-    assert run["periods"] > 0 and demo("subscription", "invoice", "--through", "today").stdout.startswith(
-        "nothing to invoice"
-    )
+    again = demo("subscription", "invoice", "--through", "today")
+    assert run["periods"] > 0 and (again.stdout, again.stderr) == ("", "")

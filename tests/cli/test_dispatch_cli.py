@@ -357,6 +357,7 @@ def test_board_table_fits_80_columns_and_plain_without_terminal(shop):
         "customer",
         "team",
         "line",
+        "late",
     ]
     rows = shop.json("dispatch", "board", "--date", "2026-03-09")
     assert set(rows[0]) >= {"technician", "order", "start", "end", "priority", "sla_status"}

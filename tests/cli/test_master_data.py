@@ -106,8 +106,8 @@ def test_workers_and_teams(cli):
     assert teams[0]["members"] == []
     cli("worker", "update", "T-01", "--team", "north")
     assert cli.json("dispatch", "team", "list")[0]["members"] == ["T-01"]
-    result = cli("worker", "add", "T-02", "--name", "Bo", "--role", "plumber", code=1)
-    assert result.stderr.startswith("error: invalid role 'plumber': expected one of technician, dispatcher, manager")
+    result = cli("worker", "add", "T-02", "--name", "Bo", "--role", "plumber", code=2)
+    assert result.stderr == "error: invalid --role 'plumber': must be one of technician, dispatcher or manager\n"
     result = cli("worker", "add", "T-02", "--name", "Bo", "--role", "technician", "--team", "south", code=1)
     assert result.stderr == "error: no team 'south' (in team)\n"
     cli("dispatch", "team", "remove", "north", code=1)
@@ -125,6 +125,7 @@ def test_export_and_import_round_trip(cli, tmp_path, fmt, monkeypatch):
 
     other = tmp_path / "other.db"
     monkeypatch.setenv("CUSTSVC_DB", str(other))
+    cli("db", "init")  # no command but db init and demo makes a database
     for kind, text in exported.items():
         path = tmp_path / f"{kind}.{fmt}"
         path.write_text(text)

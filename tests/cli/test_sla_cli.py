@@ -260,14 +260,27 @@ def test_cancel_stops_the_clock(shop):
 def test_order_list_and_show_carry_sla_status(shop):
     number = new_order(shop, "--customer", "C-1", "--priority", "high")
     listed = shop.json("--now", "2026-03-09T12:30", "order", "list")
-    # the response (due 10:00) is missed; the resolution is due at 14:00: 1h of business time after the lunch break
-    assert (listed[0]["sla"], listed[0]["sla_status"], listed[0]["time_left"]) == ("gold", "breached", "1h")
+    # the response (due 10:00) is missed and not given yet: time left is to the response, 2h late (the
+    # lunch break from 12:00 does not count), never the resolution's hour next to that breach
+    assert (listed[0]["sla"], listed[0]["sla_status"]) == ("gold", "breached")
+    assert (listed[0]["time_left"], listed[0]["time_left_for"]) == ("-2h", "response")
     assert shop.json("--now", "2026-03-09T09:15", "order", "show", number)["sla_status"] == "on-track"
     shown = shop.json("--now", "2026-03-09T09:50", "order", "show", number)
-    assert (shown["sla_status"], shown["time_left"]) == ("at-risk", "10m")  # at most 25% of the 1h response target left
+    assert (shown["sla_status"], shown["time_left"], shown["time_left_for"]) == ("at-risk", "10m", "response")
     paused = new_order(shop, "--customer", "C-2")
     at(shop, "2026-03-09T09:10", "sla", "stop", paused, "--reason", "NO-ACCESS")
     assert shop.json("--now", "2026-03-09T10:00", "order", "show", paused)["sla_status"] == "paused"
+    table = shop("--now", "2026-03-09T12:30", "order", "list", "--format", "plain").stdout
+    assert "2h late (response)" in table
+    shop("--now", "2026-03-09T12:30", "sla", "respond", number)
+    listed = shop.json("--now", "2026-03-09T12:30", "order", "list")
+    # responded late: the breach stays, and the time left now names the resolution (1h after the lunch break)
+    assert (listed[0]["sla_status"], listed[0]["time_left"], listed[0]["time_left_for"]) == (
+        "breached",
+        "1h",
+        "resolution",
+    )
+    assert "1h to resolution" in shop("--now", "2026-03-09T12:30", "order", "list", "--format", "plain").stdout
 
 
 def test_reports_breaches_and_at_risk(shop):

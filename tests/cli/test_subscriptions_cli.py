@@ -68,12 +68,12 @@ def test_setup_and_the_run_for_cron(shop):
     )
     shop("subscription", "reduce", "SUB-1", "--from", "2026-03-10", "--to", "2026-03-11", "--reason", "outage")
     dry = shop("subscription", "invoice", "--through", "2026-03-31", "--dry-run")
-    assert dry.stdout == "would invoice 4 periods on 2 invoices, total 1,696.78 EUR\n" and dry.stderr == ""
+    assert dry.stderr == "would invoice 4 periods on 2 invoices, total 1,696.78 EUR\n" and dry.stdout == ""
     result = shop("subscription", "invoice", "--through", "2026-03-31")
-    assert result.stdout == "invoiced 4 periods on 2 invoices, total 1,696.78 EUR\n"
-    assert (
-        shop("subscription", "invoice", "--through", "2026-03-31").stdout == "nothing to invoice through 2026-03-31\n"
-    )
+    # the summary goes to stderr; stdout stays empty (a cron job mails only what is printed)
+    assert (result.stdout, result.stderr) == ("", "invoiced 4 periods on 2 invoices, total 1,696.78 EUR\n")
+    again = shop("subscription", "invoice", "--through", "2026-03-31")
+    assert (again.stdout, again.stderr) == ("", "")  # nothing to do, no terminal: silence
     full = shop.json("subscription", "invoice", "--through", "2026-04-30")
     assert full["periods"] == 1 and full["invoices"][0]["lines"][0]["amount"] == "200.00"
     assert [s["billed_through"] for s in shop.json("subscription", "list")] == ["2026-04-30", "2027-01-31"]
@@ -190,8 +190,11 @@ def test_rejected_subscriptions_exit_4_and_are_named(shop, db_url):
     assert (
         result.stderr
         == "error: BAD (C-2) rejected: no price in force on 2026-01-01 (set one with `subscription price`) (rule: price-in-force)\n"
+        "invoiced 1 period on 1 invoice, total 10.00 EUR\n"
     )
-    assert result.stdout == "invoiced 1 period on 1 invoice, total 10.00 EUR\n"
+    assert result.stdout == ""
+    quiet = shop("-q", "subscription", "invoice", "--through", "2026-01-31", code=4)
+    assert quiet.stderr.startswith("error: BAD (C-2) rejected") and "invoiced" not in quiet.stderr
 
 
 def _many(count: int) -> None:
@@ -297,7 +300,5 @@ def test_a_run_killed_half_way_and_started_again(shop):
     again = subprocess.run(args, env=_env(), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert _billing_state() == (36000, 36000, 36000, 2)
-    assert (
-        subprocess.run(args[:-1], env=_env(), capture_output=True, text=True).stdout
-        == "nothing to invoice through 2026-12-31\n"
-    )
+    last = subprocess.run(args[:-1], env=_env(), capture_output=True, text=True)
+    assert (last.returncode, last.stdout, last.stderr) == (0, "", "")  # nothing left: a silent success

@@ -206,7 +206,8 @@ def test_list_filters(shop):
     orders.move(shop, a, "planned")
     assert [o["order"] for o in orders.list_orders(shop, customer="C-1")] == [a]
     assert [o["order"] for o in orders.list_orders(shop, stage="planned")] == [a]
-    assert [o["order"] for o in orders.list_orders(shop, technician="T-1")] == [a]
+    assert [o["order"] for o in orders.list_orders(shop, technician="T-1")] == []  # not assigned to T-1 yet
+    assert [o["order"] for o in orders.list_orders(shop, technician="T-1", preferred=True)] == [a]
     assert [o["order"] for o in orders.list_orders(shop, open_only=True)] == [a]
     assert len(orders.list_orders(shop)) == 2
 

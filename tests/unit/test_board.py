@@ -1,18 +1,31 @@
-"""The dispatch board renderer: layout at several widths, bars, colors, shading and clipping."""
+"""The dispatch board renderer: layout at several widths, bars, colors, shading and clipping, the board
+without color, and the week view."""
 
 from __future__ import annotations
 
 import io
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
 from rich.style import Style
 
-from custsvc.board import Bar, Lane, TeamBlock, axis_positions, bar_text, hour_marks, name_width, render_board
+from custsvc.board import (
+    Bar,
+    Lane,
+    Load,
+    TeamBlock,
+    axis_positions,
+    bar_text,
+    hour_marks,
+    load_text,
+    name_width,
+    render_board,
+    render_week,
+)
 
 RIGA = ZoneInfo("Europe/Riga")
 DAY_START = datetime(2026, 3, 10, 7, 0, tzinfo=RIGA)
@@ -32,11 +45,12 @@ def render(teams: list[TeamBlock], width: int = 80, **kwargs) -> list[str]:
     return console.export_text().splitlines()
 
 
-def cells(teams: list[TeamBlock], width: int = 80) -> list[list[tuple[str, Style | None]]]:
+def cells(teams: list[TeamBlock], width: int = 80, color: bool = True) -> list[list[tuple[str, Style | None]]]:
     """The board as lines of (character, style) cells, rendered on a truecolor terminal."""
     console = Console(width=width, file=io.StringIO(), color_system="truecolor", force_terminal=True)
     grid: list[list[tuple[str, Style | None]]] = [[]]
-    for segment in console.render(render_board(DAY_START, DAY_END, teams, width=width, tz=RIGA), console.options):
+    board = render_board(DAY_START, DAY_END, teams, width=width, tz=RIGA, color=color)
+    for segment in console.render(board, console.options):
         for char in segment.text:
             if char == "\n":
                 grid.append([])
@@ -97,6 +111,11 @@ def test_bar_text_cuts_the_label_to_the_bar():
     assert bar_text(label, 12, at_risk=True) == "!SO-000123…"
     assert bar_text(label, 3, at_risk=True) == "!23"
     assert bar_text(label, 1, at_risk=True) == "!"
+    # a priority letter (the board without color) comes first, then the at-risk mark
+    assert bar_text(label, 12, lead="H") == "HSO-000123…"
+    assert bar_text(label, 12, at_risk=True, lead="N") == "N!SO-000123…"
+    assert bar_text(label, 5, at_risk=True, lead="L") == "L!123"
+    assert bar_text(label, 1, at_risk=True, lead="L") == "L"
 
 
 def test_hour_marks_follow_the_local_clock_over_a_daylight_saving_change():
@@ -360,12 +379,25 @@ GOLDEN_80 = """\
 Dispatch board Tue 2026-03-10
 ── north ───────────────────────────────────────────────────────────────────────
 EET           07    08    09    10    11    12    13    14    15    16    17
-T-01 Anna Be… ░░░░░░SO-000123 C-10…!000124██      5                       ░░░░░░
+T-01 Anna Be… ░░░░░░SO-000123 C-10…!000124█»      5                       ░░░░░░
 T-02 Bo       ░░░░░░                        ▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒
 ── south ───────────────────────────────────────────────────────────────────────
 EET           07    08    09    10    11    12    13    14    15    16    17
 T-03 Carla O… SO-000126 C…                                    !00127      ░░░░░░
-█ high  █ normal  █ low  ! SLA at risk  ░ closed  ▒ absence
+█ high  █ normal  █ low  ! SLA at risk  » past SLA due  ░ closed  ▒ absence
+"""
+
+#: the same board for a screen without color: every bar starts with its priority's letter
+GOLDEN_80_PLAIN = """\
+Dispatch board Tue 2026-03-10
+── north ───────────────────────────────────────────────────────────────────────
+EET           07    08    09    10    11    12    13    14    15    16    17
+T-01 Anna Be… ░░░░░░HSO-000123 C-1…N!000124»      L                       ░░░░░░
+T-02 Bo       ░░░░░░                        ▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒
+── south ───────────────────────────────────────────────────────────────────────
+EET           07    08    09    10    11    12    13    14    15    16    17
+T-03 Carla O… NSO-000126…█                                    H!0127      ░░░░░░
+H high  N normal  L low  ! SLA at risk  » past SLA due  ░ closed  ▒ absence
 """
 
 
@@ -378,7 +410,7 @@ def golden_board() -> list[TeamBlock]:
                     "T-01 Anna Berzina",
                     [
                         Bar(at(8), at(10, 30), "SO-000123 C-1001", "high"),
-                        Bar(at(10, 30), at(12), "SO-000124 C-1002", "normal", at_risk=True),
+                        Bar(at(10, 30), at(12), "SO-000124 C-1002", "normal", at_risk=True, late=True),
                         Bar(at(13), at(13, 10), "SO-000125 C-1003", "low"),
                     ],
                     [(at(0), at(8), "closed"), (at(17), at(23, 59), "closed")],
@@ -409,3 +441,107 @@ def golden_board() -> list[TeamBlock]:
 def test_golden_board_at_80_columns():
     lines = render(golden_board(), 80)
     assert "\n".join(lines) + "\n" == GOLDEN_80
+
+
+def test_golden_board_without_color():
+    lines = render(golden_board(), 80, color=False)
+    assert "\n".join(lines) + "\n" == GOLDEN_80_PLAIN
+
+
+# --- late visits and the board without color --------------------------------------------------
+
+
+def test_a_late_bar_ends_in_a_bold_mark():
+    teams = one_lane(Bar(at(9), at(12), "SO-000800 C-1", "normal", late=True), Bar(at(13), at(14), "SO-000801", "low"))
+    row = area(render(teams)[3])
+    assert row[column(9) : column(12)] == "SO-000800 C-1" + "█" * 4 + "»"
+    assert "»" not in row[column(12) :]
+    char, style = cells(teams)[3][name_width(80) + column(12) - 1]
+    assert char == "»" and style is not None and style.bold and style.bgcolor.name == "yellow"
+    # a bar too short for its marks keeps the at-risk mark
+    short = one_lane(Bar(at(9), at(9, 10), "SO-000802", "high", at_risk=True, late=True))
+    assert area(render(short)[3])[column(9)] == "!"
+
+
+def test_without_color_priorities_show_as_letters_and_touching_bars_stay_apart():
+    teams = one_lane(
+        Bar(at(8), at(10), "SO-000901 C-1", "high"),
+        Bar(at(10), at(12), "SO-000902 C-2", "high"),  # touches the first, same priority
+        Bar(at(12), at(13), "SO-000903 C-3", "low", at_risk=True),
+        Bar(at(13), at(14), "SO-000904 C-4", "weird"),  # an unknown priority is drawn as normal
+    )
+    row = area(render(teams, color=False)[3])
+    assert row[column(8) : column(10)] == "HSO-000901…█"
+    assert row[column(10) : column(12)] == "HSO-000902…█"
+    assert row[column(12) : column(13)] == "L!0903"
+    assert row[column(13) : column(14)] == "N00904"
+    legend = render(teams, color=False)[-1]
+    assert legend.startswith("H high  N normal  L low  ! SLA at risk  » past SLA due")
+    # the letters are marks: bold, in the bar's colors when a terminal shows them
+    char, style = cells(teams, color=False)[3][name_width(80) + column(8)]
+    assert char == "H" and style is not None and style.bold
+
+
+# --- the week view ----------------------------------------------------------------------------
+
+WEEK = [date(2026, 3, 9) + timedelta(days=n) for n in range(5)]
+
+
+def week_teams(days: int = 5) -> list[TeamBlock]:
+    loads = [Load(5.5, 8), Load(9, 8), Load(0, 0, absent=True), Load(0, 0), Load(1.25, 4)]
+    return [
+        TeamBlock(
+            "north", [Lane("T-01 Anna Berzina", loads=(loads * 7)[:days]), Lane("T-02 Bo", loads=[Load(0, 8)] * days)]
+        ),
+        TeamBlock("empty", []),
+    ]
+
+
+def render_week_lines(days: list[date], teams: list[TeamBlock], width: int = 80) -> list[str]:
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None, force_terminal=False)
+    console.print(render_week(days, teams, width=width, title="Dispatch week"))
+    return console.export_text().splitlines()
+
+
+def test_load_text_shows_booked_over_available_and_marks_overload():
+    assert [load_text(x) for x in (Load(5.5, 8), Load(9, 8), Load(0, 0, True), Load(0, 0), Load(1.25, 4))] == [
+        "5.5/8",
+        "9/8!",
+        "absent",
+        "-",
+        "1.2/4",
+    ]
+    assert load_text(Load(2, 0)) == "2/0!"  # work booked on a day without working time
+
+
+def test_the_week_view_has_a_column_per_day():
+    lines = render_week_lines(WEEK, week_teams())
+    assert lines[0] == "Dispatch week"
+    assert lines[1].startswith("── north ") and len(lines[1]) == 80
+    assert lines[2].split() == ["Mon", "03-09", "Tue", "03-10", "Wed", "03-11", "Thu", "03-12", "Fri", "03-13"]
+    assert lines[3].split()[3:] == ["5.5/8", "9/8!", "absent", "-", "1.2/4"]
+    assert lines[4].split()[2:] == ["0/8"] * 5
+    assert lines[5].startswith("── empty ") and lines[7] == "no technicians"
+    assert lines[-1].startswith("hours booked/available  ! over the hours available")
+    assert all(len(line) <= 80 for line in lines)
+    # the values sit right-aligned under their day
+    day = lines[2].index("Tue 03-10") + len("Tue 03-10")
+    assert lines[3][:day].endswith("9/8!")
+
+
+def test_days_that_do_not_fit_go_on_in_another_block():
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(31)]
+    lines = render_week_lines(days, week_teams(31))
+    headers = [line for line in lines if line.startswith(" " * 14) and line.strip()]
+    assert len(headers) == 2 * 5  # two teams, 31 days in blocks of 7
+    assert headers[0].split()[:2] == ["Sun", "01"] and headers[4].split() == ["Sun", "29", "Mon", "30", "Tue", "31"]
+    assert all(len(line) <= 80 for line in lines)
+    wide = render_week_lines(days, week_teams(31), width=200)
+    assert sum(1 for line in wide if line.startswith(" " * 24) and line.strip()) == 2 * 2
+
+
+def test_overload_is_bold_red_on_a_color_terminal():
+    console = Console(width=80, file=io.StringIO(), color_system="truecolor", force_terminal=True)
+    segments = list(console.render(render_week(WEEK, week_teams(), width=80, title="w"), console.options))
+    over = next(s for s in segments if "9/8!" in s.text)
+    assert over.style is not None and over.style.bold and over.style.color.name == "red"

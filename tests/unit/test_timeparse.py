@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custsvc.domain.timeparse import format_duration, localize, parse_date, parse_datetime, parse_duration, zone
-from custsvc.errors import InvalidInput
+from custsvc.errors import InvalidInput, OutOfRange
 
 RIGA = ZoneInfo("Europe/Riga")
 
@@ -92,3 +92,101 @@ def test_format_span_uses_days_beyond_a_day():
     assert format_span(timedelta(hours=5, minutes=30)) == "5h30m"
     assert format_span(timedelta(days=7, hours=4)) == "7d4h"
     assert format_span(timedelta(days=-2)) == "-2d"
+
+
+# --- relative dates and times (what people type in a terminal or a crontab) -------------------
+
+WED = date(2026, 12, 2)  # a Wednesday
+NOW = datetime(2026, 12, 2, 8, 15, tzinfo=UTC)  # 10:15 in Riga
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", WED),
+        ("Tomorrow", date(2026, 12, 3)),
+        ("yesterday", date(2026, 12, 1)),
+        ("+30d", date(2027, 1, 1)),
+        ("-1w", date(2026, 11, 25)),
+        ("+2 weeks", date(2026, 12, 16)),
+        ("+3mo", date(2027, 3, 2)),
+        ("+1y", date(2027, 12, 2)),
+        ("wednesday", WED),  # today is one
+        ("next wednesday", date(2026, 12, 9)),
+        ("last wed", date(2026, 11, 25)),
+        ("monday", date(2026, 12, 7)),
+        ("next monday", date(2026, 12, 7)),
+        ("last monday", date(2026, 11, 30)),
+    ],
+)
+def test_relative_dates(text, expected):
+    assert parse_date(text, "to", today=WED) == expected
+
+
+def test_month_steps_end_on_the_last_day_of_a_short_month():
+    assert parse_date("+1mo", today=date(2027, 1, 31)) == date(2027, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("now", datetime(2026, 12, 2, 10, 15)),
+        ("13:00", datetime(2026, 12, 2, 13, 0)),
+        ("9:30", datetime(2026, 12, 2, 9, 30)),
+        ("today at 13:00", datetime(2026, 12, 2, 13, 0)),
+        ("tomorrow 9:00", datetime(2026, 12, 3, 9, 0)),
+        ("next monday 8:00", datetime(2026, 12, 7, 8, 0)),
+        ("monday", datetime(2026, 12, 7, 0, 0)),
+        ("+2h", datetime(2026, 12, 2, 12, 15)),
+        ("-30min", datetime(2026, 12, 2, 9, 45)),
+        ("+1d", datetime(2026, 12, 3, 10, 15)),
+        ("2026-03-10 13:00", datetime(2026, 3, 10, 13, 0)),
+    ],
+)
+def test_relative_times_in_the_shop_zone(text, local):
+    assert parse_datetime(text, "start", tz=RIGA, now=NOW).astimezone(RIGA).replace(tzinfo=None) == local
+
+
+def test_a_calendar_day_across_the_clock_change_keeps_the_wall_clock_and_hours_do_not():
+    before = datetime(2026, 3, 28, 10, 0, tzinfo=RIGA).astimezone(UTC)  # Riga springs forward that night
+    assert parse_datetime("+1d", tz=RIGA, now=before).astimezone(RIGA).hour == 10
+    assert parse_datetime("+24h", tz=RIGA, now=before).astimezone(RIGA).hour == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("+3m", "write +3mo for months"),
+        ("+3x", "unknown unit 'x'"),
+        ("next blah", "expected a date such as"),
+        ("13:61", "expected a date such as"),
+    ],
+)
+def test_relative_dates_refused(text, says):
+    with pytest.raises(InvalidInput) as err:
+        parse_date(text, "to", today=WED)
+    assert says in err.value.message
+    assert err.value.message.startswith(f"invalid to {text!r}")
+
+
+@pytest.mark.parametrize("text", ["+999999y", "-999999d", "+200y"])
+def test_relative_dates_beyond_the_years_kept_are_out_of_range(text):
+    with pytest.raises(OutOfRange):
+        parse_date(text, "to", today=WED)
+    with pytest.raises(OutOfRange):
+        parse_datetime(text, "start", tz=RIGA, now=NOW)
+
+
+@given(st.integers(min_value=-20000, max_value=20000))
+def test_day_steps_are_plain_arithmetic(days):
+    text = f"{'+' if days >= 0 else '-'}{abs(days)}d"
+    assert parse_date(text, today=WED) == WED + timedelta(days=days)
+
+
+@given(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), st.dates(date(2000, 1, 1), date(2100, 1, 1)))
+def test_weekdays_land_on_that_weekday_within_a_week(name, today):
+    plain, following, previous = (parse_date(f"{w}{name}", today=today) for w in ("", "next ", "last "))
+    assert {plain.weekday(), following.weekday(), previous.weekday()} == {plain.weekday()}
+    assert 0 <= (plain - today).days < 7
+    assert 1 <= (following - today).days <= 7
+    assert -7 <= (previous - today).days <= -1

@@ -3,6 +3,7 @@ copies and templates."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -115,6 +116,8 @@ def line_record(line: AgreementLine) -> dict[str, Any]:
         "stopped": line.stopped,
         "created_at": line.created_at,
         "created_by": line.created_by,
+        "updated_at": line.updated_at,
+        "updated_by": line.updated_by,
     }
 
 
@@ -168,7 +171,7 @@ def create(
     return show(ctx, key)
 
 
-def _lines(ctx: Context, agreement: str) -> list[AgreementLine]:
+def lines_of(ctx: Context, agreement: str) -> list[AgreementLine]:
     return list(
         ctx.execute(
             select(AgreementLine).where(AgreementLine.agreement == agreement).order_by(AgreementLine.line_no)
@@ -178,7 +181,7 @@ def _lines(ctx: Context, agreement: str) -> list[AgreementLine]:
 
 def show(ctx: Context, agreement: str) -> dict[str, Any]:
     row = get(ctx, agreement)
-    lines = _lines(ctx, agreement)
+    lines = lines_of(ctx, agreement)
     out = record(ctx, row, len(lines))
     out["line_items"] = [line_record(line) for line in lines]
     return out
@@ -211,6 +214,9 @@ def set_suspended(ctx: Context, agreement: str, suspended: bool) -> dict[str, An
     return show(ctx, agreement)
 
 
+#: what a template's description starts with ("Template: yearly boiler service", "template - ..."), dropped
+#: from the description of a copy that is no template
+TEMPLATE_PREFIX = re.compile(r"^\s*template(?:\s*:|\s+[-\u2013\u2014]+)\s*", re.IGNORECASE)
 COPIED = ("type", "task", "worker", "item", "quantity", "price", "description", "every_count", "every_unit", "rrule")
 COPIED += ("window_kind", "window_days", "stopped")
 
@@ -223,10 +229,16 @@ def copy(
     as_template: bool = False,
     customer: str | None = None,
     start: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
     """Copy an agreement with its lines (e.g. a template into a real agreement, or the reverse).
-    Line dates shift with the start; objects of another customer are left empty (with a warning)."""
+    Line dates shift with the start; objects of another customer are left empty (with a warning).
+    A template's copy that is no template drops the "Template:" of its description (unless given)."""
     src = get(ctx, source)
+    if description is None:
+        description = src.description
+        if src.template and not as_template and description:
+            description = TEMPLATE_PREFIX.sub("", description)
     target_customer = customer or src.customer
     new_start = ctx.day(start, "start") if start else src.start
     shift = new_start - src.start
@@ -239,13 +251,13 @@ def copy(
         group=src.agreement_group,
         technician=src.technician,
         combine_rule=src.combine,
-        description=src.description,
+        description=description,
         template=as_template,
         sla=record(ctx, src)["sla"],
     )
     warnings: list[str] = []
     rows = []
-    for line in _lines(ctx, source):
+    for line in lines_of(ctx, source):
         obj = line.object
         if obj and target_customer != src.customer:
             warnings.append(f"line {line.line_no}: object {obj} belongs to {src.customer}; left empty on {new}")
@@ -262,7 +274,7 @@ def copy(
     return out
 
 
-def _schedule(every: str | None, rrule: str | None, window: str | None) -> dict[str, Any]:
+def schedule_of(every: str | None, rrule: str | None, window: str | None) -> dict[str, Any]:
     """The interval (``--every`` or ``--rrule``, or neither: once) and window columns of a line."""
     if every and rrule:
         raise BadUsage("rrule", rrule, "give either --every or --rrule, not both")
@@ -277,7 +289,7 @@ def _schedule(every: str | None, rrule: str | None, window: str | None) -> dict[
     }
 
 
-def _line_dates(ctx: Context, agr: Agreement, start: str, end: str | None) -> tuple[date, date | None]:
+def line_dates(ctx: Context, agr: Agreement, start: str, end: str | None) -> tuple[date, date | None]:
     first = ctx.day(start, "start")
     last = ctx.day(end, "end") if end else None
     if last is not None and last < first:
@@ -287,7 +299,7 @@ def _line_dates(ctx: Context, agr: Agreement, start: str, end: str | None) -> tu
     return first, last
 
 
-def _check_line_references(
+def check_line_references(
     ctx: Context, agr: Agreement, kind: str, refs: dict[str, str | None], price: str | None
 ) -> None:
     if refs["object"]:
@@ -327,10 +339,10 @@ def add_line(
     kind = type.strip().lower()
     if kind not in rules.LINE_TYPES:
         raise InvalidInput("type", type, "expected hour, expense, item or fee")
-    schedule = _schedule(every, rrule, window)
-    first, last = _line_dates(ctx, agr, start, end)
+    schedule = schedule_of(every, rrule, window)
+    first, last = line_dates(ctx, agr, start, end)
     refs = {"object": obj, "task": task, "worker": worker, "item": item}
-    _check_line_references(ctx, agr, kind, refs, price)
+    check_line_references(ctx, agr, kind, refs, price)
     qty = parse_quantity(quantity, "qty", allow_zero=False) if quantity is not None else None
     unit_price = parse_money(price, "price") if price is not None else None
     if qty is not None and unit_price is not None:

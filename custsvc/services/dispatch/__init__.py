@@ -1,7 +1,17 @@
 """Dispatch: technicians' availability (``availability``), what orders need (``needs``), checked
-assignments (``assignment``), the queue, board and schedules (``board``), and suggested plans (``suggest``)."""
+assignments (``assignment``) and SLA deadlines (``deadlines``), the queue, board and schedules (``board``),
+schedules as iCalendar files (``ical``), and suggested plans (``suggest``)."""
 
-from custsvc.services.dispatch.assignment import assign, assignment_record, check, check_move, move, problems, unassign
+from custsvc.services.dispatch.assignment import (
+    assign,
+    assignment_record,
+    check,
+    check_move,
+    move,
+    open_assignments,
+    problems,
+    unassign,
+)
 from custsvc.services.dispatch.availability import (
     DEFAULT_HOURS,
     absence_record,
@@ -12,7 +22,16 @@ from custsvc.services.dispatch.availability import (
     technician,
     working_calendar,
 )
-from custsvc.services.dispatch.board import PRIORITY_RANK, board, ics, queue, schedule_rows, waiting_orders
+from custsvc.services.dispatch.board import (
+    PRIORITY_RANK,
+    board,
+    queue,
+    schedule_rows,
+    schedule_technician,
+    waiting_orders,
+)
+from custsvc.services.dispatch.deadlines import late_message
+from custsvc.services.dispatch.ical import ics, schedule_file
 from custsvc.services.dispatch.needs import Needs, needs, needs_of
 from custsvc.services.dispatch.suggest import suggest
 
@@ -28,15 +47,19 @@ __all__ = [
     "check",
     "check_move",
     "ics",
+    "late_message",
     "list_absences",
     "move",
+    "open_assignments",
     "needs",
     "needs_of",
     "waiting_orders",
     "problems",
     "queue",
     "remove_absence",
+    "schedule_file",
     "schedule_rows",
+    "schedule_technician",
     "skills_of",
     "suggest",
     "technician",

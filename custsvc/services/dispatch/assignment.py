@@ -1,5 +1,15 @@
 """Assigning orders to technicians: checked against overlaps, working time, absences and skills
-(``--force`` overrides all but overlaps, and is recorded), moved, unassigned."""
+(``--force`` overrides all but overlaps, and is recorded), moved, unassigned.
+
+An order (or one of its lines) has at most one *open* assignment. An assignment is open while its
+order is open (``orders.reading.open_condition``: not canceled, not posted: it still has an open line,
+or no lines yet) and, for an assignment of a single line, while that line is open too. An assignment
+of a whole order stands for all its lines, so it clashes with any other assignment of the order; one
+of a line clashes with the order's whole-order assignment and with another of the same line.
+Reassigning is ``dispatch move``, never a second ``assign``.
+
+A visit that ends after the order's SLA resolution deadline is allowed, with a warning
+(``record["late"]``), or refused with ``strict`` (see ``custsvc.services.dispatch.deadlines``)."""
 
 from __future__ import annotations
 
@@ -28,8 +38,14 @@ from custsvc.services.dispatch.availability import (
     skills_of,
     working_calendar,
 )
+from custsvc.services.dispatch.deadlines import ends_late, refuse_late, resolution_due
 from custsvc.services.dispatch.needs import Needs, needs
+from custsvc.services.dispatch.removed import record as record_removed
+from custsvc.services.orders.reading import open_condition
 from custsvc.services.workers import require_technician
+
+#: the rule that refuses a second open assignment of an order (or line)
+ONE_OPEN = "one-open-assignment"
 
 
 def problems(
@@ -87,9 +103,16 @@ def check(
     line_no: int | None,
     force: bool,
     exclude: Sequence[int] = (),
+    *,
+    strict: bool = False,
+    new: bool = True,
 ) -> tuple[datetime, datetime, list[str]]:
-    """Refuse what cannot be assigned; returns (start, end, overridden problems)."""
+    """Refuse what cannot be assigned; returns (start, end, overridden problems).  ``new``: a new
+    assignment (not a move), refused when the order (or line) has an open one; ``strict``: also refuse
+    a visit that ends after the order's SLA resolution deadline."""
     _open_order(ctx, number)
+    if new:
+        _refuse_second(ctx, number, line_no)
     worker = require_technician(ctx, worker_key)
     need = needs(ctx, number, line_no)
     length = need.duration if duration is None else duration
@@ -104,7 +127,49 @@ def check(
     if others and not force:
         rule = "technician-skills" if "lacks the skill" in others[0] else "working-time"
         raise RuleViolation(rule, f"refused: {'; '.join(others)} (--force overrides this)")
+    if strict:
+        refuse_late(ctx, number, end)
     return start, end, others
+
+
+def open_assignments(ctx: Context, number: str, line_no: int | None = None) -> list[Assignment]:
+    """The open assignments (see the module's docstring) a new assignment of the order, or of its
+    line ``line_no``, would clash with."""
+    line_open = (
+        select(OrderLine.id)
+        .where(
+            OrderLine.order_number == Assignment.order_number,
+            OrderLine.line_no == Assignment.line_no,
+            OrderLine.status == "created",
+        )
+        .exists()
+    )
+    query = (
+        select(Assignment)
+        .join(ServiceOrder, ServiceOrder.number == Assignment.order_number)
+        .where(Assignment.order_number == number, open_condition(), Assignment.line_no.is_(None) | line_open)
+    )
+    if line_no is not None:
+        query = query.where(Assignment.line_no.is_(None) | (Assignment.line_no == line_no))
+    return list(ctx.execute(query.order_by(Assignment.starts_at, Assignment.id)).scalars())
+
+
+def _refuse_second(ctx: Context, number: str, line_no: int | None) -> None:
+    held = open_assignments(ctx, number, line_no)
+    if not held:
+        return
+    listed = "; ".join(
+        f"assignment {r.id}: {r.technician} {hm(ctx, r.starts_at)}-{hm(ctx, r.ends_at)[11:]}"
+        + (f", line {r.line_no}" if r.line_no else "")
+        for r in held
+    )
+    what = number if line_no is None else f"{number} line {line_no}"
+    line = f" --line {held[0].line_no}" if held[0].line_no else ""
+    raise RuleViolation(
+        ONE_OPEN,
+        f"refused: {what} already has an open assignment ({listed}); "
+        f"reassigning is `dispatch move {number}{line} --technician T`",
+    )
 
 
 def assign(
@@ -117,12 +182,14 @@ def assign(
     line_no: int | None = None,
     force: bool = False,
     checked: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Put an order (or line) on a technician.  ``checked``: the caller checked a moment ago that the
-    slot was free, so finding it taken now means another dispatcher was faster (a conflict, exit 3)."""
-    ctx.execute(select(Worker.worker).where(Worker.worker == worker_key).with_for_update())  # one writer per technician
+    slot was free and the order unassigned, so finding either taken now means another dispatcher was
+    faster (a conflict, exit 3)."""
+    _lock(ctx, number, worker_key)
     with _taken_is_a_conflict(checked):
-        start, end, overridden = check(ctx, number, worker_key, start, duration, line_no, force)
+        start, end, overridden = check(ctx, number, worker_key, start, duration, line_no, force, strict=strict)
     row = Assignment(
         order_number=number,
         line_no=line_no,
@@ -137,6 +204,13 @@ def assign(
     ctx.flush()
     _plan_order(ctx, number)
     return assignment_record(ctx, row)
+
+
+def _lock(ctx: Context, number: str, worker_key: str) -> None:
+    """One writer per order, then per technician (always in this order, so two writers never wait on
+    each other); SQLite's write lock does the same."""
+    ctx.execute(select(ServiceOrder.number).where(ServiceOrder.number == number).with_for_update())
+    ctx.execute(select(Worker.worker).where(Worker.worker == worker_key).with_for_update())
 
 
 def _plan_order(ctx: Context, number: str) -> None:
@@ -166,7 +240,9 @@ def unassign(ctx: Context, number: str, line_no: int | None = None) -> list[dict
     rows = _assignments_of(ctx, number, line_no)
     if not rows:
         raise NotFound("assignment", number if line_no is None else f"{number}/{line_no}")
-    out = [assignment_record(ctx, r) for r in rows]
+    due = resolution_due(ctx, [number])
+    out = [assignment_record(ctx, r, due) for r in rows]
+    record_removed(ctx, rows, "unassigned")
     ctx.execute(delete(Assignment).where(Assignment.id.in_([r.id for r in rows])))
     ctx.flush()
     return out
@@ -195,13 +271,23 @@ def check_move(
     worker_key: str | None = None,
     line_no: int | None = None,
     force: bool = False,
+    strict: bool = False,
 ) -> tuple[Assignment, str, datetime, datetime, list[str]]:
     """Refuse a move that cannot be made; returns (assignment, technician, start, end, overridden problems)."""
     row = _movable(ctx, number, line_no)
     target = worker_key or row.technician
     new_start, new_end, overridden = check(
-        ctx, number, target, start, row.ends_at - row.starts_at, row.line_no, force, exclude=[row.id]
-    )  # type: ignore[list-item]
+        ctx,
+        number,
+        target,
+        start,
+        row.ends_at - row.starts_at,
+        row.line_no,
+        force,
+        exclude=[row.id],  # type: ignore[list-item]
+        strict=strict,
+        new=False,
+    )
     return row, target, new_start, new_end, overridden
 
 
@@ -214,13 +300,16 @@ def move(
     line_no: int | None = None,
     force: bool = False,
     checked: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     target = worker_key or _movable(ctx, number, line_no).technician
-    ctx.execute(select(Worker.worker).where(Worker.worker == target).with_for_update())
+    _lock(ctx, number, target)
     with _taken_is_a_conflict(checked):
         row, target, new_start, new_end, overridden = check_move(
-            ctx, number, start, worker_key=target, line_no=line_no, force=force
+            ctx, number, start, worker_key=target, line_no=line_no, force=force, strict=strict
         )
+    if target != row.technician:  # the old technician's calendar is to cancel the event
+        record_removed(ctx, [row], f"moved to {target}")
     row.technician, row.starts_at, row.ends_at = target, new_start, new_end
     row.overridden = "; ".join(overridden) or None
     row.updated_at, row.updated_by = ctx.now, ctx.actor
@@ -230,19 +319,24 @@ def move(
 
 @contextmanager
 def _taken_is_a_conflict(checked: bool) -> Iterator[None]:
-    """After a check a moment ago found the slot free, an overlap now means another dispatcher was faster."""
+    """After a check a moment ago found the slot free (and the order unassigned), an overlap (or an
+    open assignment of the order) now means another dispatcher was faster."""
     try:
         yield
     except RuleViolation as exc:
-        if checked and exc.rule == "no-double-booking":
+        if checked and exc.rule in ("no-double-booking", ONE_OPEN):
+            done = "taken" if exc.rule == "no-double-booking" else "assigned"
             raise Conflict(
-                f"{exc.message.removeprefix('refused: ')} (just taken by another dispatcher; look again)"
+                f"{exc.message.removeprefix('refused: ')} (just {done} by another dispatcher; look again)"
             ) from None
         raise
 
 
-def assignment_record(ctx: Context, row: Assignment) -> dict[str, Any]:
+def assignment_record(ctx: Context, row: Assignment, due: dict[str, datetime | None] | None = None) -> dict[str, Any]:
+    """The assignment with its order's customer, priority and stage, and its SLA resolution deadline
+    (``late``: the visit ends after it).  ``due``: the deadlines, read for many records at once."""
     order = ctx.get(ServiceOrder, row.order_number)
+    due = resolution_due(ctx, [row.order_number]) if due is None else due
     return {
         "id": row.id,
         "order": row.order_number,
@@ -255,6 +349,10 @@ def assignment_record(ctx: Context, row: Assignment) -> dict[str, Any]:
         "priority": order.priority if order else None,
         "stage": order.stage if order else None,
         "overridden": row.overridden,
+        "resolution_due": due.get(row.order_number),
+        "late": ends_late(row.ends_at, due.get(row.order_number)),
         "created_at": row.created_at,
         "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
     }

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from custsvc.context import Context
 from custsvc.domain.calendar import BusinessCalendar, parse_hours
@@ -16,12 +17,16 @@ from custsvc.errors import InvalidInput, NotFound
 from custsvc.models import (
     Absence,
     Assignment,
+    OrderLine,
+    ServiceOrder,
+    Stage,
     Team,
     Worker,
     WorkerRole,
     WorkerSkill,
 )
 from custsvc.services import calendars, settings
+from custsvc.services.batch import select_in
 
 DEFAULT_HOURS = ["mon-fri 08:00-17:00"]
 
@@ -104,11 +109,40 @@ def absences_between(ctx: Context, worker: str, start: datetime, end: datetime) 
     )
 
 
+def absences_of(ctx: Context, workers: Sequence[str], start: datetime, end: datetime) -> dict[str, list[Absence]]:
+    """The absences of many workers that overlap ``[start, end)``, by worker (one query per 900 workers)."""
+    out: dict[str, list[Absence]] = {worker: [] for worker in workers}
+    query = select(Absence).where(Absence.starts_at < end, Absence.ends_at > start).order_by(Absence.starts_at)
+    for (absence,) in select_in(ctx, query, Absence.worker, list(workers)):
+        out[absence.worker].append(absence)
+    return out
+
+
+def live_condition() -> Any:
+    """An assignment stands (holds the technician's time, shows on the board and in schedules) unless
+    its order was canceled, or the line it is for was. Posted work stays: the visit happened."""
+    order, line = aliased(ServiceOrder), aliased(OrderLine)  # the query may join the order and line itself
+    canceled = select(Stage.stage).where(Stage.cancels.is_(True))
+    order_dropped = (
+        select(order.number).where(order.number == Assignment.order_number, order.stage.in_(canceled)).exists()
+    )
+    line_dropped = (
+        select(line.id)
+        .where(
+            line.order_number == Assignment.order_number,
+            line.line_no == Assignment.line_no,
+            line.status == "canceled",
+        )
+        .exists()
+    )
+    return ~order_dropped & ~line_dropped
+
+
 def assignments_between(
     ctx: Context, worker: str, start: datetime, end: datetime, exclude: Sequence[int] = ()
 ) -> list[Assignment]:
     query = select(Assignment).where(
-        Assignment.technician == worker, Assignment.starts_at < end, Assignment.ends_at > start
+        Assignment.technician == worker, Assignment.starts_at < end, Assignment.ends_at > start, live_condition()
     )
     if exclude:
         query = query.where(Assignment.id.not_in(list(exclude)))
@@ -142,3 +176,24 @@ def local_day(ctx: Context, day: date) -> tuple[datetime, datetime]:
     return localize(datetime.combine(day, time()), tz).astimezone(UTC), localize(
         datetime.combine(day + timedelta(days=1), time()), tz
     ).astimezone(UTC)
+
+
+def subtract(
+    windows: list[tuple[datetime, datetime]], busy: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """Working windows minus busy intervals (assignments, absences)."""
+    busy = sorted(busy)
+    free: list[tuple[datetime, datetime]] = []
+    for start, end in windows:
+        current = start
+        for b_start, b_end in busy:
+            if b_end <= current or b_start >= end:
+                continue
+            if b_start > current:
+                free.append((current, b_start))
+            current = max(current, b_end)
+            if current >= end:
+                break
+        if current < end:
+            free.append((current, end))
+    return free

@@ -15,6 +15,7 @@ from custsvc.services.dispatch.availability import (
     assignments_between,
     local_day,
     skills_of,
+    subtract,
     team_members,
     working_calendar,
 )
@@ -30,7 +31,7 @@ def _resources(ctx: Context, members: Sequence[Worker], lo: datetime, hi: dateti
         calendar = working_calendar(ctx, member)
         busy = [(a.starts_at, a.ends_at) for a in assignments_between(ctx, member.worker, lo, hi)]
         busy += [(a.starts_at, a.ends_at) for a in absences_between(ctx, member.worker, lo, hi)]
-        free = tuple(_subtract(list(calendar.intervals(lo, hi)), busy))
+        free = tuple(subtract(list(calendar.intervals(lo, hi)), busy))
         resources.append(Resource(member.worker, frozenset(skills_of(ctx, member.worker)), free))
     return resources
 
@@ -127,24 +128,3 @@ def _not_before(ctx: Context, row: dict[str, Any], lo: datetime) -> datetime:
     if order is not None and order.preferred_at:
         earliest = max(earliest, order.preferred_at)
     return earliest
-
-
-def _subtract(
-    windows: list[tuple[datetime, datetime]], busy: list[tuple[datetime, datetime]]
-) -> list[tuple[datetime, datetime]]:
-    """Working windows minus busy intervals (assignments, absences)."""
-    busy = sorted(busy)
-    free: list[tuple[datetime, datetime]] = []
-    for start, end in windows:
-        current = start
-        for b_start, b_end in busy:
-            if b_end <= current or b_start >= end:
-                continue
-            if b_start > current:
-                free.append((current, b_start))
-            current = max(current, b_end)
-            if current >= end:
-                break
-        if current < end:
-            free.append((current, end))
-    return free

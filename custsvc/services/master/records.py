@@ -141,13 +141,13 @@ def update_record(ctx: Context, kind_name: str, key: str, raw: Mapping[str, Any]
 
 def remove(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
     """Remove a record that nothing else refers to."""
-    from custsvc.services.references import references_to
+    from custsvc.services.references import described, references_to
 
     kind = kind_of(kind_name)
     obj = get_obj(ctx, kind_name, key)
     refs = references_to(ctx, kind.model.__table__, key)  # type: ignore[attr-defined]
     if refs:
-        listed = ", ".join(f"{count} {where}" for where, count in refs)
+        listed = described(refs)
         raise RuleViolation("referenced-records-stay", f"{label(kind_name)} {key!r} is still referred to by {listed}")
     record = records(ctx, kind_name, [obj])[0]
     for model, _column in kind.children.values():

@@ -100,3 +100,13 @@ class LinesMoved:
     target: Any
     #: (old line number, new line number) per moved line
     moved: Sequence[tuple[int, int]] = ()
+
+
+@dataclass
+class LineUpdated:
+    """An open line changed in place (``order line update``)."""
+
+    order: Any
+    line: Any
+    #: the fields that changed, with their values before
+    before: dict[str, Any] = field(default_factory=dict)

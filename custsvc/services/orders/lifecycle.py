@@ -4,12 +4,12 @@ registered listeners are told. ``services/orders`` imports no capability that re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from custsvc.context import Context
-from custsvc.events import Problem
+from custsvc.events import Problem, Refused
 
 
 @contextmanager
@@ -22,3 +22,22 @@ def transition(ctx: Context, event: Any, *, force: bool = False) -> Iterator[lis
     yield overridden
     ctx.flush()
     ctx.bus.publish(ctx, event)
+
+
+@contextmanager
+def transitions(ctx: Context, events: Sequence[Any], *, force: bool = False) -> Iterator[list[Problem]]:
+    """Several transitions made as one change (posting many orders in one run): every guard of every
+    event is asked first and all their problems are reported together."""
+    problems: list[Problem] = []
+    overridden: list[Problem] = []
+    for event in events:
+        try:
+            overridden.extend(ctx.bus.check(ctx, event, force=force))
+        except Refused as refused:
+            problems.extend(refused.problems)
+    if problems:
+        raise Refused(problems)
+    yield overridden
+    ctx.flush()
+    for event in events:
+        ctx.bus.publish(ctx, event)

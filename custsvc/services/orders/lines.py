@@ -15,7 +15,7 @@ from custsvc.domain.money import check_amount, parse_money, parse_quantity
 from custsvc.errors import InvalidInput, NotFound, RuleViolation
 from custsvc.models import Item, OrderLine, OrderObject, ServiceOrder, ServiceTask, Worker
 from custsvc.services.orders.checks import check_objects, get, get_line, require_flag, stage_of, touch
-from custsvc.services.orders.events import LineAdded, LineCanceled, LineRevoked, LinesMoved
+from custsvc.services.orders.events import LineAdded, LineCanceled, LineRevoked, LinesMoved, LineUpdated
 from custsvc.services.orders.lifecycle import transition
 from custsvc.services.orders.reading import line_record
 
@@ -52,15 +52,20 @@ def _price(kind: str, price: str | None, item: Item | None, task: ServiceTask | 
         return item.price
     if task is not None:
         return task.price
-    raise InvalidInput("price", "", f"a {kind} line without an item or task needs --price")
+    raise InvalidInput("price", "", f"{rules.article(kind)} {kind} line without an item or task needs --price")
 
 
-def _check_amounts(ctx: Context, order: ServiceOrder, quantity: Decimal, price: Decimal) -> None:
-    """The line's amount, and the order's total with it, must be amounts custsvc can keep and invoice."""
+def _check_amounts(
+    ctx: Context, order: ServiceOrder, quantity: Decimal, price: Decimal, *, instead_of: int | None = None
+) -> None:
+    """The line's amount, and the order's total with it (``instead_of`` the line it replaces), must be
+    amounts custsvc can keep and invoice."""
     amount = check_amount(rules.line_amount(quantity, price), "qty x price", f"{quantity} x {price}")
     query = select(OrderLine.quantity, OrderLine.price).where(
         OrderLine.order_number == order.number, OrderLine.status != "canceled"
     )
+    if instead_of is not None:
+        query = query.where(OrderLine.id != instead_of)
     total = sum((rules.line_amount(q, p) for q, p in ctx.execute(query)), amount)
     check_amount(total, f"{order.number}'s total with a line of", format(amount, "f"))
 
@@ -128,6 +133,65 @@ def add_line(
             order.signed_off_at = order.signed_off_by = None
         touch(ctx, order)
     return line_record(line)
+
+
+def _changes(ctx: Context, order: ServiceOrder, line: OrderLine, values: dict[str, Any]) -> dict[str, Any]:
+    """The new values ``order line update`` asks for, checked (only those that differ)."""
+    new: dict[str, Any] = {}
+    if values["quantity"] is not None:
+        new["quantity"] = parse_quantity(values["quantity"], "qty", allow_zero=False)
+    if values["price"] is not None:
+        new["price"] = parse_money(values["price"], "price")
+    if values["description"] is not None:
+        new["description"] = check_text(values["description"], "description")
+    if values["worker"] is not None:
+        new["worker"] = _lookup(ctx, Worker, values["worker"], "worker").worker if values["worker"] else None
+    if values["obj"] is not None:
+        if values["obj"]:
+            check_objects(ctx, order.customer, [values["obj"]])
+        new["object"] = values["obj"] or None
+    return {k: v for k, v in new.items() if getattr(line, k) != v}
+
+
+def update_line(
+    ctx: Context,
+    number: str,
+    line_no: int,
+    *,
+    quantity: str | None = None,
+    price: str | None = None,
+    description: str | None = None,
+    worker: str | None = None,
+    obj: str | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Change an open line in place. A new quantity or price on a signed-off line takes its sign-off
+    (and the order's) away: the work to sign for has changed."""
+    order = get(ctx, number, lock=True)
+    require_flag(stage_of(ctx, order), "can_modify", "stage-allows-modify", "changing lines", number)
+    line = get_line(ctx, number, line_no)
+    if line.status != "created":
+        raise RuleViolation(
+            "only-open-lines", f"line {line_no} of {number} is {line.status}; only created lines change"
+        )
+    values = dict(quantity=quantity, price=price, description=description, worker=worker, obj=obj)
+    changes = _changes(ctx, order, line, values)
+    if not changes:
+        return {**line_record(line), "changed": []}
+    if "quantity" in changes or "price" in changes:
+        qty, unit = changes.get("quantity", line.quantity), changes.get("price", line.price)
+        _check_amounts(ctx, order, qty, unit, instead_of=line.id)
+    with transition(ctx, LineUpdated(order, line, {k: getattr(line, k) for k in changes}), force=force):
+        for key, value in changes.items():
+            setattr(line, key, value)
+        if changes.get("object") and not ctx.get(OrderObject, (number, changes["object"])):
+            ctx.add(OrderObject(order_number=number, object=changes["object"]))
+        if ("quantity" in changes or "price" in changes) and line.signed_off_at is not None:
+            line.signed_off_at = line.signed_off_by = None
+            order.signed_off_at = order.signed_off_by = None
+        line.updated_at, line.updated_by = ctx.now, ctx.actor
+        touch(ctx, order)
+    return {**line_record(line), "changed": sorted(changes)}
 
 
 def _change_line_status(

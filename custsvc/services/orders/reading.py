@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -116,39 +115,6 @@ def records(ctx: Context, orders: Sequence[ServiceOrder]) -> list[dict[str, Any]
     return [_record(o, lines[o.number], canceled, extra[o.number]) for o in orders]
 
 
-def list_orders(
-    ctx: Context,
-    *,
-    stage: str | None = None,
-    customer: str | None = None,
-    agreement: str | None = None,
-    technician: str | None = None,
-    open_only: bool = False,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    query = select(ServiceOrder)
-    if stage:
-        stages.get(ctx, stage)
-        query = query.where(ServiceOrder.stage == stage)
-    filters = [
-        (customer, lambda: ServiceOrder.customer == customer),
-        (agreement, lambda: ServiceOrder.agreement == agreement),
-        (technician, lambda: ServiceOrder.technician == technician),
-        (date_from, lambda: ServiceOrder.service_date >= date_from),
-        (date_to, lambda: ServiceOrder.service_date <= date_to),
-        (open_only, open_condition),
-    ]
-    for given, condition in filters:
-        if given:
-            query = query.where(condition())
-    query = query.order_by(ServiceOrder.number)
-    if limit:
-        query = query.limit(limit)
-    return records(ctx, list(ctx.execute(query).scalars()))
-
-
 def history(ctx: Context, order: ServiceOrder) -> list[dict[str, Any]]:
     """Creation and every stage change, with time, actor, reason and note."""
     out = [
@@ -182,4 +148,6 @@ def show(ctx: Context, number: str) -> dict[str, Any]:
     query = select(OrderLine).where(OrderLine.order_number == number).order_by(OrderLine.line_no)
     record["line_items"] = [line_record(line) for line in ctx.execute(query).scalars()]
     record["history"] = history(ctx, order)
+    # what other capabilities keep of the order (its assignments ...), shown as sections of its own
+    record.update(ctx.bus.contributions(ctx, "order-detail", [number])[number])
     return record

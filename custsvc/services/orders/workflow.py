@@ -140,13 +140,23 @@ def _unsigned_except(ctx: Context, number: str, line_nos: Sequence[int]) -> int:
     return ctx.execute(query).scalar_one()
 
 
+def _already_signed_off(ctx: Context, order: Any, lines: Sequence[OrderLine]) -> bool:
+    """Nothing left to sign: the chosen lines are all signed off, or (no lines chosen) the order is."""
+    if lines:
+        return all(line.signed_off_at is not None for line in lines)
+    return order.signed_off_at is not None
+
+
 def sign_off(ctx: Context, number: str, line_nos: Sequence[int] = (), *, force: bool = False) -> dict[str, Any]:
-    """Mark the work complete: the whole order, or single lines (the order too once no line is left)."""
+    """Mark the work complete: the whole order, or single lines (the order too once no line is left).
+    What is signed off already stays as it was (who and when): the record says ``already_signed_off``."""
     order = get(ctx, number, lock=True)
     if stage_of(ctx, order).cancels:
         raise RuleViolation("not-canceled", f"{number} is canceled")
     lines = _lines_to_sign(ctx, number, line_nos)
     chosen = [line.line_no for line in lines]
+    if _already_signed_off(ctx, order, lines):
+        return {**show(ctx, number), "already_signed_off": True}
     complete = order.signed_off_at is None and (not line_nos or _unsigned_except(ctx, number, chosen) == 0)
     now, actor = ctx.now, ctx.actor
     with transition(ctx, OrderSignedOff(order, chosen, complete), force=force):

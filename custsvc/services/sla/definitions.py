@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 
 from custsvc.context import Context
 from custsvc.domain.checks import check_key, check_tag, check_text
 from custsvc.domain.orders import PRIORITIES
 from custsvc.domain.timeparse import format_duration, parse_duration
-from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
+from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation, Usage
 from custsvc.models import (
     Agreement,
     Customer,
@@ -87,7 +87,33 @@ def record(ctx: Context, row: Sla) -> dict[str, Any]:
         "applies_to": [scope if scope == "default" else f"{scope} {key}" for scope, key in applies],
         "created_at": row.created_at,
         "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
     }
+
+
+def target_rows(
+    code: str, responses: dict[str, int], resolutions: dict[str, int], field: str = "response"
+) -> list[dict[str, Any]]:
+    """The ``sla_target`` rows of response and resolution targets (seconds per priority, "*" for the rest);
+    a response longer than its resolution is refused, naming ``field`` (the targets the user gave)."""
+    rows = []
+    keys = set(responses) | set(resolutions)
+    for priority in sorted(keys):
+        resp = responses.get(priority) or responses.get("*")
+        resol = resolutions.get(priority) or resolutions.get("*")
+        if resp is None or resol is None:  # pragma: no cover - parse_targets covers every priority
+            continue
+        # "*" covers the priorities without a target of their own
+        label = priority if priority != "*" else ", ".join(p for p in PRIORITIES if p not in keys)
+        if resp > resol and field == "resolution":
+            reason = f"is shorter than the response target {format_duration(resp)} ({label})"
+            raise InvalidInput("resolution", format_duration(resol), reason)
+        if resp > resol:
+            reason = f"is longer than the resolution target {format_duration(resol)} ({label})"
+            raise InvalidInput("response", format_duration(resp), reason)
+        rows.append({"sla": code, "priority": priority, "response_seconds": resp, "resolution_seconds": resol})
+    return rows
 
 
 def add(
@@ -103,22 +129,7 @@ def add(
     if ctx.get(Sla, key) is not None:
         raise Duplicate("SLA", key)
     calendars.get(ctx, calendar)
-    responses = parse_targets(response, "response")
-    resolutions = parse_targets(resolution, "resolution")
-    keys = set(responses) | set(resolutions)
-    rows = []
-    for priority in sorted(keys):
-        resp = responses.get(priority) or responses.get("*")
-        resol = resolutions.get(priority) or resolutions.get("*")
-        if resp is None or resol is None:  # pragma: no cover - parse_targets covers every priority
-            continue
-        if resp > resol:
-            raise InvalidInput(
-                "response",
-                format_duration(resp),
-                f"is longer than the resolution target {format_duration(resol)} ({priority})",
-            )
-        rows.append({"sla": key, "priority": priority, "response_seconds": resp, "resolution_seconds": resol})
+    rows = target_rows(key, parse_targets(response, "response"), parse_targets(resolution, "resolution"))
     ctx.add(
         Sla(
             sla=key,
@@ -132,6 +143,44 @@ def add(
     ctx.execute(insert(SlaTarget), rows)
     ctx.flush()
     return record(ctx, get(ctx, key))
+
+
+def _new_targets(ctx: Context, code: str, response: Sequence[str], resolution: Sequence[str]) -> list[dict[str, Any]]:
+    """The target rows after an update: the kind given replaces its targets, the other kind's stay."""
+    table = targets(ctx, code)
+    responses = parse_targets(response, "response") if response else {p: t[0] for p, t in table.items()}
+    resolutions = parse_targets(resolution, "resolution") if resolution else {p: t[1] for p, t in table.items()}
+    return target_rows(code, responses, resolutions, "response" if response else "resolution")
+
+
+def update(
+    ctx: Context,
+    code: str,
+    *,
+    calendar: str | None = None,
+    response: Sequence[str] = (),
+    resolution: Sequence[str] = (),
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Change what is given of an SLA, checked as ``add`` checks it. Targets given for one kind (response
+    or resolution) replace that kind's; the other kind's stay. Orders keep the targets and calendar fixed
+    on them when they were created: only new orders get the new ones."""
+    if calendar is None and not response and not resolution and description is None:
+        raise Usage("nothing to change: give --calendar, --response, --resolution or --description")
+    row = get(ctx, code)
+    if calendar is not None:
+        calendars.get(ctx, calendar)
+    if response or resolution:
+        rows = _new_targets(ctx, code, response, resolution)
+        ctx.execute(delete(SlaTarget).where(SlaTarget.sla == code))
+        ctx.execute(insert(SlaTarget), rows)
+    if calendar is not None:
+        row.calendar = calendar
+    if description is not None:
+        row.description = check_text(description, "description") or None
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return record(ctx, row)
 
 
 def list_slas(ctx: Context) -> list[dict[str, Any]]:

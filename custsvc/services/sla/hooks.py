@@ -14,7 +14,7 @@ from typing import Any
 from custsvc.events import Bus, Problem
 from custsvc.services.orders import events
 
-ORDER_FIELDS = ("sla", "sla_status", "time_left", "resolution_due")
+ORDER_FIELDS = ("sla", "sla_status", "time_left", "time_left_seconds", "time_left_for", "resolution_due")
 
 
 def _explicit_sla_usable(ctx: Any, event: events.OrdersCreated) -> Iterator[Problem]:

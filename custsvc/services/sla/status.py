@@ -30,11 +30,14 @@ def _seconds(value: float | None) -> int | None:
 
 
 def status_record(number: str, row: OrderSla, state: ClockState) -> dict[str, Any]:
-    # business time to the next deadline still to meet; when every open one is missed, how overdue (negative)
-    targets = (state.response, state.resolution)
-    left = next((t.remaining for t in targets if t.state == "pending"), None)
-    if left is None:
-        left = next((t.remaining for t in reversed(targets) if t.done_at is None and t.remaining is not None), None)
+    # business time to the first target not done yet (the response, then the resolution): negative when
+    # that target is missed, so a breach is never shown with time left to the same target
+    current = next(
+        (t for t in (state.response, state.resolution) if t.done_at is None and t.remaining is not None), None
+    )
+    if state.status == "canceled":
+        current = None
+    left = current.remaining if current is not None else None
     return {
         "order": number,
         "sla": row.sla,
@@ -56,7 +59,9 @@ def status_record(number: str, row: OrderSla, state: ClockState) -> dict[str, An
         "status": state.status,
         "paused": state.paused,
         "time_left_seconds": _seconds(left),
-        "time_left": format_duration(left) if left is not None else None,
+        # to the minute for people (the seconds are in time_left_seconds)
+        "time_left": format_duration(round(left / 60) * 60) if left is not None else None,
+        "time_left_for": current.name if current is not None else None,
     }
 
 
@@ -90,6 +95,8 @@ def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]
             "sla": row.sla,
             "sla_status": record["status"],
             "time_left": record["time_left"],
+            "time_left_seconds": record["time_left_seconds"],
+            "time_left_for": record["time_left_for"],
             "resolution_due": record["resolution_due"],
         }
     return out
@@ -128,10 +135,10 @@ def explain(ctx: Context, number: str) -> dict[str, Any]:
         if target.due is None:
             lines.append(f"{target.name} due: none yet (the clock is paused with no end)")
             continue
-        start, due = row.started_at.isoformat(), target.due.astimezone(calendar.tz).isoformat()
         lines.append(
-            f"{target.name} due {target.due.isoformat()}: start {start} + target {format_duration(target.target)} "
-            f"of business time + {format_duration(paused)} paused = {due} ({target.state})"
+            f"{target.name} due {ctx.when(target.due)}: start {ctx.when(row.started_at)} + target "
+            f"{format_duration(target.target)} of business time + {format_duration(paused)} paused "
+            f"({target.state})"
         )
     return {
         **status_record(number, row, state),
@@ -160,7 +167,7 @@ def respond(ctx: Context, number: str, note: str | None = None) -> dict[str, Any
     if row.canceled_at is not None:
         raise RuleViolation("clock-running", f"the clock of {number} has ended: the order is canceled")
     if row.responded_at is not None:
-        raise RuleViolation("respond-once", f"{number} was already responded to at {row.responded_at.isoformat()}")
+        raise RuleViolation("respond-once", f"{number} was already responded to at {ctx.when(row.responded_at)}")
     row.responded_at = ctx.now
     log_event(ctx, number, "respond", note=note or "manual")
     refresh(ctx, number)

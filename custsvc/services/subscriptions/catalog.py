@@ -20,10 +20,13 @@ from custsvc.domain.periods import (
     accrual_fits,
     in_force,
 )
-from custsvc.errors import Duplicate, InvalidInput, NotFound, choice
+from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation, Usage, choice
 from custsvc.models import (
+    AccrualEntry,
     Customer,
+    InvoiceLine,
     Subscription,
+    SubscriptionBilling,
     SubscriptionGroup,
     SubscriptionIndex,
     SubscriptionPrice,
@@ -59,6 +62,8 @@ def group_record(row: SubscriptionGroup, count: int | None = None) -> dict[str, 
         "subscriptions": count,
         "created_at": row.created_at,
         "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
     }
 
 
@@ -104,6 +109,109 @@ def get_group(ctx: Context, group: str) -> SubscriptionGroup:
     if row is None:
         raise NotFound("subscription group", group)
     return row
+
+
+#: what cannot change once a subscription of the group was billed (it would move the periods billed)
+POLICY_FIXED = ("period", "every", "align")
+
+
+def _billed_in(ctx: Context, group: str) -> int:
+    """How many of the group's subscriptions were billed for some period."""
+    return ctx.execute(
+        select(func.count(func.distinct(SubscriptionBilling.subscription)))
+        .join(Subscription, Subscription.subscription == SubscriptionBilling.subscription)
+        .where(Subscription.group == group)
+    ).scalar_one()
+
+
+def _accruals_posted(ctx: Context, group: str) -> int:
+    return ctx.execute(
+        select(func.count())
+        .select_from(AccrualEntry)
+        .join(InvoiceLine, InvoiceLine.id == AccrualEntry.invoice_line_id)
+        .join(Subscription, Subscription.subscription == InvoiceLine.subscription)
+        .where(Subscription.group == group)
+    ).scalar_one()
+
+
+def _policy_changes(ctx: Context, row: SubscriptionGroup, given: dict[str, Any]) -> dict[str, Any]:
+    """The new period, every and align (they stay once the group billed) and accrual."""
+    new = {
+        "period": option_value(given["period"], UNITS, "period") or row.period,
+        "every": row.every if given["every"] is None else given["every"],
+        "align": option_value(given["align"], ALIGNS, "align") or row.align,
+    }
+    if not 1 <= new["every"] <= 100:
+        raise InvalidInput("every", str(new["every"]), "expected 1 to 100")
+    changed = [name for name in POLICY_FIXED if new[name] != getattr(row, name)]
+    if changed and (billed := _billed_in(ctx, row.group)):
+        name = changed[0]
+        raise RuleViolation(
+            "policy-fixed-once-billed",
+            f"{name} {new[name]}: {billed} subscription(s) of group {row.group} were billed by {name} "
+            f"{getattr(row, name)}; make a new group for new subscriptions",
+        )
+    new["accrue"] = _new_accrual(ctx, row, given["accrue"], new["period"], new["every"])
+    return new
+
+
+def _new_accrual(ctx: Context, row: SubscriptionGroup, accrue: str | None, period: str, every: int) -> str | None:
+    """The group's accrual after an update (``""``: none): it stays once accruals were posted, and must fit."""
+    new = row.accrue if accrue is None else option_value(accrue, UNITS, "accrue") if accrue.strip() else None
+    if new != row.accrue and (posted := _accruals_posted(ctx, row.group)):
+        raise RuleViolation(
+            "accrual-fixed-once-posted",
+            f"accrue {accrue!r}: {posted} accrual part(s) of group {row.group} were posted by {row.accrue}",
+        )
+    if new is not None and not accrual_fits(period, every, new):  # type: ignore[arg-type]
+        reason = f"accrual periods must fit the invoicing period ({every} x {period}) a whole number of times"
+        raise InvalidInput("accrue", new, reason)
+    return new
+
+
+def update_group(
+    ctx: Context,
+    group: str,
+    *,
+    period: str | None = None,
+    every: int | None = None,
+    align: str | None = None,
+    proration: str | None = None,
+    accrue: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Change what is given of a group's policy (``""`` clears the accrual and the description)."""
+    if all(v is None for v in (period, every, align, proration, accrue, description)):
+        raise Usage("nothing to change: give --description, --proration, --accrue, --period, --every or --align")
+    row = get_group(ctx, group)
+    changes = _policy_changes(ctx, row, {"period": period, "every": every, "align": align, "accrue": accrue})
+    if proration is not None:
+        changes["proration"] = option_value(proration, PRORATIONS, "proration")
+    if description is not None:
+        changes["description"] = check_text(description, "description") or None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at, row.updated_by = ctx.now, ctx.actor
+    ctx.flush()
+    return group_record(row, _members(ctx, group))
+
+
+def _members(ctx: Context, group: str) -> int:
+    return ctx.execute(select(func.count()).select_from(Subscription).where(Subscription.group == group)).scalar_one()
+
+
+def remove_group(ctx: Context, group: str) -> dict[str, Any]:
+    """Remove a group that has no subscriptions."""
+    row = get_group(ctx, group)
+    members = _members(ctx, group)
+    if members:
+        raise RuleViolation(
+            "group-without-subscriptions",
+            f"{members} subscription(s) are in group {group}, so it cannot be removed",
+        )
+    ctx.delete(row)
+    ctx.flush()
+    return {"group": group, "removed": True}
 
 
 def list_groups(ctx: Context) -> list[dict[str, Any]]:

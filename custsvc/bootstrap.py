@@ -21,13 +21,25 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_bus() -> Bus:
     """A bus with every capability's guards, listeners and invoice-source handlers."""
+    from custsvc.services.agreements import hooks as agreement_hooks
     from custsvc.services.dispatch import hooks as dispatch_hooks
+    from custsvc.services.invoices import hooks as invoice_hooks
+    from custsvc.services.master import hooks as master_hooks
     from custsvc.services.orders import hooks as order_hooks
     from custsvc.services.sla import hooks as sla_hooks
     from custsvc.services.subscriptions import hooks as subscription_hooks
 
     bus = Bus()
-    for register in (order_hooks.register, sla_hooks.register, subscription_hooks.register, dispatch_hooks.register):
+    # the order here is the order of the sections ``customer show`` prints under the customer
+    for register in (
+        master_hooks.register,
+        agreement_hooks.register,
+        order_hooks.register,
+        sla_hooks.register,
+        subscription_hooks.register,
+        invoice_hooks.register,
+        dispatch_hooks.register,
+    ):
         register(bus)
     return bus
 

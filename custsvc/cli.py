@@ -293,9 +293,10 @@ def _check_now(now: str) -> None:
 
 
 def _register() -> None:
-    from custsvc.commands import demo
+    from custsvc.commands import demo, today
 
     app.command("demo", rich_help_panel="Set-up")(demo.demo)
+    app.command("today", rich_help_panel="Service orders")(today.today)
 
 
 _register()

@@ -113,15 +113,17 @@ class Context:
             session.close()  # ends the read transaction; what was read stays readable (detached, not expired)
 
     @contextmanager
-    def at(self, when: datetime) -> Iterator[None]:
-        """Run what follows as if it were ``when`` (never later than the command's own now): the demo
-        replays months of a shop's life through the same services the commands call."""
-        real = self.now
+    def at(self, when: datetime, actor: str | None = None) -> Iterator[None]:
+        """Run what follows as if it were ``when`` (never later than the command's own now), done by
+        ``actor`` if given: the demo replays months of a shop's life, by its own workers, through the
+        same services the commands call."""
+        real, acting = self.now, self.actor
         self.now = min(when, real)
+        self.actor = actor or acting
         try:
             yield
         finally:
-            self.now = real
+            self.now, self.actor = real, acting
 
     # --- the session's verbs, so that services read like plain SQLAlchemy -------------------
 

@@ -134,6 +134,12 @@ def _create_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        try:
+            make_url(url)  # a malformed URL is a usage error, driver or not
+        except Exception as exc:
+            raise Usage(mask_secrets(f"invalid --db {url!r}: {exc}")) from None
         try:
             import psycopg  # noqa: F401
         except ImportError:

@@ -104,11 +104,18 @@ def confirm(question: Callable[[], str], command: str) -> None:
     """Ask ``question()`` (y/N, on stderr) when there is a terminal to ask on; without one refuse at
     once, before reading anything: the command needs ``--yes``. A script or cron job never hangs on
     a question and never deletes unasked."""
-    import sys
-
     from custsvc.errors import Usage
 
-    if not sys.stdin.isatty():
+    if not stdin_is_a_terminal():
         raise Usage(f"{command} asks before it deletes: add --yes to run it without a terminal")
     if not typer.confirm(question(), default=False, err=True):
         raise typer.Abort()
+
+
+def stdin_is_a_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False

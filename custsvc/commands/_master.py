@@ -4,7 +4,7 @@
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,18 +28,39 @@ def add_common_commands(
     _add_import(app, kind, label, f"custsvc {path} import {kind}s.csv --upsert --dry-run")
 
 
+#: what ``show`` lists under the record, for its help
+_SHOWS = {
+    "customer": (
+        "Under it: its service objects, agreements, open orders, subscriptions, and what it was invoiced "
+        "this year per currency (credit notes subtracted)."
+    ),
+    "object": "Under it: every service order with the object on its header or on a line, newest first.",
+}
+
+
+def emit_master(kind: str, record: dict[str, Any], fmt: str | None, title: str) -> None:
+    """A master record with the sections other capabilities add to it (``services/master/detail``):
+    each list they contribute prints as a table of its own under the record; JSON nests the lists."""
+    from custsvc import output
+    from custsvc.services.master.detail import section_names
+
+    names = section_names(kind, record)
+    sections = {name.replace("_", " "): (record[name], None) for name in names}
+    output.emit_record(record, fmt=fmt, title=title, hide=names, sections=sections)
+
+
 def _add_show(app: typer.Typer, kind: str, label: str, key_help: str, example: str) -> None:
     def show(
         key: Annotated[str, typer.Argument(help=key_help, metavar=kind.upper())],
         fmt: FormatOpt = None,
     ) -> None:
-        from custsvc import output
         from custsvc.services import master
 
         record = run(lambda s: master.show(s, kind, key), write=False)
-        output.emit_record(record, fmt=fmt_of(fmt), title=f"{label} {key}")
+        emit_master(kind, record, fmt_of(fmt), f"{label} {key}")
 
-    show.__doc__ = f"Show one {label}.\n\nExample: {example}"
+    shows = f"\n\n{_SHOWS[kind]}" if kind in _SHOWS else ""
+    show.__doc__ = f"Show one {label}.{shows}\n\nExample: {example}"
     app.command("show")(show)
 
 

@@ -60,12 +60,17 @@ def short_span(seconds: int) -> str:
     return f"{days}d{hours}h" if days < 10 and hours else f"{days}d"
 
 
+#: what time left is for, as a verb that reads after it: "10m to respond", "33h late (resolve)"
+_VERBS = {"response": "respond", "resolution": "resolve"}
+
+
 def time_left(seconds: int | None, target: str | None) -> str:
-    """``5h to resolution`` / ``40m late (response)``: time left always names its target, after the
-    time (what a narrow column keeps)."""
+    """``10m to respond`` / ``33h late (resolve)``: time left always names its target, after the time
+    (what a narrow column keeps)."""
     if seconds is None or not target:
         return ""
-    return f"{short_span(seconds)} late ({target})" if seconds < 0 else f"{short_span(seconds)} to {target}"
+    verb = _VERBS.get(target, target)
+    return f"{short_span(seconds)} late ({verb})" if seconds < 0 else f"{short_span(seconds)} to {verb}"
 
 
 def with_time_left(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,7 +105,9 @@ def emit_report(rows: list[dict[str, Any]], fmt: str | None, by: str, title: str
 
     kind = output.resolve_format(fmt)
     if kind in ("json", "csv"):
-        output.emit_rows(rows, fmt=kind)
+        from custsvc.services.sla.reports import REPORT_FIELDS
+
+        output.emit_rows(rows, fmt=kind, fields=[by, *REPORT_FIELDS])
         return
     shown = [{**r, **{k: duration(r[k]) for k in REPORT_DURATIONS}} for r in rows]
     columns = [by, "orders", "met", "breached", "open", "compliance_pct", *REPORT_DURATIONS]

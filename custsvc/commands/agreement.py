@@ -108,11 +108,12 @@ def list_(
     """
     from custsvc import output
     from custsvc.services import agreements
+    from custsvc.services.agreements.catalog import AGREEMENT_FIELDS
 
     rows = run(
         lambda s: agreements.list_agreements(s, customer=customer, status_filter=status, group=group), write=False
     )
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no agreements")
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no agreements", fields=AGREEMENT_FIELDS)
 
 
 @app.command("show")

@@ -90,7 +90,9 @@ def _emit_generated(orders: list[dict[str, Any]], kind: str) -> None:
             for o in orders
             for line in o["lines"]
         ]
-        output.emit_rows(rows, fmt=kind)
+        from custsvc.services.agreements.generation import LINE_FIELDS
+
+        output.emit_rows(rows, fmt=kind, fields=["order", "date", "existing", *LINE_FIELDS])
         return
     rows = [
         {

@@ -115,7 +115,11 @@ def list_(fmt: FormatOpt = None) -> None:
     from custsvc.services import calendars
 
     output.emit_rows(
-        run(calendars.list_calendars, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no calendars"
+        run(calendars.list_calendars, write=False),
+        fmt=fmt_of(fmt),
+        columns=LIST_COLUMNS,
+        empty="no calendars",
+        fields=calendars.CALENDAR_FIELDS,
     )
 
 

@@ -69,7 +69,8 @@ def list_(
     rows = run(
         lambda s: master.list_records(s, "customer", filters={"tier": tier}, search=search, limit=limit), write=False
     )
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no customers")
+    fields = master.kind_of("customer").record_fields
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no customers", fields=fields)
 
 
 @app.command("update")

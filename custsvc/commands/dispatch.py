@@ -28,6 +28,10 @@ DaysOpt = Annotated[int, typer.Option("--days", help="Number of days.", min=1, m
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Refuse a visit ending after the SLA resolution deadline.")]
 #: what the schedule shows: the first five stay at 80 columns, the others give way first
 SCHEDULE_COLUMNS = ["time", "order", "customer_name", "phone", "stage", "address", "objects", "tasks", "what"]
+#: what the queue shows (json and csv: every field)
+QUEUE_COLUMNS = [
+    "order", "priority", "customer", "objects", "skills", "duration", "time_left", "sla_status", "technician",
+]  # fmt: skip
 ROW_FIELDS = ["technician", "order", "start", "end", "priority", "sla_status", "customer", "team", "line", "late"]
 
 
@@ -165,26 +169,18 @@ def queue(
     from custsvc import output
     from custsvc.commands._sla_render import with_time_left
     from custsvc.services import dispatch
+    from custsvc.services.dispatch.board import QUEUE_FIELDS
 
     rows = run(lambda s: dispatch.queue(s, team), write=False)
     kind = output.resolve_format(fmt_of(fmt))
     output.emit_rows(
         rows if kind in ("json", "csv") else with_time_left(rows),
         fmt=kind,
-        columns=[
-            "order",
-            "priority",
-            "customer",
-            "objects",
-            "skills",
-            "duration",
-            "time_left",
-            "sla_status",
-            "technician",
-        ],
+        columns=QUEUE_COLUMNS,
         headers={"sla_status": "sla", "time_left": "time left"},
         empty="nothing to dispatch",
         drop=["objects", "technician", "duration", "skills"],
+        fields=QUEUE_FIELDS,
     )
 
 
@@ -215,7 +211,7 @@ def board(
     kind = output.resolve_format(fmt_of(fmt))
     rows = [{k: r[k] for k in ROW_FIELDS} for r in data["rows"]]
     if kind in ("json", "csv"):
-        output.emit_rows(rows, fmt=kind)
+        output.emit_rows(rows, fmt=kind, fields=ROW_FIELDS)
         return
     if kind != "table":
         output.emit_rows(rows, fmt=kind, columns=ROW_FIELDS, empty="no assignments on those days")
@@ -302,7 +298,9 @@ def _emit_schedule(rows: list[dict[str, Any]], worker: str, fmt: str | None) -> 
 
     kind = output.resolve_format(fmt)
     if kind in ("json", "csv"):
-        output.emit_rows(rows, fmt=kind)
+        from custsvc.services.dispatch.board import SCHEDULE_FIELDS
+
+        output.emit_rows(rows, fmt=kind, fields=SCHEDULE_FIELDS)
         return
     if not rows:
         output.message(f"nothing scheduled for {worker}")
@@ -319,18 +317,7 @@ def _emit_schedule(rows: list[dict[str, Any]], worker: str, fmt: str | None) -> 
         output.emit_rows(
             shown,
             fmt=kind,
-            columns=[
-                "time",
-                "order",
-                "customer_name",
-                "phone",
-                "stage",
-                "address",
-                "objects",
-                "tasks",
-                "what",
-                "priority",
-            ],
+            columns=[*SCHEDULE_COLUMNS, "priority"],
             headers={"customer_name": "customer"},
             title=f"Schedule of {worker} {rows[0]['technician_name']}" + (f", {day}" if day else ""),
             drop=["objects", "tasks", "priority", "what", "address"],
@@ -369,7 +356,9 @@ def suggest(
         output.emit_json(result)
         return
     if kind == "csv":
-        output.emit_rows(result["proposals"], fmt=kind)
+        from custsvc.services.dispatch.suggest import PROPOSAL_FIELDS
+
+        output.emit_rows(result["proposals"], fmt=kind, fields=PROPOSAL_FIELDS)
         return
     output.emit_rows(
         result["proposals"],

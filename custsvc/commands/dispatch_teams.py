@@ -48,7 +48,7 @@ def team_list(search: SearchOpt = None, limit: LimitOpt = None, fmt: FormatOpt =
     from custsvc.services import teams
 
     rows = run(lambda s: teams.list_teams(s, search=search, limit=limit), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=TEAM_COLUMNS, empty="no teams")
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=TEAM_COLUMNS, empty="no teams", fields=teams.TEAM_FIELDS)
 
 
 @team_app.command("update")

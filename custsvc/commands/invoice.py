@@ -61,12 +61,14 @@ def list_(
     """
     from custsvc import output
     from custsvc.services import invoices
+    from custsvc.services.invoices.reading import INVOICE_FIELDS
 
     def work(s: Any) -> Any:
         lo, hi = _dates(s, date_from, date_to)
         return invoices.list_invoices(s, customer=customer, date_from=lo, date_to=hi, kind=kind, limit=limit)
 
-    output.emit_rows(run(work, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no invoices")
+    rows = run(work, write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no invoices", fields=INVOICE_FIELDS)
 
 
 @app.command("show")
@@ -90,27 +92,23 @@ def export(
     """Export invoice lines for an accounting import: one row per line, credit notes negative.
 
     Fields: invoice, line, date, customer, currency, kind, description, quantity, unit_price, amount,
-    source_type, source, credits. Example: custsvc invoice export --from 2026-03-01 --to 2026-03-31 --format csv
+    source_type, source, period_start, period_end (of a subscription fee), credits.
+    Example: custsvc invoice export --from 2026-03-01 --to 2026-03-31 --format csv
     """
     from custsvc import output
     from custsvc.services import invoices
+    from custsvc.services.invoices.reading import LINE_FIELDS
 
     def work(s: Any) -> Any:
         lo, hi = _dates(s, date_from, date_to)
         return invoices.export_lines(s, date_from=lo, date_to=hi, customer=customer)
 
-    rows = run(work, write=False)
-    kind = output.resolve_format(fmt_of(fmt))
-    if kind == "csv" and not rows:
-        output.echo(
-            "invoice,line,date,customer,currency,kind,description,quantity,unit_price,amount,source_type,source,credits"
-        )
-        return
     output.emit_rows(
-        rows,
-        fmt=kind,
+        run(work, write=False),
+        fmt=fmt_of(fmt),
         columns=["invoice", "line", "date", "customer", "description", "quantity", "unit_price", "amount", "source"],
         empty="no invoice lines",
+        fields=LINE_FIELDS,
     )
 
 

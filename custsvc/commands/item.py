@@ -48,7 +48,8 @@ def list_(search: SearchOpt = None, limit: LimitOpt = None, fmt: FormatOpt = Non
     from custsvc.services import master
 
     rows = run(lambda s: master.list_records(s, "item", search=search, limit=limit), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no items")
+    fields = master.kind_of("item").record_fields
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no items", fields=fields)
 
 
 @app.command("update")

@@ -178,7 +178,11 @@ def reason_list(fmt: FormatOpt = None) -> None:
     from custsvc.services import stages
 
     output.emit_rows(
-        run(stages.reasons, write=False), fmt=fmt_of(fmt), columns=["code", "description"], empty="no reason codes"
+        run(stages.reasons, write=False),
+        fmt=fmt_of(fmt),
+        columns=["code", "description"],
+        empty="no reason codes",
+        fields=stages.REASON_FIELDS,
     )
 
 

@@ -61,7 +61,8 @@ def list_(
 
     filters = {"customer": customer, "item": item, "group": group, "serial": serial}
     rows = run(lambda s: master.list_records(s, "object", filters=filters, search=search, limit=limit), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no service objects")
+    fields = master.kind_of("object").record_fields
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no service objects", fields=fields)
 
 
 @app.command("update")

@@ -103,8 +103,10 @@ def list_(fmt: FormatOpt = None) -> None:
     """
     from custsvc import output
     from custsvc.services import sla as slas
+    from custsvc.services.sla.definitions import SLA_FIELDS
 
-    output.emit_rows(run(slas.list_slas, write=False), fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no SLAs")
+    rows = run(slas.list_slas, write=False)
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=LIST_COLUMNS, empty="no SLAs", fields=SLA_FIELDS)
 
 
 @app.command("show")
@@ -207,12 +209,14 @@ def assignments(fmt: FormatOpt = None) -> None:
     """
     from custsvc import output
     from custsvc.services import sla as slas
+    from custsvc.services.sla.definitions import ASSIGNMENT_FIELDS
 
     output.emit_rows(
         run(slas.assignments, write=False),
         fmt=fmt_of(fmt),
         columns=["scope", "key", "sla"],
         empty="no SLA applies anywhere yet",
+        fields=ASSIGNMENT_FIELDS,
     )
 
 
@@ -332,6 +336,7 @@ def breaches(
     """
     from custsvc import output
     from custsvc.services import sla as slas
+    from custsvc.services.sla.reports import BREACH_FIELDS
 
     def work(s: Any) -> Any:
         lo = s.day(date_from, "from") if date_from else None
@@ -343,6 +348,7 @@ def breaches(
         fmt=fmt_of(fmt),
         columns=["order", "customer", "priority", "sla", "target", "due", "done_at", "late", "technician"],
         empty="no breaches",
+        fields=BREACH_FIELDS,
     )
 
 
@@ -357,10 +363,12 @@ def at_risk(
     """
     from custsvc import output
     from custsvc.services import sla as slas
+    from custsvc.services.sla.reports import AT_RISK_FIELDS
 
     output.emit_rows(
         run(lambda s: slas.at_risk(s, within), write=False),
         fmt=fmt_of(fmt),
         columns=["order", "customer", "priority", "target", "due", "time_left", "stage", "technician", "status"],
         empty="no orders at risk",
+        fields=AT_RISK_FIELDS,
     )

@@ -125,6 +125,7 @@ def list_(
     """
     from custsvc import output
     from custsvc.services import subscriptions
+    from custsvc.services.subscriptions.catalog import SUBSCRIPTION_FIELDS
 
     rows = run(
         lambda s: subscriptions.list_subscriptions(s, customer=customer, group=group, status_filter=status), write=False
@@ -135,6 +136,7 @@ def list_(
         columns=LIST_COLUMNS,
         headers={"canceled_on": "canceled", "billed_through": "billed through"},
         empty="no subscriptions",
+        fields=SUBSCRIPTION_FIELDS,
     )
 
 
@@ -278,7 +280,9 @@ def explain(
         output.emit_json(result)
         return
     if kind == "csv":
-        output.emit_rows(result["periods"], fmt=kind)
+        from custsvc.services.subscriptions.explain import PERIOD_FIELDS
+
+        output.emit_rows(result["periods"], fmt=kind, fields=PERIOD_FIELDS)
         return
     policy = result["policy"]
     output.echo(

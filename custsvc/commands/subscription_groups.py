@@ -79,12 +79,14 @@ def group_list(fmt: FormatOpt = None) -> None:
     """
     from custsvc import output
     from custsvc.services import subscriptions
+    from custsvc.services.subscriptions.catalog import GROUP_FIELDS
 
     output.emit_rows(
         run(subscriptions.list_groups, write=False),
         fmt=fmt_of(fmt),
         columns=["group", "period", "every", "align", "proration", "accrue", "subscriptions", "description"],
         empty="no subscription groups",
+        fields=GROUP_FIELDS,
     )
 
 

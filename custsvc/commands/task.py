@@ -60,7 +60,8 @@ def list_(
     rows = run(
         lambda s: master.list_records(s, "task", filters={"skill": skill}, search=search, limit=limit), write=False
     )
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no service tasks")
+    fields = master.kind_of("task").record_fields
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no service tasks", fields=fields)
 
 
 @app.command("update")

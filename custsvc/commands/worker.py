@@ -81,7 +81,8 @@ def list_(
 
     filters = {"roles": role, "skills": skill, "team": team}
     rows = run(lambda s: master.list_records(s, "worker", filters=filters, search=search, limit=limit), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no workers")
+    fields = master.kind_of("worker").record_fields
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=COLUMNS, empty="no workers", fields=fields)
 
 
 @app.command("update")
@@ -167,9 +168,11 @@ def absence_list(
     """
     from custsvc import output
     from custsvc.services import dispatch
+    from custsvc.services.dispatch.availability import ABSENCE_FIELDS
 
     rows = run(lambda s: dispatch.list_absences(s, worker, None if all_ else s.now), write=False)
-    output.emit_rows(rows, fmt=fmt_of(fmt), columns=["id", "worker", "from", "to", "reason"], empty="no absences")
+    columns = ["id", "worker", "from", "to", "reason"]
+    output.emit_rows(rows, fmt=fmt_of(fmt), columns=columns, empty="no absences", fields=ABSENCE_FIELDS)
 
 
 @absence_app.command("remove")

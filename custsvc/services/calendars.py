@@ -76,6 +76,13 @@ def _forget(ctx: Context, code: str) -> None:
     ctx.cache.get("calendars", {}).pop(code, None)
 
 
+#: every field of a calendar as ``record`` gives it (``calendar list``)
+CALENDAR_FIELDS = (
+    "calendar", "timezone", "hours", "holidays_country", "holidays_subdivision", "explicit_holidays", "description",
+    "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
+
+
 def record(ctx: Context, row: Calendar) -> dict[str, Any]:
     holidays = ctx.execute(
         select(func.count()).select_from(CalendarHoliday).where(CalendarHoliday.calendar == row.calendar)

@@ -117,9 +117,13 @@ def _check_key(key: str) -> None:
 
 
 def get(ctx: Context, key: str) -> str:
+    """The setting's value, read once per command (a missing row would otherwise be a query per call)."""
     _check_key(key)
-    row = ctx.get(Setting, key)
-    return row.value if row else KEYS[key][0]
+    cached = ctx.cache.get(f"setting:{key}")
+    if cached is None:
+        row = ctx.get(Setting, key)
+        cached = ctx.cache[f"setting:{key}"] = row.value if row else KEYS[key][0]
+    return cached
 
 
 def set_value(ctx: Context, key: str, value: str) -> dict[str, Any]:
@@ -141,6 +145,7 @@ def set_value(ctx: Context, key: str, value: str) -> dict[str, Any]:
     else:
         row.value = stored
     ctx.flush()
+    ctx.cache[f"setting:{key}"] = stored
     return {"key": key, "value": stored}
 
 

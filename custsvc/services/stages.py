@@ -151,6 +151,10 @@ def reason(ctx: Context, code: str) -> ReasonCode:
     return row
 
 
+#: every field of a reason code as ``reason_record`` gives it (``order reason list``)
+REASON_FIELDS = ("code", "description", "created_at", "created_by")
+
+
 def reason_record(row: ReasonCode) -> dict[str, Any]:
     return {
         "code": row.code,

@@ -11,6 +11,9 @@ from custsvc.context import Context
 from custsvc.models import Worker
 from custsvc.services import master
 
+#: every field of a team as ``list_teams`` gives it: the master record, then its members
+TEAM_FIELDS = (*master.kind_of("team").record_fields, "members")
+
 
 def list_teams(ctx: Context, *, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     rows = master.list_records(ctx, "team", search=search, limit=limit)

@@ -893,8 +893,8 @@ add(
         ("--format", "xml"),
     )
 )
-add(_case("invoice-credit-a-credit-note", ["invoice", "credit", "INV-000045"], 1, ("INV-000045",)))
-add(_case("invoice-credit-no-line", ["invoice", "credit", "INV-000001", "--line", "5"], 1, ("5",)))
+add(_case("invoice-credit-a-credit-note", ["invoice", "credit", "INV-000021"], 1, ("INV-000021",)))
+add(_case("invoice-credit-no-line", ["invoice", "credit", "INV-000002", "--line", "5"], 1, ("5",)))
 add(_case("invoice-credit-line-zero", ["invoice", "credit", "INV-000001", "--line", "0"], 2, ("--line", "0")))
 add(_case("invoice-credit-line-word", ["invoice", "credit", "INV-000001", "--line", "all"], 2, ("--line", "all")))
 add(_case("invoice-credit-no-invoice", ["invoice", "credit", "INV-999999"], 1, ("INV-999999",)))
@@ -2300,3 +2300,5 @@ add(
         ("--since", "--ics"),
     )
 )
+add(_case("today-format-yaml", ["today", "--format", "yaml"], 2, ("--format", "yaml")))
+add(_case("today-missing-db", ["--db", "/nonexistent/dir/x.db", "today"], 1, ("no database at /nonexistent/dir/x.db",)))

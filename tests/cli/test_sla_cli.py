@@ -271,7 +271,7 @@ def test_order_list_and_show_carry_sla_status(shop):
     at(shop, "2026-03-09T09:10", "sla", "stop", paused, "--reason", "NO-ACCESS")
     assert shop.json("--now", "2026-03-09T10:00", "order", "show", paused)["sla_status"] == "paused"
     table = shop("--now", "2026-03-09T12:30", "order", "list", "--format", "plain").stdout
-    assert "2h late (response)" in table
+    assert "2h late (respond)" in table
     shop("--now", "2026-03-09T12:30", "sla", "respond", number)
     listed = shop.json("--now", "2026-03-09T12:30", "order", "list")
     # responded late: the breach stays, and the time left now names the resolution (1h after the lunch break)
@@ -280,7 +280,7 @@ def test_order_list_and_show_carry_sla_status(shop):
         "1h",
         "resolution",
     )
-    assert "1h to resolution" in shop("--now", "2026-03-09T12:30", "order", "list", "--format", "plain").stdout
+    assert "1h to resolve" in shop("--now", "2026-03-09T12:30", "order", "list", "--format", "plain").stdout
 
 
 def test_reports_breaches_and_at_risk(shop):

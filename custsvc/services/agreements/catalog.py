@@ -66,6 +66,13 @@ def _slas(ctx: Context) -> dict[str, str]:
     )
 
 
+#: every field of an agreement as ``record`` gives it (and ``agreement list --format csv`` heads an empty list with)
+AGREEMENT_FIELDS = (
+    "agreement", "customer", "group", "description", "start", "end", "technician", "combine", "sla", "status",
+    "suspended", "template", "lines", "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
+
+
 def record(
     ctx: Context, agreement: Agreement, lines: int | None = None, slas: dict[str, str] | None = None
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from custsvc.context import Context
 from custsvc.domain.timeparse import localize
 from custsvc.files import read_rows
 from custsvc.services import master, settings
-from custsvc.services.demo.timeline import relative_day, relative_time
+from custsvc.services.demo.timeline import DISPATCHER, Later, relative_day, relative_time
 
 
 def _subscription_events(ctx: Context, sub: dict[str, Any], today: date) -> list[tuple[date, Any]]:
@@ -49,9 +49,10 @@ def _subscription_events(ctx: Context, sub: dict[str, Any], today: date) -> list
     return events
 
 
-def load_subscriptions(ctx: Context, folder: Path, today: date, tz: Any) -> None:
-    """Subscription groups, subscriptions in several states, and the monthly invoicing runs of the
-    past months (one was missed and caught up by the next)."""
+def load_subscriptions(ctx: Context, folder: Path, today: date, tz: Any, later: Later) -> None:
+    """Subscription groups, and (on ``later``, in time order with the orders' invoices) subscriptions
+    in several states and the monthly invoicing runs of the past months (one was missed and caught up
+    by the next)."""
     from custsvc.services import subscriptions
 
     spec = read_rows(folder / "subscriptions.json")[0][0]
@@ -74,19 +75,20 @@ def load_subscriptions(ctx: Context, folder: Path, today: date, tz: Any) -> None
         subscriptions.set_index(ctx, None, index["group"], percent=index["percent"], value=None, valid_from=index_day)
 
     events.append((index_day - timedelta(days=20), raise_index))
+
+    def seven(day: date) -> datetime:
+        return localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)
+
+    for day, action in events:  # made, priced, reduced, canceled: before a run on the same day
+        later.add(seven(day), action, rank=0)
     for run in sorted(relative_day(r, today).replace(day=1) for r in spec["runs"]):
         through = run + relativedelta(months=1) - timedelta(days=1)
-        events.append((run, lambda through=through: subscriptions.invoice_run(ctx, through)))
-    # what happened, in the order it happened (creations before runs on the same day)
-    for day, action in sorted(events, key=lambda e: e[0]):
-        with ctx.at(localize(datetime.combine(day, time(7, 0)), tz).astimezone(UTC)):
-            action()
+        later.add(seven(run), lambda through=through: subscriptions.invoice_run(ctx, through))
 
 
 def load_dispatch(ctx: Context, folder: Path, today: date, tz: Any) -> None:
     """Technicians' calendars and absences, and a partly dispatched board for today and tomorrow:
     the agreement visits and the older calls are on it, the newest calls wait in the queue."""
-    from custsvc.models import ServiceOrder
     from custsvc.services import dispatch
 
     spec = read_rows(folder / "dispatch.json")[0][0]
@@ -102,6 +104,14 @@ def load_dispatch(ctx: Context, folder: Path, today: date, tz: Any) -> None:
             absence.get("reason"),
         )
     days = int(spec["dispatch_days"])
+    with ctx.at(ctx.now, actor=DISPATCHER):
+        _dispatch_today(ctx, today, days)
+
+
+def _dispatch_today(ctx: Context, today: date, days: int) -> None:
+    from custsvc.models import ServiceOrder
+    from custsvc.services import dispatch
+
     cutoff = ctx.now - timedelta(hours=4)  # calls newer than this wait in the queue
     rows = ctx.execute(
         select(ServiceOrder.number, ServiceOrder.agreement, ServiceOrder.service_date, ServiceOrder.created_at)

@@ -14,7 +14,7 @@ from custsvc.context import Context
 from custsvc.domain.timeparse import localize, parse_duration
 from custsvc.files import read_rows
 from custsvc.services.demo.extras import load_dispatch, load_slas, load_subscriptions
-from custsvc.services.demo.timeline import relative_day, relative_time
+from custsvc.services.demo.timeline import DISPATCHER, Later, relative_day, relative_time
 
 
 def _load_agreements(ctx: Context, folder: Path, today: date) -> None:
@@ -95,16 +95,19 @@ def _create_order(ctx: Context, spec: dict[str, Any]) -> str:
 
 def _walk(ctx: Context, order: str, spec: dict[str, Any], created: datetime, number: int) -> datetime:
     """The order's stage path from the fixture: "stage@3h" is that long after creation; a trailing
-    "<" moves back to an earlier stage. Returns when the last step happened."""
+    "<" moves back to an earlier stage. The dispatcher plans and cancels, the technician works.
+    Returns when the last step happened."""
     from custsvc.services import orders
 
     step = created
+    technician = spec.get("technician") or DISPATCHER
     for entry in spec.get("path", []):
         stage, _, after = entry.rstrip("<").partition("@")
         step = created + parse_duration(after) if after else step + timedelta(minutes=35 + 47 * (number % 3))
         if step > ctx.now:
             break
-        with ctx.at(step):
+        who = DISPATCHER if stage in ("planned", "canceled") else technician
+        with ctx.at(step, actor=who):
             if stage == "canceled":
                 orders.cancel(ctx, order, reason=spec.get("reason"))
             else:
@@ -112,71 +115,76 @@ def _walk(ctx: Context, order: str, spec: dict[str, Any], created: datetime, num
     return step
 
 
-def _load_hand_made(ctx: Context, folder: Path, today: date) -> None:
+def _load_hand_made(ctx: Context, folder: Path, today: date, later: Later) -> None:
     from custsvc.services import orders
 
     for number, spec in enumerate(read_rows(folder / "orders.json")[0]):
         created = relative_time(spec["created"], today, ctx.tz)
-        with ctx.at(created):
+        with ctx.at(created, actor=DISPATCHER):  # the dispatcher takes the call
             order = _create_order(ctx, spec)
         step = _walk(ctx, order, spec, created, number)
         if spec.get("sign_off"):
-            with ctx.at(step + timedelta(minutes=20)):
+            with ctx.at(step + timedelta(minutes=20), actor=spec.get("technician") or DISPATCHER):
                 orders.sign_off(ctx, order)
         if spec.get("post"):
-            with ctx.at(step + timedelta(days=1)):
-                orders.post(ctx, order)
+            later.add(step + timedelta(days=1), lambda order=order: orders.post(ctx, order))
 
 
 def load_orders(ctx: Context, folder: Path) -> None:
     """Reason codes, SLAs, agreements with months of generated orders, hand-made orders in every
-    stage, then the dispatch board and subscriptions."""
+    stage, the dispatch board and subscriptions; then invoicing, in the order it happened."""
     from custsvc.services import stages
 
-    today = ctx.today
+    today, later = ctx.today, Later()
     for row in read_rows(folder / "reasons.csv")[0]:
         stages.add_reason(ctx, row["code"], row["description"])
     load_slas(ctx, folder, today, ctx.tz)
     _load_agreements(ctx, folder, today)
     _generate_months(ctx, today)
-    _work_generated_orders(ctx, today, ctx.tz)
-    _load_hand_made(ctx, folder, today)
+    _work_generated_orders(ctx, today, ctx.tz, later)
+    _load_hand_made(ctx, folder, today, later)
     load_dispatch(ctx, folder, today, ctx.tz)
-    load_subscriptions(ctx, folder, today, ctx.tz)
+    load_subscriptions(ctx, folder, today, ctx.tz, later)
+    later.run(ctx)
 
 
-def _work_generated_orders(ctx: Context, today: date, tz: Any) -> None:
+def _work_generated_orders(ctx: Context, today: date, tz: Any, later: Later) -> None:
     """Past visits were done (most of them invoiced), this week's are under way, later ones wait."""
     from custsvc.models import ServiceOrder
     from custsvc.services import orders
 
     generated = ctx.execute(
-        select(ServiceOrder.number, ServiceOrder.service_date)
+        select(ServiceOrder.number, ServiceOrder.service_date, ServiceOrder.technician)
         .where(ServiceOrder.agreement.is_not(None))
         .order_by(ServiceOrder.service_date, ServiceOrder.number)
     ).all()
-    for index, (number, day) in enumerate(generated):
+    for index, (number, day, technician) in enumerate(generated):
         start = localize(datetime.combine(day, time(8, 30 + (index % 4) * 5)), tz).astimezone(UTC)
         if day > today + timedelta(days=7):
             continue
         if day > today:
-            with ctx.at(start - timedelta(days=3)):
+            with ctx.at(start - timedelta(days=3), actor=DISPATCHER):
                 orders.move(ctx, number, "planned")
             continue
         age = (today - day).days
-        path = ["planned", "in-progress"]
-        if age > 3 or index % 3:
-            path.append("completed")
-        if index % 11 == 5 and age <= 21:
-            path = ["planned", "in-progress", "waiting-for-customer"]
+        path = _path(index, age)
+        worker = technician or DISPATCHER
         for offset, stage in enumerate(path):
             when = start - timedelta(days=2) if stage == "planned" else start + timedelta(minutes=50 * offset)
-            with ctx.at(when):
+            with ctx.at(when, actor=DISPATCHER if stage == "planned" else worker):
                 orders.move(ctx, number, stage)
         if path[-1] != "completed":
             continue
-        with ctx.at(start + timedelta(hours=3)):
+        with ctx.at(start + timedelta(hours=3), actor=worker):
             orders.sign_off(ctx, number)
         if age > 10:
-            with ctx.at(start + timedelta(days=2)):
-                orders.post(ctx, number)
+            later.add(start + timedelta(days=2), lambda number=number: orders.post(ctx, number))
+
+
+def _path(index: int, age: int) -> list[str]:
+    """How far a generated visit ``age`` days old got: most are completed, a few wait for the customer."""
+    if index % 11 == 5 and age <= 21:
+        return ["planned", "in-progress", "waiting-for-customer"]
+    if age > 3 or index % 3:
+        return ["planned", "in-progress", "completed"]
+    return ["planned", "in-progress"]

@@ -49,6 +49,10 @@ def working_calendar(ctx: Context, worker: Worker) -> BusinessCalendar:
     return cache[""]
 
 
+#: every field of an absence as ``absence_record`` gives it (``worker absence list``)
+ABSENCE_FIELDS = ("id", "worker", "from", "to", "reason", "created_at", "created_by")
+
+
 def absence_record(row: Absence) -> dict[str, Any]:
     return {
         "id": row.id,

@@ -60,6 +60,13 @@ def waiting_orders(ctx: Context) -> list[ServiceOrder]:
     return list(ctx.execute(query).scalars())
 
 
+#: every field of a row of ``queue`` (``dispatch queue``)
+QUEUE_FIELDS = (
+    "order", "priority", "customer", "objects", "skills", "duration", "duration_seconds", "technician", "stage",
+    "resolution_due", "time_left", "time_left_seconds", "time_left_for", "sla_status", "description",
+)  # fmt: skip
+
+
 def queue(ctx: Context, team: str | None = None) -> list[dict[str, Any]]:
     """The orders still to dispatch, by SLA resolution deadline (none last), then priority.
 
@@ -160,6 +167,14 @@ def changed_at(assignment: Assignment, order: ServiceOrder, line: OrderLine | No
     """The last change of what an assignment's calendar event shows: the assignment, its order, its line."""
     moments = [assignment.updated_at, assignment.created_at, order.updated_at, line.updated_at if line else None]
     return max(m for m in moments if m is not None)
+
+
+#: every field of a row of ``schedule_rows`` (``dispatch schedule``)
+SCHEDULE_FIELDS = (
+    "technician", "technician_name", "team", "order", "line", "start", "end", "priority", "sla_status",
+    "resolution_due", "late", "customer", "customer_name", "address", "objects", "tasks", "description", "phone",
+    "stage", "overridden", "assignment", "changed_at", "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
 
 
 def schedule_rows(

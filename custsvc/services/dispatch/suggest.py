@@ -50,6 +50,12 @@ def _job(row: dict[str, Any], earliest: datetime) -> Any:
     )
 
 
+#: every field of a proposal (``dispatch suggest``)
+PROPOSAL_FIELDS = (
+    "order", "technician", "start", "end", "priority", "customer", "deadline", "late", "preferred", "reason",
+)  # fmt: skip
+
+
 def _proposal(placement: Any, row: dict[str, Any]) -> dict[str, Any]:
     return {
         "order": placement.job,

@@ -23,6 +23,17 @@ def get(ctx: Context, number: str) -> Invoice:
     return row
 
 
+#: every field of an invoice as ``_record`` gives it (``invoice list``)
+INVOICE_FIELDS = (
+    "invoice", "kind", "date", "customer", "currency", "total", "credits", "lines", "note", "created_at", "created_by",
+)  # fmt: skip
+#: every field of an invoice line as ``line_record`` gives it (``invoice export``; ``show`` adds ``credited``)
+LINE_FIELDS = (
+    "invoice", "line", "date", "customer", "currency", "kind", "description", "quantity", "unit_price", "amount",
+    "source_type", "source", "period_start", "period_end", "credits",
+)  # fmt: skip
+
+
 def _record(invoice: Invoice, lines: int) -> dict[str, Any]:
     return {
         "invoice": invoice.number,

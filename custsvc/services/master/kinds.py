@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from custsvc.errors import CustSvcError
 from custsvc.models import (
+    AUDIT_FIELDS,
     Calendar,
     Customer,
     Item,
@@ -66,6 +67,11 @@ class Kind:
     @property
     def field_names(self) -> list[str]:
         return [s.name for s in self.specs]
+
+    @property
+    def record_fields(self) -> list[str]:
+        """Every field of a record as ``show`` and ``list`` give it (``records._record``): the specs, then audit."""
+        return [*self.field_names, *AUDIT_FIELDS]
 
     def column(self, name: str) -> Any:
         return getattr(self.model, self.spec(name).attribute)

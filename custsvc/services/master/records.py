@@ -17,6 +17,7 @@ from custsvc.models import (
 )
 from custsvc.services.batch import select_in
 from custsvc.services.master.checks import check_rules, clean_values, merged, missing_references
+from custsvc.services.master.detail import details
 from custsvc.services.master.imports import import_rows, write_children
 from custsvc.services.master.kinds import Kind, db_row, kind_of, label
 
@@ -62,7 +63,11 @@ def get_obj(ctx: Context, kind_name: str, key: str) -> Any:
 
 
 def show(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
-    return records(ctx, kind_name, [get_obj(ctx, kind_name, key)])[0]
+    """One record with what other capabilities keep of it (a customer's orders, agreements ...; see
+    ``detail``). ``add`` and ``update`` return it too, so they print what ``show`` prints."""
+    record = records(ctx, kind_name, [get_obj(ctx, kind_name, key)])[0]
+    record.update(details(ctx, kind_name, [key])[key])
+    return record
 
 
 def _filter_value(spec: Any, value: Any) -> Any:

@@ -66,6 +66,14 @@ def target_for(table: dict[str, tuple[int, int]], priority: str) -> tuple[int, i
     return table.get(priority) or table["*"]
 
 
+#: every field of an SLA as ``record`` gives it (``sla list``)
+SLA_FIELDS = (
+    "sla", "calendar", "description", "suspended",
+    *(f"response_{p}" for p in PRIORITIES), *(f"resolution_{p}" for p in PRIORITIES),
+    "targets", "applies_to", "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
+
+
 def record(ctx: Context, row: Sla) -> dict[str, Any]:
     table = targets(ctx, row.sla)
     applies = ctx.execute(
@@ -227,6 +235,10 @@ def unapply(ctx: Context, scope: str, key: str | None) -> dict[str, Any]:
     ctx.delete(row)
     ctx.flush()
     return out
+
+
+#: every field of a row of ``assignments`` (``sla assignments``)
+ASSIGNMENT_FIELDS = ("scope", "key", "sla", "created_at", "created_by")
 
 
 def assignments(ctx: Context) -> list[dict[str, Any]]:

@@ -70,6 +70,13 @@ REPORT_COLUMNS = {
 }
 
 
+#: the fields of a row of ``report`` after the one it is grouped by (``customer``, ``tier`` ...)
+REPORT_FIELDS = (
+    "orders", "met", "breached", "open", "canceled", "compliance_pct",
+    "mean_response_seconds", "p90_response_seconds", "mean_resolution_seconds", "p90_resolution_seconds",
+)  # fmt: skip
+
+
 def _group_row(by: str, key: str, g: _Group) -> dict[str, Any]:
     decided = g.met + g.breached
     responses, resolutions = g.responses or [], g.resolutions or []
@@ -120,6 +127,13 @@ def _round(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
+#: every field of a row of ``breaches``
+BREACH_FIELDS = (
+    "order", "customer", "technician", "priority", "sla", "target", "due", "done_at", "late_seconds", "late",
+    "still_open",
+)  # fmt: skip
+
+
 def breaches(ctx: Context, first: date | None, last: date | None) -> list[dict[str, Any]]:
     """Orders that missed a target (created in the period, if given), latest breach first."""
     now = ctx.now
@@ -160,6 +174,13 @@ def breaches(ctx: Context, first: date | None, last: date | None) -> list[dict[s
             )
     out.sort(key=lambda r: r["due"] or now, reverse=True)
     return out
+
+
+#: every field of a row of ``at_risk``
+AT_RISK_FIELDS = (
+    "order", "customer", "technician", "stage", "priority", "sla", "target", "due", "time_left_seconds", "time_left",
+    "status",
+)  # fmt: skip
 
 
 def at_risk(ctx: Context, within: str) -> list[dict[str, Any]]:

@@ -50,6 +50,13 @@ def policy_of(group: SubscriptionGroup) -> Policy:
     return Policy(group.period, group.every, group.align, group.proration, group.accrue)
 
 
+#: every field of a subscription group as ``group_record`` gives it (``subscription group list``)
+GROUP_FIELDS = (
+    "group", "period", "every", "align", "proration", "accrue", "description", "subscriptions",
+    "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
+
+
 def group_record(row: SubscriptionGroup, count: int | None = None) -> dict[str, Any]:
     return {
         "group": row.group,
@@ -256,6 +263,13 @@ def status(row: Subscription, today: date) -> str:
     if row.start > today:
         return "future"
     return "active"
+
+
+#: every field of a subscription as ``record`` gives it (``subscription list``)
+SUBSCRIPTION_FIELDS = (
+    "subscription", "customer", "group", "fee", "currency", "index", "start", "end", "canceled_on", "status",
+    "billed_through", "description", "created_at", "created_by", "updated_at", "updated_by",
+)  # fmt: skip
 
 
 def record(ctx: Context, row: Subscription) -> dict[str, Any]:

@@ -36,6 +36,13 @@ def _state(result: Charge, billed: bool, credits: list[str]) -> str:
     return "credited, open again" if credits else "not billed yet"
 
 
+#: every field of a priced period of ``explain`` (``_period_entry``; one with no price in force has fewer)
+PERIOD_FIELDS = (
+    "period_start", "period_end", "days", "full_days", "fee", "index", "price", "base", "reduction_days",
+    "reduction", "total", "state", "invoice", "credited", "arithmetic",
+)  # fmt: skip
+
+
 def _period_entry(
     policy: Policy, period: Period, prices: Any, indexes: Any, cuts: Any, bill: Any, lines: list[Any]
 ) -> dict[str, Any]:

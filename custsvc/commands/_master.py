@@ -107,7 +107,7 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
         from custsvc.services import master
 
         rows, _kind, columns = read_table(file, input_format, encoding)
-        with output.busy(f"checking and importing {len(rows)} row(s) ..."):
+        with output.busy(f"checking and importing {output.counted(len(rows), 'row')} ..."):
             summary = run(
                 lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run, columns=columns),
                 write=not dry_run,
@@ -118,7 +118,8 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
             return
         verb = "would import" if dry_run else "imported"
         output.message(
-            f"{verb} {summary['rows']} {label} row(s): {summary['created']} created, {summary['updated']} updated"
+            f"{verb} {output.counted(summary['rows'], label + ' row')}: "
+            f"{summary['created']} created, {summary['updated']} updated"
         )
 
     import_.__doc__ = (

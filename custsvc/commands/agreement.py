@@ -8,8 +8,9 @@ import typer
 
 from custsvc.commands import group_help
 from custsvc.commands._choices import AgreementStatus, Combine, LineType
-from custsvc.commands._common import FormatOpt, done, fmt_of, run
+from custsvc.commands._common import DATE_HINT, FormatOpt, done, fmt_of, run
 from custsvc.commands.agreement_generate import generate
+from custsvc.values import counted
 
 app = typer.Typer(help=group_help("agreement"), no_args_is_help=True)
 line_app = typer.Typer(help="Agreement lines: what recurs, how often, and in which window.", no_args_is_help=True)
@@ -17,7 +18,7 @@ app.add_typer(line_app, name="line")
 
 AgreementArg = Annotated[str, typer.Argument(help="Agreement id, e.g. AGR-1001.", metavar="ID")]
 LineArg = Annotated[int, typer.Argument(help="Line number.", metavar="LINE", min=1, max=1_000_000)]
-EndOpt = Annotated[str | None, typer.Option("--end", help="Last date, inclusive.")]
+EndOpt = Annotated[str | None, typer.Option("--end", help=f"Last date, inclusive ({DATE_HINT}).", metavar="<date>")]
 ObjectOpt = Annotated[str | None, typer.Option("--object", help="Service object (of the agreement's customer).")]
 TaskOpt = Annotated[str | None, typer.Option("--task", help="Service task.")]
 WorkerOpt = Annotated[str | None, typer.Option("--worker", help="Worker for the line.")]
@@ -62,9 +63,9 @@ def _emit(record: dict[str, Any], fmt: str | None) -> None:
 def create(
     agreement: AgreementArg,
     customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
-    start: Annotated[str, typer.Option("--start", help="Valid from (YYYY-MM-DD).")],
+    start: Annotated[str, typer.Option("--start", help=f"Valid from ({DATE_HINT}).", metavar="<date>")],
     end: Annotated[
-        str | None, typer.Option("--end", help="Valid to, inclusive (YYYY-MM-DD; default: open-ended).")
+        str | None, typer.Option("--end", help=f"Valid to, inclusive ({DATE_HINT}).", metavar="<date>")
     ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Agreement group, e.g. gold.")] = None,
     technician: Annotated[str | None, typer.Option("--technician", help="Preferred technician.")] = None,
@@ -157,7 +158,10 @@ def copy(
     customer: Annotated[
         str | None, typer.Option("--customer", help="Customer of the copy (default: the same).")
     ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Start of the copy; line dates shift with it.")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help=f"Start of the copy; line dates shift with it ({DATE_HINT}).", metavar="<date>"),
+    ] = None,
     description: Annotated[
         str | None,
         typer.Option("--description", help='Description of the copy (default: the source\'s, without "Template:").'),
@@ -189,7 +193,9 @@ app.command("generate")(generate)
 def line_add(
     agreement: AgreementArg,
     type: Annotated[LineType, typer.Option("--type", help="What the line is.", case_sensitive=False)],
-    start: Annotated[str, typer.Option("--start", help="First date (the anchor of the interval).")],
+    start: Annotated[
+        str, typer.Option("--start", help=f"First date (the anchor of the interval) ({DATE_HINT}).", metavar="<date>")
+    ],
     end: EndOpt = None,
     obj: ObjectOpt = None,
     task: TaskOpt = None,
@@ -232,7 +238,10 @@ def line_stop(agreement: AgreementArg, line: LineArg, fmt: FormatOpt = None) -> 
 def update(
     agreement: AgreementArg,
     description: Annotated[str | None, typer.Option("--description", help="What the agreement covers.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help='Valid to, inclusive ("" for open-ended).')] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", help=f'Valid to, inclusive ({DATE_HINT}; "" for open-ended).', metavar="<date>"),
+    ] = None,
     technician: Annotated[str | None, typer.Option("--technician", help='Preferred technician ("" for none).')] = None,
     group: Annotated[str | None, typer.Option("--group", help='Agreement group ("" for none).')] = None,
     combine_rule: Annotated[
@@ -266,14 +275,17 @@ def remove(agreement: AgreementArg, fmt: FormatOpt = None) -> None:
     from custsvc.services.agreements import editing
 
     result = run(lambda s: editing.remove(s, agreement))
-    done(result, fmt, f"removed agreement {agreement} and its {result['lines']} line(s)")
+    done(result, fmt, f"removed agreement {agreement} and {counted(result['lines'], 'line')}")
 
 
 @line_app.command("update")
 def line_update(
     agreement: AgreementArg,
     line: LineArg,
-    start: Annotated[str | None, typer.Option("--start", help="First date (only before the line generated).")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help=f"First date (only before the line generated) ({DATE_HINT}).", metavar="<date>"),
+    ] = None,
     end: EndOpt = None,
     obj: ObjectOpt = None,
     task: TaskOpt = None,

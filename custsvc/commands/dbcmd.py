@@ -118,4 +118,4 @@ def check(fmt: FormatOpt = None) -> None:
     elif not problems:
         output.message(f"ok: {result['database']} (revision {current})")
     if problems:
-        raise CustSvcError(f"{len(problems)} problem(s) in {result['database']}", details=problems)
+        raise CustSvcError(f"{output.counted(len(problems), 'problem')} in {result['database']}", details=problems)

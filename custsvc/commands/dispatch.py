@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from custsvc.commands import group_help
-from custsvc.commands._common import FormatOpt, fmt_of, run
+from custsvc.commands._common import DATE_HINT, TIME_HINT, FormatOpt, fmt_of, run
 from custsvc.commands.dispatch_teams import draw_days, draw_week, team_app
 
 app = typer.Typer(help=group_help("dispatch"), no_args_is_help=True)
@@ -23,7 +23,9 @@ ForceOpt = Annotated[
         help="Override a working-time, absence or skill refusal (never an overlap); the override is recorded.",
     ),
 ]
-DateOpt = Annotated[str | None, typer.Option("--date", help="First day (YYYY-MM-DD, today, tomorrow; default: today).")]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help=f"First day ({DATE_HINT}; default: today).", metavar="<date>")
+]
 DaysOpt = Annotated[int, typer.Option("--days", help="Number of days.", min=1, max=31)]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Refuse a visit ending after the SLA resolution deadline.")]
 #: what the schedule shows: the first five stay at 80 columns, the others give way first
@@ -65,7 +67,9 @@ def assign(
     technician: Annotated[
         str, typer.Option("--technician", help="The technician (a worker with the technician role).")
     ],
-    start: Annotated[str, typer.Option("--start", help="Start time, ISO 8601 (the shop's zone if no offset).")],
+    start: Annotated[
+        str, typer.Option("--start", help=f"Start time ({TIME_HINT}; the shop's zone if no offset).", metavar="<time>")
+    ],
     duration: Annotated[
         str | None, typer.Option("--duration", help="How long, e.g. 2h or 90m (default: the order's hours or tasks).")
     ] = None,
@@ -116,13 +120,13 @@ def unassign(order: OrderArg, line: LineOpt = None, fmt: FormatOpt = None) -> No
     if output.resolve_format(fmt_of(fmt)) == "json":
         output.emit_json(records)
     else:
-        output.message(f"unassigned {order} ({len(records)} assignment(s))")
+        output.message(f"unassigned {order} ({output.counted(len(records), 'assignment')})")
 
 
 @app.command("move")
 def move(
     order: OrderArg,
-    start: Annotated[str, typer.Option("--start", help="New start time, ISO 8601.")],
+    start: Annotated[str, typer.Option("--start", help=f"New start time ({TIME_HINT}).", metavar="<time>")],
     technician: Annotated[str | None, typer.Option("--technician", help="Move to this technician too.")] = None,
     line: LineOpt = None,
     force: ForceOpt = False,
@@ -245,7 +249,7 @@ def _emit_queue(rows: list[dict[str, Any]], kind: str) -> None:
 def schedule(
     worker: Annotated[
         str | None,
-        typer.Argument(help="The technician (default: the acting worker, --as / CUSTSVC_USER).", metavar="[WORKER]"),
+        typer.Argument(help="The technician (default: the acting worker, --as / CUSTSVC_USER).", metavar="WORKER"),
     ] = None,
     date: DateOpt = None,
     days: DaysOpt = 1,
@@ -258,7 +262,8 @@ def schedule(
             "--since",
             help="With --ics: also write the visits dropped since this time (order or line canceled, unassigned, "
             "order deleted, moved to another technician) as cancelled events, for a calendar that read an "
-            "earlier file.",
+            f"earlier file ({TIME_HINT}).",
+            metavar="<time>",
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -286,7 +291,9 @@ def schedule(
     if ics is not None:
         ics.write_bytes(calendar)
         output.message(
-            f"wrote {len(rows)} assignment(s)" + (f" and {cancelled} cancelled" if since else "") + f" to {ics}"
+            f"wrote {output.counted(len(rows), 'visit')}"
+            + (f" and {output.counted(cancelled, 'cancellation')}" if since else "")
+            + f" to {ics}"
         )
     _emit_schedule(rows, who, fmt_of(fmt))
 
@@ -374,13 +381,14 @@ def suggest(
         )
     if result["later"]:
         output.message(
-            f"{len(result['later'])} order(s) left for later (visits planned after these days)"
+            f"{output.counted(len(result['later']), 'order')} left for later (visits planned after these days)"
             + (f": {', '.join(result['later'])}" if verbose else "; --verbose lists them")
         )
     method = "exact search" if result["exact"] else "deadline-first heuristic"
     output.message(
-        f"{len(result['proposals'])} of {result['orders']} order(s) placed on {result['technicians']} technician(s), "
-        f"{result['missed_deadlines']} SLA deadline(s) missed ({method})"
+        f"{len(result['proposals'])} of {output.counted(result['orders'], 'order')} placed on "
+        f"{output.counted(result['technicians'], 'technician')}, "
+        f"{output.counted(result['missed_deadlines'], 'SLA deadline')} missed ({method})"
         + ("; applied" if apply else "; nothing written (add --apply)"),
         force=True,
     )

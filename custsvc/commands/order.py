@@ -165,7 +165,7 @@ def sign_off(
     from custsvc.services import orders
 
     record = run(lambda s: orders.sign_off(s, order, line or [], force=force))
-    what = f"line(s) {', '.join(map(str, line))} of {order}" if line else order
+    what = f"{'line' if len(line or []) == 1 else 'lines'} {', '.join(map(str, line))} of {order}" if line else order
     if record.get("already_signed_off"):
         when = f" ({_signed(record, line)})" if _signed(record, line) else ""
         emit_changed(record, fmt_of(fmt), f"{what} was already signed off{when}; nothing changed")

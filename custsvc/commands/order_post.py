@@ -11,7 +11,7 @@ from custsvc.commands._common import DATE_HINT, ForceOpt, FormatOpt, fmt_of, run
 
 def post(
     order: Annotated[
-        str | None, typer.Argument(help="The order to post (or --customer with --signed-off).", metavar="[ORDER]")
+        str | None, typer.Argument(help="The order to post (or --customer with --signed-off).", metavar="ORDER")
     ] = None,
     customer: Annotated[
         str | None, typer.Option("--customer", help="With --signed-off: every signed-off order of this customer.")

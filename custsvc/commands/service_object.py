@@ -47,7 +47,7 @@ def list_(
     customer: Annotated[str | None, typer.Option("--customer", help="Only objects of this customer.")] = None,
     item: Annotated[str | None, typer.Option("--item", help="Only objects of this item.")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only objects of this group.")] = None,
-    serial: Annotated[str | None, typer.Option("--serial", help="Only the object(s) with this serial number.")] = None,
+    serial: Annotated[str | None, typer.Option("--serial", help="Only objects with this serial number.")] = None,
     search: SearchOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,

@@ -8,7 +8,7 @@ import typer
 
 from custsvc.commands import group_help
 from custsvc.commands._choices import ReportBy
-from custsvc.commands._common import FormatOpt, done, fmt_of, run
+from custsvc.commands._common import DATE_HINT, FormatOpt, done, fmt_of, run
 from custsvc.commands._sla_render import emit_report, emit_status
 
 app = typer.Typer(
@@ -304,8 +304,12 @@ def start(
 
 @app.command("report")
 def report(
-    date_from: Annotated[str, typer.Option("--from", help="Orders created on or after this date.")],
-    date_to: Annotated[str, typer.Option("--to", help="Orders created on or before this date.")],
+    date_from: Annotated[
+        str, typer.Option("--from", help=f"Orders created on or after this date ({DATE_HINT}).", metavar="<date>")
+    ],
+    date_to: Annotated[
+        str, typer.Option("--to", help=f"Orders created on or before this date ({DATE_HINT}).", metavar="<date>")
+    ],
     by: Annotated[ReportBy, typer.Option("--by", help="Group the report by this.", case_sensitive=False)] = "customer",
     fmt: FormatOpt = None,
 ) -> None:
@@ -326,8 +330,13 @@ def report(
 
 @app.command("breaches")
 def breaches(
-    date_from: Annotated[str | None, typer.Option("--from", help="Orders created on or after this date.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Orders created on or before this date.")] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help=f"Orders created on or after this date ({DATE_HINT}).", metavar="<date>"),
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help=f"Orders created on or before this date ({DATE_HINT}).", metavar="<date>")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Orders that missed a target, with how late (in business time).

@@ -176,7 +176,7 @@ def price(
 
 @app.command("index")
 def index(
-    subscription: Annotated[str | None, typer.Argument(help="One subscription (or --group).", metavar="[SUB]")] = None,
+    subscription: Annotated[str | None, typer.Argument(help="One subscription (or --group).", metavar="SUB")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Every subscription of this group.")] = None,
     percent: Annotated[
         str | None, typer.Option("--percent", help="Raise the index by this many percent, e.g. 3.5 (100 -> 103.5).")
@@ -325,7 +325,7 @@ def accruals(
         empty="nothing invoiced yet",
     )
     if post:
-        output.message(f"posted {result['posted']} accrual part(s)")
+        output.message(f"posted {output.counted(result['posted'], 'accrual part')}")
 
 
 app.command("invoice")(invoice)

@@ -158,7 +158,7 @@ def absence_add(
 
 @absence_app.command("list")
 def absence_list(
-    worker: Annotated[str | None, typer.Argument(help="Only this worker.", metavar="[WORKER_ID]")] = None,
+    worker: Annotated[str | None, typer.Argument(help="Only this worker.", metavar="WORKER_ID")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Past absences too (default: those not over yet).")] = False,
     fmt: FormatOpt = None,
 ) -> None:

@@ -227,7 +227,8 @@ def charge(
     reduction = Decimal("0.00")
     if reduced and not free:
         reduction = -min(prorata(price, reduced, period.full_days), base)
-        why.append(f"{reduced} reduction day(s): -{price:.2f} x {reduced} / {period.full_days} = {reduction:.2f}")
+        days = "day" if reduced == 1 else "days"
+        why.append(f"{reduced} reduction {days}: -{price:.2f} x {reduced} / {period.full_days} = {reduction:.2f}")
     return Charge(period, fee, index, price, base, reduced, reduction, free, why)
 
 

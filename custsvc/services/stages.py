@@ -11,6 +11,7 @@ from custsvc.domain.checks import check_key, check_text
 from custsvc.domain.defaults import STAGE_FLAGS
 from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation
 from custsvc.models import OrderStageLog, ReasonCode, ServiceOrder, Stage
+from custsvc.values import counted
 
 
 def get(ctx: Context, stage: str) -> Stage:
@@ -132,7 +133,11 @@ def remove(ctx: Context, stage: str) -> dict[str, Any]:
         .where((OrderStageLog.to_stage == stage) | (OrderStageLog.from_stage == stage))
     ).scalar_one()
     if used or logged:
-        raise RuleViolation("stage-unused", f"stage {stage!r} is used by {used} order(s) and {logged} history entries")
+        raise RuleViolation(
+            "stage-unused",
+            f"stage {stage!r} is used by {counted(used, 'order')} and "
+            f"{counted(logged, 'history entry', 'history entries')}",
+        )
     if row.parent is None and ctx.execute(select(func.count()).select_from(Stage)).scalar_one() > 1:
         raise RuleViolation("one-initial-stage", "the initial stage cannot be removed while other stages exist")
     out = record(row)
@@ -189,7 +194,7 @@ def remove_reason(ctx: Context, code: str) -> dict[str, Any]:
     row = reason(ctx, code)
     used = ctx.execute(select(func.count()).select_from(OrderStageLog).where(OrderStageLog.reason == code)).scalar_one()
     if used:
-        raise RuleViolation("reason-unused", f"reason code {code!r} is used in {used} stage change(s)")
+        raise RuleViolation("reason-unused", f"reason code {code!r} is used in {counted(used, 'stage change')}")
     out = reason_record(row)
     ctx.delete(row)
     ctx.flush()

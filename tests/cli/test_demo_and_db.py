@@ -75,7 +75,7 @@ def test_db_check_finds_broken_foreign_keys(demo):
         conn.execute("UPDATE service_object SET customer = 'GONE' WHERE object = 'OBJ-0001'")
     result = demo("db", "check", code=1)
     assert result.stderr.splitlines() == [
-        f"error: 1 problem(s) in {db_url}",
+        f"error: 1 problem in {db_url}",
         "error: foreign key: service_object row 1 refers to a missing customer",
     ]
 

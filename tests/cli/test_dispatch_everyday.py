@@ -275,7 +275,7 @@ def test_ics_since_writes_the_visits_canceled_since_as_cancelled_events(demo, tm
     assert events[uid]["status"] == "CANCELLED" and events[uid]["summary"].startswith("SO-000057 ")
     assert events[uid]["sequence"] > 0  # above the one the live event had
     assert [e["status"] for u, e in events.items() if u != uid] == ["CONFIRMED", "CONFIRMED"]
-    assert "wrote 2 assignment(s) and 1 cancelled" in result.stderr
+    assert "wrote 2 visits and 1 cancellation" in result.stderr
     # the canceled visit left the schedule and the board, and frees the technician's time
     assert "SO-000057" not in {r["order"] for r in demo.json("dispatch", "schedule", "T-01")}
     assert "SO-000057" not in {r["order"] for r in demo.json("dispatch", "board")}
@@ -438,14 +438,10 @@ def test_suggest_counts_the_orders_left_for_later_and_lists_them_with_verbose(de
     later = demo.json("dispatch", "suggest")["later"]
     assert len(later) > 1
     quiet = demo("dispatch", "suggest")
-    assert (
-        f"{len(later)} order(s) left for later (visits planned after these days); --verbose lists them" in quiet.stderr
-    )
+    assert f"{len(later)} orders left for later (visits planned after these days); --verbose lists them" in quiet.stderr
     assert later[0] not in quiet.stderr
     verbose = demo("dispatch", "suggest", "--verbose")
-    assert (
-        f"{len(later)} order(s) left for later (visits planned after these days): {', '.join(later)}" in verbose.stderr
-    )
+    assert f"{len(later)} orders left for later (visits planned after these days): {', '.join(later)}" in verbose.stderr
 
 
 # --- 8. 80 columns ----------------------------------------------------------------------------

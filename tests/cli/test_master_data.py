@@ -161,7 +161,7 @@ def test_import_errors_are_row_numbered_and_nothing_is_written(cli, tmp_path):
     )
     result = cli("customer", "import", str(path), code=1)
     assert result.stderr.splitlines() == [
-        "error: 2 problem(s) in 3 customer row(s); nothing was imported",
+        "error: 2 problems in 3 customer rows; nothing was imported",
         "error: row 2: invalid name '': is required",
         "error: row 3: invalid timezone 'Europe/Rigaa': not a known IANA time zone (e.g. Europe/Riga)",
     ]

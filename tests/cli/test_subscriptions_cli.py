@@ -101,7 +101,7 @@ def test_explain_shows_the_arithmetic(shop):
         ("2026-04-01", "200.00", "0.00", "200.00", "not billed yet"),
     ]
     assert periods[0]["invoice"] == "INV-000001"
-    assert "2 reduction day(s): -200.00 x 2 / 31 = -12.90" in periods[0]["arithmetic"]
+    assert "2 reduction days: -200.00 x 2 / 31 = -12.90" in periods[0]["arithmetic"]
     text = shop("subscription", "explain", "SUB-1", "--through", "2026-04-30").stdout
     assert "2026-03-01 - 2026-03-31: fee 200.00 x index 100% = 200.00" in text
 

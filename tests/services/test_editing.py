@@ -152,7 +152,7 @@ def test_remove_takes_the_lines_and_the_sla_with_it(agr):
 def test_remove_is_refused_while_service_orders_refer_to_the_agreement(agr):
     generate(agr, "2026-01-01", "2026-01-31")
     orders.create(agr, customer="C-1", agreement="A-1")
-    with pytest.raises(RuleViolation, match="6 service order\\(s\\) refer to agreement A-1") as refused:
+    with pytest.raises(RuleViolation, match="6 service orders refer to agreement A-1") as refused:
         editing.remove(agr, "A-1")
     assert refused.value.rule == "agreement-without-orders"
     assert count(agr, AgreementLine) == 2
@@ -160,7 +160,7 @@ def test_remove_is_refused_while_service_orders_refer_to_the_agreement(agr):
 
 def test_remove_counts_a_hand_made_order_too(agr):
     orders.create(agr, customer="C-1", agreement="A-1")
-    with pytest.raises(RuleViolation, match="1 service order\\(s\\)"):
+    with pytest.raises(RuleViolation, match="1 service order refers"):
         editing.remove(agr, "A-1")
 
 
@@ -405,9 +405,7 @@ def test_period_every_and_align_stay_once_a_subscription_was_billed(groups):
         ({"every": 2}, "every 2"),
         ({"align": "anniversary"}, "align anniversary"),
     ):
-        with pytest.raises(
-            RuleViolation, match=f"{shown}: 1 subscription\\(s\\) of group monthly were billed"
-        ) as refused:
+        with pytest.raises(RuleViolation, match=f"{shown}: 1 subscription of group monthly was billed") as refused:
             catalog.update_group(groups, "monthly", description="not written", **change)
         assert refused.value.rule == "policy-fixed-once-billed"
     assert groups.get(SubscriptionGroup, "monthly").description is None
@@ -419,7 +417,7 @@ def test_the_accrual_stays_once_accruals_were_posted(groups):
     subscriptions.create(groups, "S-1", customer="C-1", group="monthly", fee="49.00", start=date(2026, 1, 1))
     subscriptions.invoice_run(groups, date(2026, 1, 31))
     subscriptions.accruals(groups, date(2026, 1, 31), post=True)
-    with pytest.raises(RuleViolation, match="accrue 'day': 1 accrual part\\(s\\) of group monthly") as refused:
+    with pytest.raises(RuleViolation, match="accrue 'day': 1 accrual part of group monthly was posted") as refused:
         catalog.update_group(groups, "monthly", accrue="day")
     assert refused.value.rule == "accrual-fixed-once-posted"
     assert catalog.update_group(groups, "monthly", accrue="month", proration="full")["proration"] == "full"
@@ -427,7 +425,7 @@ def test_the_accrual_stays_once_accruals_were_posted(groups):
 
 def test_group_remove_only_without_subscriptions(groups):
     subscriptions.create(groups, "S-1", customer="C-1", group="monthly", fee="49.00", start=date(2026, 1, 1))
-    with pytest.raises(RuleViolation, match="1 subscription\\(s\\) are in group monthly") as refused:
+    with pytest.raises(RuleViolation, match="1 subscription is in group monthly") as refused:
         catalog.remove_group(groups, "monthly")
     assert refused.value.rule == "group-without-subscriptions"
     assert catalog.remove_group(groups, "spare") == {"group": "spare", "removed": True}

@@ -42,3 +42,13 @@ def test_a_choice_is_case_insensitive_and_anything_else_a_usage_error(cli):
     assert cli.json("order", "create", "--customer", "C-1", "--priority", "HIGH")["priority"] == "high"
     result = cli("order", "create", "--customer", "C-1", "--priority", "urgent", code=2)
     assert result.stderr == "error: invalid --priority 'urgent': must be one of high, normal or low\n"
+
+
+def test_no_help_page_shows_a_flag_value_or_doubled_brackets(cli):
+    from custsvc.cli import iter_commands
+
+    for path, _command in iter_commands():
+        text = cli(*path, "--help", env={"COLUMNS": "200"}).stdout
+        usage = next(line for line in text.splitlines() if "Usage:" in line)
+        assert "[[" not in usage, usage
+        assert "<bool>" not in text, path

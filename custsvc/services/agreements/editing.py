@@ -29,6 +29,7 @@ from custsvc.services.agreements.catalog import (
     show,
 )
 from custsvc.services.workers import require_technician
+from custsvc.values import counted
 
 INTERVAL = ("every_count", "every_unit", "rrule")
 WINDOW = ("window_kind", "window_days")
@@ -74,7 +75,8 @@ def _new_combine(ctx: Context, row: Agreement, text: str) -> str:
         if orders:
             raise RuleViolation(
                 "combine-fixed-once-generated",
-                f"combine {rule!r}: {row.agreement} has generated {orders} order(s) combined by {row.combine!r}, "
+                f"combine {rule!r}: {row.agreement} has generated {counted(orders, 'order')} "
+                f"combined by {row.combine!r}, "
                 "so its combine rule cannot change",
             )
     return rule
@@ -159,7 +161,8 @@ def remove(ctx: Context, agreement: str) -> dict[str, Any]:
     if orders:
         raise RuleViolation(
             "agreement-without-orders",
-            f"{orders} service order(s) refer to agreement {agreement}, so it cannot be removed "
+            f"{counted(orders, 'service order')} {'refers' if orders == 1 else 'refer'} to agreement {agreement}, "
+            "so it cannot be removed "
             f"(end it instead: custsvc agreement update {agreement} --end DATE)",
         )
     count = len(lines_of(ctx, agreement))
@@ -294,7 +297,7 @@ def remove_line(ctx: Context, agreement: str, line_no: int) -> dict[str, Any]:
     if made:
         raise RuleViolation(
             "line-without-order-lines",
-            f"line {line_no} of {agreement} generated {made} order line(s), so it cannot be removed "
+            f"line {line_no} of {agreement} generated {counted(made, 'order line')}, so it cannot be removed "
             f"(stop it instead: custsvc agreement line stop {agreement} {line_no})",
         )
     ctx.delete(line)

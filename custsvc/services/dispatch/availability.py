@@ -68,7 +68,7 @@ def absence_record(row: Absence) -> dict[str, Any]:
 def add_absence(ctx: Context, worker: str, starts: datetime, ends: datetime, reason: str | None) -> dict[str, Any]:
     technician(ctx, worker)
     if ends <= starts:
-        raise InvalidInput("to", ends.isoformat(), "must be after --from")
+        raise InvalidInput("to", ctx.when(ends), "must be after --from")
     row = Absence(
         worker=worker,
         starts_at=starts,
@@ -81,7 +81,7 @@ def add_absence(ctx: Context, worker: str, starts: datetime, ends: datetime, rea
     ctx.flush()
     clashes = assignments_between(ctx, worker, starts, ends)
     out = absence_record(row)
-    out["clashing_assignments"] = [f"{a.order_number} {a.starts_at.isoformat()}" for a in clashes]
+    out["clashing_assignments"] = [f"{a.order_number} {ctx.when(a.starts_at)}" for a in clashes]
     return out
 
 

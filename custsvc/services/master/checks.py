@@ -157,9 +157,9 @@ def _users_of(ctx: Context, obj: str, customer: str) -> list[str]:
     open_orders = list(ctx.execute(query).scalars())
     users = []
     if agreements:
-        users.append(f"agreement(s) {', '.join(agreements)}")
+        users.append(f"{'agreement' if len(agreements) == 1 else 'agreements'} {', '.join(agreements)}")
     if open_orders:
-        users.append(f"open order(s) {', '.join(open_orders)}")
+        users.append(f"{'open order' if len(open_orders) == 1 else 'open orders'} {', '.join(open_orders)}")
     return users
 
 

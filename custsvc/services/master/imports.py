@@ -18,6 +18,7 @@ from custsvc.errors import CustSvcError, Duplicate, InvalidInput, NotFound, Prob
 from custsvc.models import AUDIT_FIELDS
 from custsvc.services.master.checks import blank, check_rules, clean_values, existing_keys, merged, missing_references
 from custsvc.services.master.kinds import Kind, db_row, kind_of, label
+from custsvc.values import counted
 
 
 def write_children(ctx: Context, kind: Kind, key: str, clean: Mapping[str, Any], *, replace: bool) -> None:
@@ -108,7 +109,8 @@ def _refuse(checked: _Checked, count: int, single: bool) -> None:
     conflict_only = all(isinstance(exc, Duplicate) for _n, exc in problems)
     lines = [f"row {n}: {exc.message}" if n else exc.message for n, exc in problems]
     raise Problems(
-        f"{len(problems)} problem(s) in {count} {label(checked.kind.name)} row(s); nothing was imported",
+        f"{counted(len(problems), 'problem')} in {counted(count, label(checked.kind.name) + ' row')}; "
+        "nothing was imported",
         lines,
         exit_code=3 if conflict_only else 1,
         one=f"{lines[0]}; nothing was imported",

@@ -19,6 +19,7 @@ from custsvc.services.orders.checks import get, get_line, log_stage, require_fla
 from custsvc.services.orders.events import OrderCanceled, OrderDeleted, OrderSignedOff, StageMoved
 from custsvc.services.orders.lifecycle import transition
 from custsvc.services.orders.reading import show
+from custsvc.values import counted
 
 
 def _check_target(ctx: Context, number: str, current: Stage, target: Stage, back: bool) -> None:
@@ -93,7 +94,9 @@ def cancel(
     stages.reason(ctx, reason)
     posted = _posted_lines(ctx, number)
     if posted:
-        raise RuleViolation("posted-lines-stay", f"{number} has {posted} posted line(s); credit the invoice instead")
+        raise RuleViolation(
+            "posted-lines-stay", f"{number} has {counted(posted, 'posted line')}; credit the invoice instead"
+        )
     with transition(ctx, OrderCanceled(order, current, target, reason), force=force):
         ctx.execute(
             update(OrderLine)

@@ -43,6 +43,7 @@ from custsvc.services import invoices
 from custsvc.services.batch import select_for
 from custsvc.services.invoices import DraftInvoice, DraftLine, Written
 from custsvc.services.subscriptions.catalog import ONE_DAY, get_group, last_day, policy_of
+from custsvc.values import counted
 
 ONE = Decimal(1)
 
@@ -209,7 +210,7 @@ def _drafts(work: list[_Work], through: date) -> tuple[list[DraftInvoice], list[
             draft.lines.append(_line(item, result, f"{label}, {period.start} - {period.end}", result.base))
             kinds.append((item, result, "base"))
             if result.reduction:
-                text = f"Reduction, {result.reduction_days} day(s) of {period.start} - {period.end}"
+                text = f"Reduction, {counted(result.reduction_days, 'day')} of {period.start} - {period.end}"
                 draft.lines.append(_line(item, result, text, result.reduction))
                 kinds.append((item, result, "reduction"))
         drafts.append(draft)

@@ -33,6 +33,7 @@ from custsvc.models import (
     SubscriptionReduction,
 )
 from custsvc.services import settings
+from custsvc.values import counted
 
 ONE_DAY = timedelta(days=1)
 
@@ -155,7 +156,8 @@ def _policy_changes(ctx: Context, row: SubscriptionGroup, given: dict[str, Any])
         name = changed[0]
         raise RuleViolation(
             "policy-fixed-once-billed",
-            f"{name} {new[name]}: {billed} subscription(s) of group {row.group} were billed by {name} "
+            f"{name} {new[name]}: {counted(billed, 'subscription')} of group {row.group} "
+            f"{'was' if billed == 1 else 'were'} billed by {name} "
             f"{getattr(row, name)}; make a new group for new subscriptions",
         )
     new["accrue"] = _new_accrual(ctx, row, given["accrue"], new["period"], new["every"])
@@ -168,7 +170,8 @@ def _new_accrual(ctx: Context, row: SubscriptionGroup, accrue: str | None, perio
     if new != row.accrue and (posted := _accruals_posted(ctx, row.group)):
         raise RuleViolation(
             "accrual-fixed-once-posted",
-            f"accrue {accrue!r}: {posted} accrual part(s) of group {row.group} were posted by {row.accrue}",
+            f"accrue {accrue!r}: {counted(posted, 'accrual part')} of group {row.group} "
+            f"{'was' if posted == 1 else 'were'} posted by {row.accrue}",
         )
     if new is not None and not accrual_fits(period, every, new):  # type: ignore[arg-type]
         reason = f"accrual periods must fit the invoicing period ({every} x {period}) a whole number of times"
@@ -214,7 +217,8 @@ def remove_group(ctx: Context, group: str) -> dict[str, Any]:
     if members:
         raise RuleViolation(
             "group-without-subscriptions",
-            f"{members} subscription(s) are in group {group}, so it cannot be removed",
+            f"{counted(members, 'subscription')} {'is' if members == 1 else 'are'} in group {group}, "
+            "so it cannot be removed",
         )
     ctx.delete(row)
     ctx.flush()

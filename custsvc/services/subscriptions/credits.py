@@ -33,6 +33,7 @@ from custsvc.models import (
 from custsvc.services import invoices
 from custsvc.services.subscriptions.billing import advance_billed_through
 from custsvc.services.subscriptions.catalog import ONE_DAY, get, get_group, history, last_day, policy_of, show, touch
+from custsvc.values import counted
 
 
 def reduce(
@@ -85,7 +86,8 @@ def reduce(
                     row,
                     bill,
                     amount,
-                    f"Reduction {max(first, bill.period_start)} - {min(last, bill.period_end)} ({days} day(s))",
+                    f"Reduction {max(first, bill.period_start)} - {min(last, bill.period_end)} "
+                    f"({counted(days, 'day')})",
                     max(first, bill.period_start),
                     min(last, bill.period_end),
                 )
@@ -196,7 +198,7 @@ def cancel(ctx: Context, subscription: str, on: date, *, credit: bool = False) -
                 row,
                 bill,
                 amount,
-                f"Cancellation: {first} - {bill.period_end} ({days} day(s))",
+                f"Cancellation: {first} - {bill.period_end} ({counted(days, 'day')})",
                 first,
                 bill.period_end,
             )

@@ -280,14 +280,12 @@ def root(
 
 def _check_now(now: str) -> None:
     """Fail early and clearly on a malformed --now (the shop's zone is applied when a context opens)."""
-    from datetime import UTC, datetime
-
-    from custsvc.domain.timeparse import parse_datetime
+    from custsvc import clock
 
     if not now.strip():
         raise typer.BadParameter("is empty: give a time, or leave --now out for the clock", param_hint="--now")
     try:
-        parse_datetime(now, "--now", now=datetime.now(UTC))
+        clock.now(now)
     except CustSvcError as exc:
         raise typer.BadParameter(exc.message.removeprefix("invalid --now "), param_hint="--now") from None
 

@@ -106,6 +106,11 @@ def _is_numeric(values: Iterable[Any]) -> bool:
     return seen
 
 
+def word(count: int, singular: str, plural: str | None = None) -> str:
+    """The word that goes with ``count``: ``order`` / ``orders``, ``is`` / ``are`` (``word(n, "is", "are")``)."""
+    return singular if count == 1 else plural or singular + "s"
+
+
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``1 order``, ``3 orders``, ``2 invoices``: a count with its noun in the right number."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    return f"{count} {word(count, noun, plural)}"

@@ -194,7 +194,7 @@ def line_add(
     agreement: AgreementArg,
     type: Annotated[LineType, typer.Option("--type", help="What the line is.", case_sensitive=False)],
     start: Annotated[
-        str, typer.Option("--start", help=f"First date (the anchor of the interval) ({DATE_HINT}).", metavar="<date>")
+        str, typer.Option("--start", help=f"First date, the anchor of the interval ({DATE_HINT}).", metavar="<date>")
     ],
     end: EndOpt = None,
     obj: ObjectOpt = None,
@@ -284,7 +284,7 @@ def line_update(
     line: LineArg,
     start: Annotated[
         str | None,
-        typer.Option("--start", help=f"First date (only before the line generated) ({DATE_HINT}).", metavar="<date>"),
+        typer.Option("--start", help=f"First date, only before the line generated ({DATE_HINT}).", metavar="<date>"),
     ] = None,
     end: EndOpt = None,
     obj: ObjectOpt = None,

@@ -67,9 +67,7 @@ def assign(
     technician: Annotated[
         str, typer.Option("--technician", help="The technician (a worker with the technician role).")
     ],
-    start: Annotated[
-        str, typer.Option("--start", help=f"Start time ({TIME_HINT}; the shop's zone if no offset).", metavar="<time>")
-    ],
+    start: Annotated[str, typer.Option("--start", help=f"Start time ({TIME_HINT}).", metavar="<time>")],
     duration: Annotated[
         str | None, typer.Option("--duration", help="How long, e.g. 2h or 90m (default: the order's hours or tasks).")
     ] = None,

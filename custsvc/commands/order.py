@@ -14,6 +14,7 @@ from custsvc.commands.order_lines import line_app
 from custsvc.commands.order_list import list_
 from custsvc.commands.order_post import post
 from custsvc.commands.order_setup import reason_app, stage_app
+from custsvc.values import word
 
 app = typer.Typer(help=group_help("order"), no_args_is_help=True)
 app.add_typer(line_app, name="line")
@@ -165,7 +166,7 @@ def sign_off(
     from custsvc.services import orders
 
     record = run(lambda s: orders.sign_off(s, order, line or [], force=force))
-    what = f"{'line' if len(line or []) == 1 else 'lines'} {', '.join(map(str, line))} of {order}" if line else order
+    what = f"{word(len(line), 'line')} {', '.join(map(str, line))} of {order}" if line else order
     if record.get("already_signed_off"):
         when = f" ({_signed(record, line)})" if _signed(record, line) else ""
         emit_changed(record, fmt_of(fmt), f"{what} was already signed off{when}; nothing changed")

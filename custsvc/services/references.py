@@ -8,6 +8,7 @@ from sqlalchemy import Table, func, select
 from sqlmodel import SQLModel
 
 from custsvc.context import Context
+from custsvc.values import word
 
 
 def references_to(ctx: Context, table: Table, key: Any) -> list[tuple[str, int]]:
@@ -26,7 +27,7 @@ def references_to(ctx: Context, table: Table, key: Any) -> list[tuple[str, int]]
             count = ctx.execute(select(func.count()).select_from(other).where(column == key)).scalar_one()
             if count:
                 noun = other.name.replace("_", " ")
-                found.append((f"{noun}{'' if count == 1 else 's'} ({column.name})", count))
+                found.append((f"{word(count, noun)} ({column.name})", count))
     return found
 
 

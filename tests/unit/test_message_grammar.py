@@ -28,3 +28,16 @@ def test_no_plural_shorthand_or_a_before_a_vowel(path: Path) -> None:
         if "(s)" in text or re.search(r"\ba (hour|order|item|invoice|agreement|object|SLA|error)\b", text)
     ]
     assert not found, "\n".join(found)
+
+
+def test_a_count_takes_the_word_in_its_number() -> None:
+    from custsvc.values import counted, word
+
+    assert [counted(n, "order") for n in (0, 1, 2)] == ["0 orders", "1 order", "2 orders"]
+    assert counted(2, "history entry", "history entries") == "2 history entries"
+    assert (word(1, "is", "are"), word(3, "is", "are"), word(1, "line"), word(2, "line")) == (
+        "is",
+        "are",
+        "line",
+        "lines",
+    )

@@ -29,7 +29,7 @@ from custsvc.services.agreements.catalog import (
     show,
 )
 from custsvc.services.workers import require_technician
-from custsvc.values import counted
+from custsvc.values import counted, word
 
 INTERVAL = ("every_count", "every_unit", "rrule")
 WINDOW = ("window_kind", "window_days")
@@ -161,7 +161,7 @@ def remove(ctx: Context, agreement: str) -> dict[str, Any]:
     if orders:
         raise RuleViolation(
             "agreement-without-orders",
-            f"{counted(orders, 'service order')} {'refers' if orders == 1 else 'refer'} to agreement {agreement}, "
+            f"{counted(orders, 'service order')} {word(orders, 'refers', 'refer')} to agreement {agreement}, "
             "so it cannot be removed "
             f"(end it instead: custsvc agreement update {agreement} --end DATE)",
         )

@@ -22,6 +22,7 @@ from custsvc.models import (
 )
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
+from custsvc.values import word
 
 
 def blank(value: Any) -> bool:
@@ -157,9 +158,9 @@ def _users_of(ctx: Context, obj: str, customer: str) -> list[str]:
     open_orders = list(ctx.execute(query).scalars())
     users = []
     if agreements:
-        users.append(f"{'agreement' if len(agreements) == 1 else 'agreements'} {', '.join(agreements)}")
+        users.append(f"{word(len(agreements), 'agreement')} {', '.join(agreements)}")
     if open_orders:
-        users.append(f"{'open order' if len(open_orders) == 1 else 'open orders'} {', '.join(open_orders)}")
+        users.append(f"{word(len(open_orders), 'open order')} {', '.join(open_orders)}")
     return users
 
 

@@ -33,7 +33,7 @@ from custsvc.models import (
     SubscriptionReduction,
 )
 from custsvc.services import settings
-from custsvc.values import counted
+from custsvc.values import counted, word
 
 ONE_DAY = timedelta(days=1)
 
@@ -157,7 +157,7 @@ def _policy_changes(ctx: Context, row: SubscriptionGroup, given: dict[str, Any])
         raise RuleViolation(
             "policy-fixed-once-billed",
             f"{name} {new[name]}: {counted(billed, 'subscription')} of group {row.group} "
-            f"{'was' if billed == 1 else 'were'} billed by {name} "
+            f"{word(billed, 'was', 'were')} billed by {name} "
             f"{getattr(row, name)}; make a new group for new subscriptions",
         )
     new["accrue"] = _new_accrual(ctx, row, given["accrue"], new["period"], new["every"])
@@ -171,7 +171,7 @@ def _new_accrual(ctx: Context, row: SubscriptionGroup, accrue: str | None, perio
         raise RuleViolation(
             "accrual-fixed-once-posted",
             f"accrue {accrue!r}: {counted(posted, 'accrual part')} of group {row.group} "
-            f"{'was' if posted == 1 else 'were'} posted by {row.accrue}",
+            f"{word(posted, 'was', 'were')} posted by {row.accrue}",
         )
     if new is not None and not accrual_fits(period, every, new):  # type: ignore[arg-type]
         reason = f"accrual periods must fit the invoicing period ({every} x {period}) a whole number of times"
@@ -217,7 +217,7 @@ def remove_group(ctx: Context, group: str) -> dict[str, Any]:
     if members:
         raise RuleViolation(
             "group-without-subscriptions",
-            f"{counted(members, 'subscription')} {'is' if members == 1 else 'are'} in group {group}, "
+            f"{counted(members, 'subscription')} {word(members, 'is', 'are')} in group {group}, "
             "so it cannot be removed",
         )
     ctx.delete(row)

@@ -35,7 +35,7 @@ def build(path: Path, orders: int, technicians: int) -> None:
 
     rng = random.Random(11)
     state.reset(db=str(path), now=NOW, actor="bench")
-    with open_context() as s:
+    with open_context(create=True) as s:
         settings.set_value(s, "timezone", "Europe/Riga")
     with open_context() as s:
         calendars.add(s, "office", timezone="Europe/Riga", hours=["mon-fri 08:00-12:00,13:00-17:00"])
@@ -85,12 +85,12 @@ def build(path: Path, orders: int, technicians: int) -> None:
             day = start + timedelta(days=rng.randint(0, 4))
             dispatch.add_absence(s, f"T-{n * 6:02d}", day, day + timedelta(hours=rng.choice([4, 24])), "absent")
         for n in range(orders):
-            s.info["now"] = start - timedelta(hours=rng.randint(0, 48))
-            number = order_service.create(
-                s, customer=f"C-{n % 100:03d}", priority=rng.choice(["high", "normal", "normal", "low"])
-            )["order"]
-            for skill in rng.sample(SKILLS, rng.choice([1, 1, 1, 2])):
-                order_service.add_line(s, number, type="hour", task=f"TASK-{skill}")
+            with s.at(start - timedelta(hours=rng.randint(0, 48))):
+                number = order_service.create(
+                    s, customer=f"C-{n % 100:03d}", priority=rng.choice(["high", "normal", "normal", "low"])
+                )["order"]
+                for skill in rng.sample(SKILLS, rng.choice([1, 1, 1, 2])):
+                    order_service.add_line(s, number, type="hour", task=f"TASK-{skill}")
     db.dispose_engines()
 
 

@@ -34,7 +34,7 @@ def build(path: Path, count: int) -> None:
     from custsvc.services import agreements, master
 
     state.reset(db=str(path), now="2026-12-01T08:00:00+00:00", actor="bench")
-    with open_context() as s:
+    with open_context(create=True) as s:
         master.import_rows(s, "worker", [{"worker": "T-1", "name": "Tech", "roles": "technician"}])
         master.import_rows(
             s, "task", [{"task": "SERVICE", "description": "Service visit", "hours": "1.5", "price": "60.00"}]
@@ -63,7 +63,7 @@ def build(path: Path, count: int) -> None:
 def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, result.stdout.strip()
+    return time.perf_counter() - start, (result.stdout + result.stderr).strip()
 
 
 def raw_insert(source: Path, empty: Path) -> tuple[float, int]:
@@ -100,7 +100,7 @@ def near_cap(folder: Path) -> None:
 
     path = folder / "cap.db"
     state.reset(db=str(path), now="2026-01-01T08:00:00+00:00", actor="bench")
-    with open_context() as s:
+    with open_context(create=True) as s:
         master.import_rows(s, "customer", [{"account": "C-1", "name": "Customer"}])
         agreements.create(s, "A-1", customer="C-1", start="2026-01-01")
         agreements.add_line(s, "A-1", type="fee", price="10", rrule="FREQ=DAILY", start="2026-01-01")

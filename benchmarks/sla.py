@@ -30,6 +30,7 @@ TIERS = ["gold", "silver", "bronze"]
 def build(path: Path, count: int) -> None:
     env = {**os.environ, "CUSTSVC_DB": str(path), "CUSTSVC_NOW": "2026-01-01T00:00:00+00:00"}
     run = lambda *a: subprocess.run(custsvc(*a), env=env, check=True, capture_output=True)  # noqa: E731
+    run("db", "init")
     run("calendar", "add", "office", "--timezone", "Europe/Riga", "--hours", "mon-fri 08:00-17:00")
     for tier, (resp, resol) in zip(TIERS, [("1h", "8h"), ("4h", "16h"), ("8h", "24h")], strict=True):
         run("sla", "add", tier, "--calendar", "office", "--response", resp, "--resolution", resol)

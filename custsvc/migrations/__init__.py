@@ -44,7 +44,8 @@ def ensure_current(engine: Engine, now: datetime | None = None, *, create: bool 
     made it while this one waited for the schema lock)."""
     from custsvc.db import display_url, schema_revision
 
-    with engine.connect() as conn:
+    # a read: on SQLite it must not take the write lock (a reader would wait for a long writer)
+    with engine.execution_options(custsvc_write=False).connect() as conn:
         current = schema_revision(conn)
         conn.rollback()
     if current == HEAD:

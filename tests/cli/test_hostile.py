@@ -227,3 +227,22 @@ def test_the_documented_revisions_are_the_scripts(tmp_path):
     scripts = ScriptDirectory.from_config(migrations.alembic_config())
     assert sorted(r.revision for r in scripts.walk_revisions()) == list(migrations.REVISIONS)
     assert Path(migrations.HERE).is_dir()
+
+
+@sqlite_only
+def test_a_reader_does_not_wait_for_a_writer(cli, db_url):
+    """While another process holds SQLite's write lock (a long run), a list reads at once: reading
+    commands, their schema check included, never ask for the write lock."""
+    import sqlite3
+    import time
+
+    path = db_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        began = time.perf_counter()
+        cli("customer", "list")
+        assert time.perf_counter() - began < 5  # the busy timeout is 30 s
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -22,11 +22,13 @@ if TYPE_CHECKING:  # pragma: no cover
 def build_bus() -> Bus:
     """A bus with every capability's guards, listeners and invoice-source handlers."""
     from custsvc.services.agreements import hooks as agreement_hooks
+    from custsvc.services.bom import hooks as bom_hooks
     from custsvc.services.dispatch import hooks as dispatch_hooks
     from custsvc.services.invoices import hooks as invoice_hooks
     from custsvc.services.master import hooks as master_hooks
     from custsvc.services.orders import hooks as order_hooks
     from custsvc.services.sla import hooks as sla_hooks
+    from custsvc.services.stock import hooks as stock_hooks
     from custsvc.services.subscriptions import hooks as subscription_hooks
 
     bus = Bus()
@@ -39,6 +41,8 @@ def build_bus() -> Bus:
         subscription_hooks.register,
         invoice_hooks.register,
         dispatch_hooks.register,
+        stock_hooks.register,
+        bom_hooks.register,
     ):
         register(bus)
     return bus

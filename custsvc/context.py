@@ -41,6 +41,9 @@ class Context:
     clock_override: str | None = None
     #: per-command caches (e.g. business calendars), dropped with the context
     cache: dict[str, Any] = field(default_factory=dict)
+    #: warnings for the person running the command, printed on stderr once it succeeded (a listener
+    #: that lets a change through with a caveat, e.g. the shelf going below zero)
+    warnings: list[str] = field(default_factory=list)
     #: opens a read-only session on the same database (``reading``); None: read on ``session``
     reader_factory: Callable[[], Session] | None = None
     _bus: Bus | None = field(default=None, repr=False)
@@ -106,7 +109,7 @@ class Context:
         reader = Context(
             session=session, now=self.now, actor=self.actor, tz=self.tz, bus_factory=self.bus_factory, write=False
         )
-        reader.cache = self.cache
+        reader.cache, reader.warnings = self.cache, self.warnings
         try:
             yield reader
         finally:

@@ -26,6 +26,10 @@ from custsvc.errors import CustSvcError
 
 Guard = Callable[[Any, Any], Iterable["Problem"]]
 Listener = Callable[[Any, Any], None]
+#: a guard or listener registered with ``batch=True`` gets every event of its kind of one change at
+#: once (posting 200 orders in one run: one call, a few statements, not a few per order)
+BatchGuard = Callable[[Any, Sequence[Any]], Iterable["Problem"]]
+BatchListener = Callable[[Any, Sequence[Any]], None]
 Reopener = Callable[[Any, Sequence[Any]], None]
 Contributor = Callable[[Any, Sequence[Any]], Mapping[Any, Mapping[str, Any]]]
 
@@ -56,14 +60,24 @@ class Bus:
     def __init__(self) -> None:
         self._guards: dict[type, list[Guard]] = defaultdict(list)
         self._listeners: dict[type, list[Listener]] = defaultdict(list)
+        self._batch_guards: dict[type, list[BatchGuard]] = defaultdict(list)
+        self._batch_listeners: dict[type, list[BatchListener]] = defaultdict(list)
         self._reopeners: dict[str, Reopener] = {}
         self._contributors: dict[str, list[tuple[tuple[str, ...], Contributor]]] = defaultdict(list)
 
-    def guard(self, event: type, fn: Guard) -> None:
-        self._guards[event].append(fn)
+    def guard(self, event: type, fn: Guard | BatchGuard, *, batch: bool = False) -> None:
+        """``batch``: ``fn(ctx, events)`` is asked once with every event of the change (``check_all``)."""
+        if batch:
+            self._batch_guards[event].append(fn)
+        else:
+            self._guards[event].append(fn)
 
-    def listen(self, event: type, fn: Listener) -> None:
-        self._listeners[event].append(fn)
+    def listen(self, event: type, fn: Listener | BatchListener, *, batch: bool = False) -> None:
+        """``batch``: ``fn(ctx, events)`` is told once of every event of the change (``publish_all``)."""
+        if batch:
+            self._batch_listeners[event].append(fn)
+        else:
+            self._listeners[event].append(fn)
 
     def on_reopen(self, source_kind: str, fn: Reopener) -> None:
         if source_kind in self._reopeners:
@@ -88,15 +102,31 @@ class Bus:
     def check(self, ctx: Any, event: Any, *, force: bool = False) -> list[Problem]:
         """Ask every guard; raise ``Refused`` with all problems unless ``force`` overrides each of them.
         Returns the problems ``force`` overrode."""
-        problems = [p for fn in self._guards.get(type(event), ()) for p in fn(ctx, event)]
+        return self.check_all(ctx, [event], force=force)
+
+    def check_all(self, ctx: Any, events: Sequence[Any], *, force: bool = False) -> list[Problem]:
+        """``check`` for several events made as one change: every guard of every event (a batch
+        guard once, with all the events of its kind), all problems reported together."""
+        problems = [p for event in events for fn in self._guards.get(type(event), ()) for p in fn(ctx, event)]
+        for kind, of_kind in _by_kind(events).items():
+            problems.extend(p for fn in self._batch_guards.get(kind, ()) for p in fn(ctx, of_kind))
         refusing = [p for p in problems if not (force and p.overridable)]
         if refusing:
             raise Refused(refusing)
         return problems
 
     def publish(self, ctx: Any, event: Any) -> None:
-        for fn in self._listeners.get(type(event), ()):
-            fn(ctx, event)
+        self.publish_all(ctx, [event])
+
+    def publish_all(self, ctx: Any, events: Sequence[Any]) -> None:
+        """Tell the listeners of each event, in order; then each batch listener once, with all the
+        events of its kind."""
+        for event in events:
+            for fn in self._listeners.get(type(event), ()):
+                fn(ctx, event)
+        for kind, of_kind in _by_kind(events).items():
+            for batch_fn in self._batch_listeners.get(kind, ()):
+                batch_fn(ctx, of_kind)
 
     def reopen(self, ctx: Any, source_kind: str, lines: Sequence[Any]) -> None:
         """Make what credited invoice lines of one source kind billed billable again."""
@@ -104,3 +134,11 @@ class Bus:
         if fn is None:
             raise CustSvcError(f"invoice lines from {source_kind!r} cannot be re-opened")
         fn(ctx, lines)
+
+
+def _by_kind(events: Sequence[Any]) -> dict[type, list[Any]]:
+    """The events grouped by their type, in the order each type first appears."""
+    out: dict[type, list[Any]] = {}
+    for event in events:
+        out.setdefault(type(event), []).append(event)
+    return out

@@ -35,9 +35,16 @@ GROUPS: list[tuple[str, str, str, str]] = [
     (
         "bom",
         "bom",
-        "Returns and repairs",
-        "Bills of materials for service objects, with versions and history. Not in this version yet.",
+        "Installed base",
+        "Bills of materials: template BOMs with dated versions, and each service object's own BOM with its history.",
     ),
+    (
+        "stock",
+        "stock",
+        "Installed base",
+        "Parts stock: receive, adjust and move parts; on-hand per location from the ledger of movements.",
+    ),
+    ("serial", "serial", "Installed base", "Serial numbers: one unit's whole life, where it is now, its warranty."),
     (
         "dispatch",
         "dispatch",

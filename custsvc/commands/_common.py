@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from custsvc.commands._choices import InputFormat
+
 if TYPE_CHECKING:  # pragma: no cover
     from custsvc.context import Context
 
@@ -47,6 +49,12 @@ EncodingOpt = Annotated[
 DATE_HINT = "YYYY-MM-DD, today, +30d, -1w, next monday ..."
 TIME_HINT = "2026-03-10T09:30, 13:00, tomorrow 9:00, +2h ...; the shop's zone if no offset"
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")]
+InputFormatOpt = Annotated[
+    InputFormat | None,
+    typer.Option(
+        "--input-format", help="The file's format (default: from the file name; csv for stdin).", case_sensitive=False
+    ),
+]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, max=1_000_000_000, help="Show at most this many rows.")]
 SearchOpt = Annotated[
     str | None, typer.Option("--search", "-s", help="Only rows whose key or name contains this text.")
@@ -80,7 +88,14 @@ def database_url() -> str:
 def run(fn: Callable[[Context], T], *, write: bool = True, create: bool = False) -> T:
     """Open the command's unit of work, call the service, commit (or roll back on any error)."""
     with context(write=write, create=create) as ctx:
-        return fn(ctx)
+        result = fn(ctx)
+        warnings = ctx.warnings
+    if warnings:
+        from custsvc import output
+
+        for warning in warnings:
+            output.warn(warning)
+    return result
 
 
 def done(record: Any, fmt: Format | None, text: str) -> None:

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._choices import InputFormat
-from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, run
+from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, InputFormatOpt, fmt_of, run
 
 
 def add_common_commands(
@@ -87,14 +86,7 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
         file: Annotated[
             Path, typer.Argument(help="CSV or JSON file in the shape `list --format csv|json` prints; - reads stdin.")
         ],
-        input_format: Annotated[
-            InputFormat | None,
-            typer.Option(
-                "--input-format",
-                help="The file's format (default: from the file name; csv for stdin).",
-                case_sensitive=False,
-            ),
-        ] = None,
+        input_format: InputFormatOpt = None,
         upsert: Annotated[
             bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")
         ] = False,

@@ -9,6 +9,7 @@ from typing import Any
 
 from custsvc.domain.money import parse_money, parse_quantity
 from custsvc.domain.timeparse import zone
+from custsvc.domain.warranty import parse_warranty
 from custsvc.errors import InvalidInput
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,63}")
@@ -67,6 +68,22 @@ def check_role(value: Any, name: str) -> str:
     return text
 
 
+_YES = ("true", "yes", "y", "on", "1")
+_NO = ("false", "no", "n", "off", "0")
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """A yes/no field: true/false, yes/no, 1/0 (as text or as a JSON value)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise InvalidInput(name, value, "expected yes or no (true/false, 1/0)")
+
+
 CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "key": check_key,
     "ref": check_key,
@@ -77,4 +94,6 @@ CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "role": check_role,
     "money": lambda v, n: parse_money(v, n),
     "qty": lambda v, n: parse_quantity(v, n),
+    "bool": check_bool,
+    "warranty": lambda v, n: parse_warranty(v, n),
 }

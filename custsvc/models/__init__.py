@@ -2,6 +2,14 @@
 
 from custsvc.models.agreements import Agreement, AgreementLine
 from custsvc.models.base import AUDIT_FIELDS, Audited
+from custsvc.models.bom import (
+    BomTemplate,
+    BomTemplateComponent,
+    BomTemplateVersion,
+    ObjectBom,
+    ObjectBomChange,
+    ObjectBomComponent,
+)
 from custsvc.models.dispatch import Absence, Assignment, RemovedAssignment
 from custsvc.models.invoices import Invoice, InvoiceLine
 from custsvc.models.master import (
@@ -25,6 +33,7 @@ from custsvc.models.orders import (
     Stage,
 )
 from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
+from custsvc.models.stock import SerialUnit, StockMove
 from custsvc.models.subscriptions import (
     AccrualEntry,
     Subscription,
@@ -36,6 +45,14 @@ from custsvc.models.subscriptions import (
 )
 
 __all__ = [
+    "BomTemplate",
+    "BomTemplateComponent",
+    "BomTemplateVersion",
+    "ObjectBom",
+    "ObjectBomChange",
+    "ObjectBomComponent",
+    "SerialUnit",
+    "StockMove",
     "AccrualEntry",
     "RemovedAssignment",
     "Subscription",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from custsvc.models.base import Audited
@@ -33,6 +33,12 @@ class Item(Audited, table=True):
     name: str
     unit: str = Field(default="pcs")
     price: Decimal = Field(default=Decimal("0.00"), sa_column=Column("price_cents", Money(), nullable=False))
+    #: units are tracked one by one, by serial number
+    serialized: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    #: the default warranty of a unit, in months from when it is installed or delivered
+    warranty_months: int | None = None
+    #: ``stock list`` hints to reorder when the shelf holds less
+    reorder_level: Decimal | None = Field(default=None, sa_column=Column("reorder_level_milli", Qty(), nullable=True))
 
 
 class ServiceTask(Audited, table=True):

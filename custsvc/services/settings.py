@@ -44,6 +44,13 @@ def _yes_no(value: str, field: str) -> str:
     raise InvalidInput(field, value, "expected yes or no")
 
 
+def _warn_refuse(value: str, field: str) -> str:
+    text = value.strip().lower()
+    if text not in ("warn", "refuse"):
+        raise InvalidInput(field, value, "expected warn or refuse")
+    return text
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -108,6 +115,11 @@ KEYS: dict[str, tuple[str, Callable[[str, str], str], str]] = {
     ),
     "planned_stage": ("planned", _name, "the stage an order moves to from the initial stage when it is dispatched"),
     "visit_duration": ("2h", _duration, "how long a visit takes when the order's lines name no hours or tasks"),
+    "negative_stock": (
+        "warn",
+        _warn_refuse,
+        "posting item lines that take the shelf below zero: warn, or refuse (--force overrides)",
+    ),
 }
 
 

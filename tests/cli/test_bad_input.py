@@ -57,6 +57,11 @@ FILES: dict[str, bytes] = {
     "worker-wizard.csv": b"worker,name,roles\nT-07,Merlin,wizard\n",
     "existing.csv": b"account,name\nC-1001,Already There\n",
     "team-ghost.csv": b"team,owner\neast,ghost\n",
+    "bom-again.csv": b"object,template,template_version,position,item\nOBJ-0001,VB35,1,pump,PUMP-EC25\n",
+    "bom-qty-zero.csv": b"object,template,template_version,position,item,qty\nOBJ-0001,VB35,1,pump,PUMP-EC25,0\n",
+    "tpl-overlap.csv": b"template,version,from\nVB35,3,2026-06-01\n",
+    "tpl-to-before-from.csv": b"template,item,version,from,to\nT-NEW,BOILER-35,v1,2026-02-01,2026-01-01\n",
+    "tpl-qty-zero.csv": b"template,item,version,from,position,component,qty\nT-NEW,BOILER-35,v1,2026-01-01,pump,PUMP-CIRC,0\n",
 }
 
 
@@ -140,7 +145,7 @@ def _command_of(args: tuple[str, ...], commands: set[tuple[str, ...]]) -> tuple[
     rest = list(args)
     while rest and rest[0] in ("--db", "--now", "--as", "--format", "-f", "--quiet", "-q"):
         rest = rest[1:] if rest[0] in ("--quiet", "-q") else rest[2:]
-    for size in (3, 2, 1):
+    for size in (4, 3, 2, 1):
         if tuple(rest[:size]) in commands:
             return tuple(rest[:size])
     return None

@@ -220,6 +220,7 @@ def test_config_settings(cli):
         "calendar": "",
         "planned_stage": "planned",
         "visit_duration": "2h",
+        "negative_stock": "warn",
     }
     cli("config", "set", "calendar", "nope", code=1)
     cli("config", "set", "visit_duration", "forever", code=1)

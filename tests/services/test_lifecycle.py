@@ -115,6 +115,36 @@ def test_orders_work_without_any_capability_registered(shop):
     assert with_sla == {record["order"]: {}}
 
 
+def test_a_batch_guard_and_listener_hear_of_every_event_of_a_run_at_once():
+    class Posted:
+        def __init__(self, number):
+            self.number = number
+
+    heard: list[object] = []
+    bus = Bus()
+    bus.guard(Posted, lambda ctx, e: heard.append(("guard", e.number)) or [])
+    bus.guard(Posted, lambda ctx, es: heard.append(("batch guard", [e.number for e in es])) or [], batch=True)
+    bus.listen(Posted, lambda ctx, e: heard.append(("listener", e.number)))
+    bus.listen(Posted, lambda ctx, es: heard.append(("batch listener", [e.number for e in es])), batch=True)
+    run = [Posted(1), Posted(2)]
+    assert bus.check_all(None, run) == []
+    bus.publish_all(None, run)
+    assert heard == [
+        ("guard", 1),
+        ("guard", 2),
+        ("batch guard", [1, 2]),
+        ("listener", 1),
+        ("listener", 2),
+        ("batch listener", [1, 2]),
+    ]
+    bus.publish(None, Posted(3))  # one event: the batch listener hears of it alone
+    assert heard[-1] == ("batch listener", [3])
+    bus.guard(Posted, lambda ctx, es: [Problem("short", f"{len(es)} orders", overridable=True)], batch=True)
+    with pytest.raises(Refused, match="2 orders"):
+        bus.check_all(None, run)
+    assert [p.rule for p in bus.check_all(None, run, force=True)] == ["short"]
+
+
 def test_capabilities_add_fields_to_order_records(shop):
     shop.bus.contribute("order", ("repairs",), lambda ctx, numbers: {n: {"repairs": 2} for n in numbers})
     number = open_order(shop)

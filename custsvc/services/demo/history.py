@@ -14,6 +14,7 @@ from custsvc.context import Context
 from custsvc.domain.timeparse import localize, parse_duration
 from custsvc.files import read_rows
 from custsvc.services.demo.extras import load_dispatch, load_slas, load_subscriptions
+from custsvc.services.demo.installed import change_under_order, load_installed_base
 from custsvc.services.demo.timeline import DISPATCHER, Later, relative_day, relative_time
 
 
@@ -112,6 +113,9 @@ def _walk(ctx: Context, order: str, spec: dict[str, Any], created: datetime, num
                 orders.cancel(ctx, order, reason=spec.get("reason"))
             else:
                 orders.move(ctx, order, stage, back=entry.endswith("<"))
+            for change in [c for c in spec.get("bom", []) if c["stage"] == stage]:
+                spec["bom"].remove(change)  # made once, when the order first gets there
+                change_under_order(ctx, order, spec["objects"], {k: v for k, v in change.items() if k != "stage"})
     return step
 
 
@@ -139,6 +143,7 @@ def load_orders(ctx: Context, folder: Path) -> None:
     for row in read_rows(folder / "reasons.csv")[0]:
         stages.add_reason(ctx, row["code"], row["description"])
     load_slas(ctx, folder, today, ctx.tz)
+    load_installed_base(ctx, folder, today)
     _load_agreements(ctx, folder, today)
     _generate_months(ctx, today)
     _work_generated_orders(ctx, today, ctx.tz, later)

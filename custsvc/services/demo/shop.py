@@ -28,7 +28,7 @@ from custsvc.models import (
 )
 from custsvc.services import master, settings
 from custsvc.services.demo.history import load_orders
-from custsvc.services.demo.timeline import MANAGER
+from custsvc.services.demo.timeline import MANAGER, relative_time
 
 #: (what, file) in load order: teams need their owner, technicians their team
 FIXTURES: list[tuple[str, str]] = [
@@ -111,8 +111,9 @@ def _load(ctx: Context) -> dict[str, Any]:
                 settings.set_value(ctx, row["key"], row["value"])
             # from here on the demo shop's zone applies, also to a --now given without an offset
             ctx.set_zone(settings.timezone(ctx))
-        else:
-            master.import_rows(ctx, what, rows)
+        else:  # the shop's master data is older than its history (15 months)
+            with ctx.at(relative_time("-15m 09:00", ctx.today, ctx.tz)):
+                master.import_rows(ctx, what, rows)
     load_orders(ctx, folder)
     return overview(ctx)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from custsvc.context import Context
 from custsvc.domain.checks import CHECKS
@@ -16,13 +16,15 @@ from custsvc.models import (
     AUDIT_FIELDS,
     Agreement,
     AgreementLine,
+    Item,
     OrderObject,
     ServiceObject,
     ServiceOrder,
+    StockMove,
 )
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
-from custsvc.values import word
+from custsvc.values import counted, word
 
 
 def blank(value: Any) -> bool:
@@ -42,6 +44,8 @@ def split_values(value: Any) -> list[Any]:
 def _scalar(spec: Spec, value: Any) -> Any:
     """A value from a JSON file must be what the field holds: text (a whole number is fine as text),
     or a number for amounts and quantities; never a list, an object or true/false."""
+    if isinstance(value, bool) and spec.check == "bool":
+        return value
     if isinstance(value, (bool, list, dict, tuple, set)):
         what = "true or false" if isinstance(value, bool) else type(value).__name__
         raise InvalidInput(spec.shown, value, f"expected {'a number' if spec.check in NUMERIC else 'text'}, not {what}")
@@ -118,6 +122,25 @@ def check_rules(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> 
     if kind.name == "object":
         _check_unique_serials(ctx, rows)
         _check_owner_changes(ctx, rows)
+    if kind.name == "item":
+        _check_serialized_changes(ctx, rows)
+
+
+def _check_serialized_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
+    """An item on the ledger keeps whether its units have serial numbers: the movements written
+    so far would not fit the other way."""
+    wanted = {row["item"]: row["serialized"] for row in rows if row.get("serialized") is not None}
+    query = select(Item.item, Item.serialized)
+    changing = sorted(i for i, now in select_in(ctx, query, Item.item, sorted(wanted)) if bool(now) != wanted[i])
+    if not changing:
+        return
+    query = select(StockMove.item, func.count()).group_by(StockMove.item)
+    for item, count in sorted(select_in(ctx, query, StockMove.item, changing)):
+        what = "serialized" if wanted[item] else "not serialized"
+        raise RuleViolation(
+            "serialized-fixed-once-stocked",
+            f"item {item!r} cannot become {what}: the stock ledger has {counted(count, 'movement')} of it",
+        )
 
 
 def _check_owner_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -8,11 +8,11 @@ package imports none of them. Registered today (``custsvc.bootstrap.build_bus``)
 * ``customer-detail``: ``objects`` (``services/master/hooks``), ``agreements``
   (``services/agreements/hooks``), ``open_orders`` (``services/orders/hooks``), ``subscriptions``
   (``services/subscriptions/hooks``) and ``invoiced_this_year`` (``services/invoices/hooks``);
-* ``object-detail``: ``orders`` (``services/orders/hooks``).
+* ``object-detail``: ``orders`` (``services/orders/hooks``) and ``bom`` (``services/bom/hooks``).
 
-Repairs and bills of materials do not exist yet. When they do, their ``hooks.register`` contributes
-``bus.contribute("object-detail", ("repairs",), fn)`` and ``("bom",)`` the same way: nothing here or
-in the ``show`` command changes. A contributed list of rows prints as a section of its own (its name
+Repairs do not exist yet. When they do, their ``hooks.register`` contributes
+``bus.contribute("object-detail", ("repairs",), fn)`` the same way: nothing here or in the ``show``
+command changes. A contributed list of rows prints as a section of its own (its name
 is the section's title); any other contributed value prints as a field of the record.
 """
 

@@ -3,13 +3,14 @@ its fields, how each is checked, what a search looks in and which child tables h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import SQLModel
 
+from custsvc.domain.warranty import months_text
 from custsvc.errors import CustSvcError
 from custsvc.models import (
     AUDIT_FIELDS,
@@ -37,6 +38,8 @@ class Spec:
     ref: str | None = None  # the kind a ``ref`` field points to
     many: bool = False  # a list, kept in a child table
     label: str | None = None  # how errors name it (defaults to the name)
+    #: how a stored value is shown in records (JSON / CSV), in the form its check reads back
+    display: Callable[[Any], Any] | None = None
 
     @property
     def attribute(self) -> str:
@@ -102,6 +105,9 @@ KINDS: dict[str, Kind] = {
             Spec("name", "text", required=True),
             Spec("unit", "tag", default="pcs"),
             Spec("price", "money", default=Decimal("0.00")),
+            Spec("serialized", "bool", default=False),
+            Spec("warranty", "warranty", attr="warranty_months", display=months_text),
+            Spec("reorder_level", "qty"),
         ),
         search=("item", "name"),
     ),

@@ -29,7 +29,8 @@ def _record(kind: Kind, obj: Any, children: Mapping[str, Mapping[str, list[str]]
         if spec.many:
             out[spec.name] = sorted((children or {}).get(spec.name, {}).get(key, []))
         else:
-            out[spec.name] = getattr(obj, spec.attribute)
+            value = getattr(obj, spec.attribute)
+            out[spec.name] = spec.display(value) if spec.display is not None else value
     for name in AUDIT_FIELDS:
         out[name] = getattr(obj, name)
     return out

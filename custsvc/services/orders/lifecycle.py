@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from custsvc.context import Context
-from custsvc.events import Problem, Refused
+from custsvc.events import Problem
 
 
 @contextmanager
@@ -28,16 +28,7 @@ def transition(ctx: Context, event: Any, *, force: bool = False) -> Iterator[lis
 def transitions(ctx: Context, events: Sequence[Any], *, force: bool = False) -> Iterator[list[Problem]]:
     """Several transitions made as one change (posting many orders in one run): every guard of every
     event is asked first and all their problems are reported together."""
-    problems: list[Problem] = []
-    overridden: list[Problem] = []
-    for event in events:
-        try:
-            overridden.extend(ctx.bus.check(ctx, event, force=force))
-        except Refused as refused:
-            problems.extend(refused.problems)
-    if problems:
-        raise Refused(problems)
+    overridden = ctx.bus.check_all(ctx, events, force=force)
     yield overridden
     ctx.flush()
-    for event in events:
-        ctx.bus.publish(ctx, event)
+    ctx.bus.publish_all(ctx, events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -122,9 +123,13 @@ def absences_of(ctx: Context, workers: Sequence[str], start: datetime, end: date
     return out
 
 
+@cache
 def live_condition() -> Any:
     """An assignment stands (holds the technician's time, shows on the board and in schedules) unless
-    its order was canceled, or the line it is for was. Posted work stays: the visit happened."""
+    its order was canceled, or the line it is for was. Posted work stays: the visit happened.
+
+    Built once: the expression is immutable, and building its aliases costs more than most of the
+    queries that use it."""
     order, line = aliased(ServiceOrder), aliased(OrderLine)  # the query may join the order and line itself
     canceled = select(Stage.stage).where(Stage.cancels.is_(True))
     order_dropped = (

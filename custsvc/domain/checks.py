@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from custsvc.domain.money import parse_money, parse_quantity
-from custsvc.domain.timeparse import zone
+from custsvc.domain.timeparse import parse_date, zone
 from custsvc.domain.warranty import parse_warranty
 from custsvc.errors import InvalidInput
 
@@ -84,6 +85,13 @@ def check_bool(value: Any, name: str) -> bool:
     raise InvalidInput(name, value, "expected yes or no (true/false, 1/0)")
 
 
+def check_date(value: Any, name: str) -> date:
+    """A day as ``YYYY-MM-DD`` (a date read back from the database stays as it is)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return parse_date(str(value), name)
+
+
 CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "key": check_key,
     "ref": check_key,
@@ -96,4 +104,5 @@ CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "qty": lambda v, n: parse_quantity(v, n),
     "bool": check_bool,
     "warranty": lambda v, n: parse_warranty(v, n),
+    "date": check_date,
 }

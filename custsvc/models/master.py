@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Column, ForeignKey, String, UniqueConstraint, false
@@ -100,3 +101,7 @@ class ServiceObject(Audited, table=True):
     serial: str | None = Field(default=None, index=True)
     description: str | None = None
     object_group: str | None = Field(default=None, index=True)
+    #: when it went into service at the customer (its warranty and its time in service run from then)
+    installed_on: date | None = None
+    #: the last day of the object's own warranty, when one was given
+    warranty_until: date | None = None

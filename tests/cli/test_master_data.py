@@ -198,3 +198,59 @@ def test_import_refuses_unreadable_input(cli, tmp_path):
     assert result.stderr.startswith(f"error: {bad} is not valid JSON")
     result = cli("customer", "import", "-", input="account,name,colour\nC-1,Bakery,red\n", code=1)
     assert "row 1: invalid field 'colour'" in result.stderr
+
+
+def test_object_installed_and_warranty_until(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTSVC_NOW", "2026-03-10T09:00:00+02:00")
+    cli("customer", "add", "C-1", "--name", "Bakery")
+    obj = cli.json("object", "add", "O-1", "--customer", "C-1", "--installed", "2025-03-10")
+    assert (obj["installed"], obj["warranty_until"]) == ("2025-03-10", None)
+    obj = cli.json("object", "update", "O-1", "--warranty-until", "2027-06-30")
+    assert (obj["installed"], obj["warranty_until"]) == ("2025-03-10", "2027-06-30")
+    assert cli.json("object", "show", "O-1") == obj
+    listed = cli.json("object", "list")[0]
+    assert list(listed)[6:8] == ["installed", "warranty_until"] and listed["warranty_until"] == "2027-06-30"
+    # typed on the command line a day may be relative, read in the shop's zone
+    obj = cli.json("object", "add", "O-2", "--customer", "C-1", "--installed", "today", "--warranty-until", "+2y")
+    assert (obj["installed"], obj["warranty_until"]) == ("2026-03-10", "2028-03-10")
+    # "" clears, like any optional field
+    obj = cli.json("object", "update", "O-2", "--warranty-until", "", "--installed", "")
+    assert (obj["installed"], obj["warranty_until"]) == (None, None)
+    # both round-trip through the export and the import
+    for fmt in ("csv", "json"):
+        exported = cli("object", "list", "--format", fmt).stdout
+        assert "2027-06-30" in exported
+        path = tmp_path / f"objects.{fmt}"
+        path.write_text(exported)
+        other = tmp_path / f"other-{fmt}.db"
+        cli("--db", str(other), "db", "init")
+        cli("--db", str(other), "customer", "import", "-", input="account,name\nC-1,Bakery\n")
+        cli("--db", str(other), "object", "import", str(path))
+        copy = cli.json("--db", str(other), "object", "show", "O-1")
+        assert (copy["installed"], copy["warranty_until"]) == ("2025-03-10", "2027-06-30")
+        cli("object", "import", str(path), "--upsert")
+    assert cli.json("object", "show", "O-1")["warranty_until"] == "2027-06-30"
+
+
+def test_object_bad_days_are_refused_and_write_nothing(cli):
+    cli("customer", "add", "C-1", "--name", "Bakery")
+    cli("object", "add", "O-1", "--customer", "C-1", "--installed", "2025-03-10", "--warranty-until", "2027-03-10")
+    before = cli.json("object", "list")
+    cases = [
+        (["add", "O-2", "--customer", "C-1", "--installed", "2025-02-30"], 1, "invalid installed '2025-02-30'"),
+        (["add", "O-2", "--customer", "C-1", "--warranty-until", "someday"], 1, "invalid warranty_until 'someday'"),
+        (["add", "O-2", "--customer", "C-1", "--installed", "9999-01-01"], 2, "invalid installed '9999-01-01'"),
+        (["update", "O-1", "--installed", "2025-13-01", "--description", "X"], 1, "invalid installed '2025-13-01'"),
+        (["update", "O-1", "--warranty-until", "31.12.2027"], 1, "invalid warranty_until '31.12.2027'"),
+        (["update", "O-9", "--installed", "2025-01-01"], 1, "no service object 'O-9'"),
+    ]
+    for args, code, text in cases:
+        result = cli("object", *args, code=code)
+        assert text in result.stderr and len(result.stderr.splitlines()) == 1, (args, result.stderr)
+    result = cli(
+        "object", "import", "-", input="object,customer,installed\nO-3,C-1,2025-01-01\nO-4,C-1,1.1.2025\n", code=1
+    )
+    assert result.stderr == (
+        "error: row 2: invalid installed '1.1.2025': expected a date as YYYY-MM-DD; nothing was imported\n"
+    )
+    assert cli.json("object", "list") == before

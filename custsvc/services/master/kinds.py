@@ -163,6 +163,8 @@ KINDS: dict[str, Kind] = {
             Spec("serial", "text"),
             Spec("description", "text"),
             Spec("group", "tag", attr="object_group"),
+            Spec("installed", "date", attr="installed_on"),
+            Spec("warranty_until", "date"),
         ),
         search=("object", "serial", "description"),
     ),

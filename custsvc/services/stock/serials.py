@@ -1,6 +1,6 @@
 """One unit's whole life (``serial show``): where it is now, its warranty, every movement of it, and
-the objects and BOM positions it was installed in (the object BOMs' rows, read only); and the units
-by serial number (``serial list``)."""
+the objects and BOM positions it was installed in (the object BOMs' rows, read only); the units
+by serial number (``serial list``); and a unit's own warranty end (``serial update``)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,28 @@ def show(ctx: Context, serial: str, item: str | None = None) -> dict[str, Any]:
     for name, value in ctx.bus.contributions(ctx, "serial-detail", [key])[key].items():
         record[name] = value if value is not None else []
     return record
+
+
+def set_warranty_end(ctx: Context, serial: str, item: str | None, until: str) -> dict[str, Any]:
+    """Give the unit its own warranty end (a day typed by the user), which counts instead of its in
+    service date plus its item's warranty; a blank ``until`` takes it away, so that those count again.
+    Returns the unit as ``units`` lists it, with ``warranty_set``: whether its end is its own."""
+    unit = _unit_of(ctx, serial.strip(), item)
+    end = ctx.day(until, "warranty_until") if until.strip() else None
+    unit.warranty_end = end
+    ctx.flush()
+    part = ledger.item_of(ctx, unit.item)
+    shown = warranty_end(unit.in_service_on, part.warranty_months, end)
+    return {
+        "item": unit.item,
+        "serial": unit.serial,
+        "location": unit.location,
+        "in_service_on": unit.in_service_on,
+        "warranty": months_text(part.warranty_months),
+        "warranty_end": shown,
+        "under_warranty": under_warranty(shown, ctx.today),
+        "warranty_set": end is not None,
+    }
 
 
 def units(ctx: Context, *, item: str | None = None, location: str | None = None) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ def build_bus() -> Bus:
     from custsvc.services.invoices import hooks as invoice_hooks
     from custsvc.services.master import hooks as master_hooks
     from custsvc.services.orders import hooks as order_hooks
+    from custsvc.services.repairs import hooks as repair_hooks
     from custsvc.services.sla import hooks as sla_hooks
     from custsvc.services.stock import hooks as stock_hooks
     from custsvc.services.subscriptions import hooks as subscription_hooks
@@ -43,6 +44,7 @@ def build_bus() -> Bus:
         dispatch_hooks.register,
         stock_hooks.register,
         bom_hooks.register,
+        repair_hooks.register,
     ):
         register(bus)
     return bus

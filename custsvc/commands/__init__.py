@@ -30,7 +30,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
         "repair",
         "repair",
         "Returns and repairs",
-        "Repairs: conditions, symptoms, diagnoses and resolutions on service orders. Not in this version yet.",
+        "Repairs: coded findings on service orders, part swaps, warranty, repair history, failure reports.",
     ),
     (
         "bom",

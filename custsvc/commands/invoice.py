@@ -24,6 +24,8 @@ def emit_invoice(record: dict[str, Any], fmt: str | None, *, number_only: bool =
         output.echo(record["invoice"])
         return
     columns = LINE_COLUMNS if record["kind"] == "invoice" else LINE_COLUMNS[:-1]
+    if any(line.get("warranty_value") for line in record["line_items"]):
+        columns = [*columns[:5], "warranty_value", *columns[5:]]  # what the warranty lines would have cost
     output.emit_record(
         record,
         fmt=kind,
@@ -92,7 +94,8 @@ def export(
     """Export invoice lines for an accounting import: one row per line, credit notes negative.
 
     Fields: invoice, line, date, customer, currency, kind, description, quantity, unit_price, amount,
-    source_type, source, period_start, period_end (of a subscription fee), credits.
+    source_type, source, period_start, period_end (of a subscription fee), credits, warranty_value
+    (what a warranty line, invoiced at zero, would have cost).
     Example: custsvc invoice export --from 2026-03-01 --to 2026-03-31 --format csv
     """
     from custsvc import output

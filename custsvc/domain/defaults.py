@@ -33,6 +33,23 @@ STAGES: list[tuple[str, str, str | None, tuple[str, ...]]] = [
 SEQUENCES: list[tuple[str, str, int]] = [("order", "SO-", 6), ("invoice", "INV-", 6)]
 
 
+#: the repair stages a new database starts with: (stage, description, finished); the migration that
+#: made the table keeps its own copy
+REPAIR_STAGES = (
+    ("registered", "Registered, not looked at yet", False),
+    ("diagnosed", "Diagnosed, the fix is known", False),
+    ("repaired", "Repaired", True),
+    ("not-repairable", "Cannot be repaired", True),
+)
+
+
+def repair_stage_rows() -> list[dict[str, object]]:
+    return [
+        {"stage": stage, "description": text, "finished": done, "position": position}
+        for position, (stage, text, done) in enumerate(REPAIR_STAGES)
+    ]
+
+
 def stage_rows() -> list[dict[str, object]]:
     rows = []
     for position, (stage, name, parent, flags) in enumerate(STAGES):

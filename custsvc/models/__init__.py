@@ -32,6 +32,7 @@ from custsvc.models.orders import (
     ServiceOrder,
     Stage,
 )
+from custsvc.models.repairs import RepairCode, RepairLine, RepairOrderLine, RepairPart, RepairStage
 from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 from custsvc.models.stock import SerialUnit, StockMove
 from custsvc.models.subscriptions import (
@@ -45,6 +46,11 @@ from custsvc.models.subscriptions import (
 )
 
 __all__ = [
+    "RepairCode",
+    "RepairLine",
+    "RepairOrderLine",
+    "RepairPart",
+    "RepairStage",
     "BomTemplate",
     "BomTemplateComponent",
     "BomTemplateVersion",

@@ -50,3 +50,7 @@ class InvoiceLine(SQLModel, table=True):
     )
     period_start: date | None = None
     period_end: date | None = None
+    #: a warranty line: billed at zero; what it would have cost (the shop gives it away)
+    warranty_value: Decimal | None = Field(
+        default=None, sa_column=Column("warranty_value_cents", Money(), nullable=True)
+    )

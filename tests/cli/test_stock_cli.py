@@ -132,6 +132,7 @@ def test_serial_show_and_list(shop):
         "under_warranty",
         "movements",
         "installed",
+        "repairs",
     ]
     assert (record["location"], record["in_service_on"], record["warranty_end"]) == (
         "object:O-1",
@@ -190,3 +191,62 @@ def test_lists_issue_the_same_statements_whatever_the_rows(shop):
     assert json.loads(shop("stock", "ledger", "--format", "json").stdout)[-1]["serial"] == "P-0"
     many = [_count(shop, *c) for c in commands]
     assert many == few
+
+
+def test_serial_update_sets_and_clears_the_units_own_warranty_end(shop):
+    shop("stock", "receive", "PUMP", "--qty", "2", "--serial", "P-1", "--serial", "P-2")
+    shop("stock", "move", "PUMP", "--qty", "1", "--from", "stock", "--to", "object:O-1", "--serial", "P-1")
+    assert shop.json("serial", "show", "P-1")["warranty_end"] == "2028-03-10"  # in service today + 24 months
+    result = shop("serial", "update", "P-1", "--warranty-until", "2029-01-31")
+    assert (result.stdout, result.stderr) == ("", "PUMP P-1: warranty until 2029-01-31\n")
+    assert shop.json("serial", "show", "P-1")["warranty_end"] == "2029-01-31"
+    assert [u["warranty_end"] for u in shop.json("serial", "list", "--item", "PUMP")] == ["2029-01-31", None]
+    # its own end counts even when it is shorter than the computed one
+    record = shop.json("serial", "update", "P-1", "--warranty-until", "2026-01-01")
+    assert record == {
+        "item": "PUMP",
+        "serial": "P-1",
+        "location": "object:O-1",
+        "in_service_on": "2026-03-10",
+        "warranty": "24m",
+        "warranty_end": "2026-01-01",
+        "under_warranty": False,
+        "warranty_set": True,
+    }
+    assert shop.json("serial", "update", "P-1", "--warranty-until", "+1y")["warranty_end"] == "2027-03-10"
+    result = shop("serial", "update", "P-1", "--warranty-until", "")
+    assert result.stderr == "PUMP P-1: warranty until 2028-03-10 (in service 2026-03-10 + 24m)\n"
+    record = shop.json("serial", "show", "P-1")
+    assert (record["warranty_end"], record["under_warranty"]) == ("2028-03-10", True)
+    # a unit on the shelf: its own end, or none until it goes into service
+    assert shop("serial", "update", "P-2", "--item", "PUMP", "--warranty-until", " ").stderr == (
+        "PUMP P-2: no warranty end (not in service yet)\n"
+    )
+    record = shop.json("serial", "update", "P-2", "--warranty-until", "2027-12-31")
+    assert (record["warranty_end"], record["under_warranty"], record["warranty_set"]) == ("2027-12-31", True, True)
+    assert shop("--quiet", "serial", "update", "P-2", "--warranty-until", "2027-12-30").stderr == ""
+    assert shop.json("serial", "show", "P-2")["warranty_end"] == "2027-12-30"
+
+
+def test_serial_update_errors_are_one_line_and_write_nothing(shop):
+    shop("item", "add", "PUMP-B", "--name", "Other pump", "--serialized", "--warranty", "1y")
+    shop("stock", "receive", "PUMP", "--qty", "1", "--serial", "P-1")
+    shop("stock", "receive", "PUMP-B", "--qty", "1", "--serial", "P-1")
+    shop("serial", "update", "P-1", "--item", "PUMP", "--warranty-until", "2028-06-30")
+    before = [shop.json("serial", "show", "P-1", "--item", item) for item in ("PUMP", "PUMP-B")]
+    cases = [
+        (["P-9", "--warranty-until", "2028-01-01"], 1, "no serial 'P-9'"),
+        (["P-9", "--item", "PUMP", "--warranty-until", "2028-01-01"], 1, "no serial 'PUMP P-9'"),
+        (["P-1", "--item", "GHOST", "--warranty-until", "2028-01-01"], 1, "no item 'GHOST'"),
+        (["P-1", "--warranty-until", "2028-01-01"], 1, "is a serial of several items (PUMP, PUMP-B)"),
+        (["P-1", "--item", "PUMP", "--warranty-until", "2028-02-30"], 1, "invalid warranty_until '2028-02-30'"),
+        (["P-1", "--item", "PUMP", "--warranty-until", "soon"], 1, "invalid warranty_until 'soon'"),
+        (["P-1", "--item", "PUMP", "--warranty-until", "9999-01-01"], 2, "invalid warranty_until '9999-01-01'"),
+        (["P-1", "--item", "PUMP"], 2, "--warranty-until"),
+    ]
+    for args, code, text in cases:
+        result = shop("serial", "update", *args, code=code)
+        assert text in result.stderr and result.stderr.count("error:") == 1, (args, result.stderr)
+        assert result.stdout == ""
+    assert [shop.json("serial", "show", "P-1", "--item", item) for item in ("PUMP", "PUMP-B")] == before
+    assert before[0]["warranty_end"] == "2028-06-30" and before[1]["warranty_end"] is None

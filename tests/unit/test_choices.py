@@ -7,6 +7,8 @@ from custsvc.domain import checks, orders, periods
 from custsvc.domain import sla as sla_rules
 from custsvc.services.agreements.catalog import STATUSES as AGREEMENT_STATUSES
 from custsvc.services.orders.listing import SLA_STATUSES, SORTS
+from custsvc.services.repairs.codes import KINDS as REPAIR_CODE_KINDS
+from custsvc.services.repairs.report import BY as REPAIR_REPORT_BY
 from custsvc.services.sla.reports import REPORT_COLUMNS
 from custsvc.services.subscriptions.catalog import STATUSES as SUBSCRIPTION_STATUSES
 
@@ -25,6 +27,8 @@ def test_choices_match_what_the_services_accept():
     assert get_args(c.SubscriptionStatus) == SUBSCRIPTION_STATUSES
     assert get_args(c.ReportBy) == tuple(REPORT_COLUMNS)
     assert get_args(c.OrderSort) == SORTS
+    assert get_args(c.RepairCodeKind) == REPAIR_CODE_KINDS
+    assert get_args(c.RepairReportBy) == REPAIR_REPORT_BY
     assert set(get_args(c.SlaStatus)) == set(SLA_STATUSES) == {*sla_rules.STATUSES, "none"}
 
 

@@ -83,6 +83,13 @@ def _change_of(
     return change
 
 
+def version_at(ctx: Context, obj: str, moment: datetime) -> int | None:
+    """The version the object's BOM had at ``moment`` (that of the newest change made by then);
+    None when the BOM was attached later."""
+    query = select(func.max(ObjectBomChange.version)).where(ObjectBomChange.object == obj, ObjectBomChange.at <= moment)
+    return ctx.execute(query).scalar()
+
+
 def components_at(ctx: Context, obj: str, version: int) -> list[dict[str, Any]]:
     """The object's components at ``version``, by position (one query)."""
     query = (

@@ -30,7 +30,7 @@ INVOICE_FIELDS = (
 #: every field of an invoice line as ``line_record`` gives it (``invoice export``; ``show`` adds ``credited``)
 LINE_FIELDS = (
     "invoice", "line", "date", "customer", "currency", "kind", "description", "quantity", "unit_price", "amount",
-    "source_type", "source", "period_start", "period_end", "credits",
+    "warranty_value", "source_type", "source", "period_start", "period_end", "credits",
 )  # fmt: skip
 
 
@@ -62,6 +62,7 @@ def line_record(invoice: Invoice, line: InvoiceLine, credited: Decimal | None = 
         "quantity": line.quantity,
         "unit_price": line.unit_price,
         "amount": line.amount,
+        "warranty_value": line.warranty_value,
         "source_type": line.source_type,
         "source": line.source,
         "period_start": line.period_start,

@@ -42,6 +42,8 @@ class DraftLine:
     subscription: str | None = None
     period_start: date | None = None
     period_end: date | None = None
+    #: a warranty line (billed at zero): what it would have cost
+    warranty_value: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -149,4 +151,5 @@ def _line_row(number: str, line_no: int, line: DraftLine) -> dict[str, Any]:
         "subscription": line.subscription,
         "period_start": line.period_start,
         "period_end": line.period_end,
+        "warranty_value_cents": line.warranty_value,
     }

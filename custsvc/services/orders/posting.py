@@ -4,6 +4,7 @@ order, or every signed-off order of a customer in one run (an invoice each, or o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from custsvc.context import Context
+from custsvc.domain.orders import line_amount
 from custsvc.errors import NotFound, RuleViolation
 from custsvc.models import Customer, Invoice, OrderLine, ServiceOrder, Stage
 from custsvc.services import invoices
@@ -40,24 +42,52 @@ def _open_lines(ctx: Context, numbers: list[str]) -> dict[str, list[OrderLine]]:
     return out
 
 
-def draft_lines(order: ServiceOrder, lines: list[OrderLine]) -> list[invoices.DraftLine]:
-    """One invoice line per order line, its source the order."""
-    return [
-        invoices.DraftLine(
-            description=line.description or line.type,
+def billing_of(ctx: Context, lines: Iterable[OrderLine]) -> dict[Any, dict[str, Any]]:
+    """What other capabilities say of how lines are billed (contribution ``order-line``): ``warranty``
+    names the repair under warranty a line belongs to (it is invoiced at zero)."""
+    return ctx.bus.contributions(ctx, "order-line", [line.id for line in lines])
+
+
+def _draft_line(order: ServiceOrder, line: OrderLine, billing: Mapping[str, Any]) -> invoices.DraftLine:
+    description = line.description or line.type
+    warranty = billing.get("warranty")
+    if warranty:
+        return invoices.DraftLine(
+            description=f"Warranty ({warranty}): {description}",
             quantity=line.quantity,
-            unit_price=line.price,
+            unit_price=Decimal("0.00"),
             source_type="order",
             source=order.number,
             order_line_id=line.id,
+            warranty_value=line_amount(line.quantity, line.price),
         )
-        for line in lines
-    ]
+    return invoices.DraftLine(
+        description=description,
+        quantity=line.quantity,
+        unit_price=line.price,
+        source_type="order",
+        source=order.number,
+        order_line_id=line.id,
+    )
 
 
-def draft_of(order: ServiceOrder, lines: list[OrderLine], invoice_date: date | None = None) -> invoices.DraftInvoice:
+def draft_lines(
+    order: ServiceOrder, lines: list[OrderLine], billing: Mapping[Any, Mapping[str, Any]] | None = None
+) -> list[invoices.DraftLine]:
+    """One invoice line per order line, its source the order; lines of a repair under warranty at zero."""
+    return [_draft_line(order, line, (billing or {}).get(line.id) or {}) for line in lines]
+
+
+def draft_of(
+    order: ServiceOrder,
+    lines: list[OrderLine],
+    invoice_date: date | None = None,
+    billing: Mapping[Any, Mapping[str, Any]] | None = None,
+) -> invoices.DraftInvoice:
     """The invoice posting ``lines`` makes."""
-    return invoices.DraftInvoice(customer=order.customer, lines=draft_lines(order, lines), invoice_date=invoice_date)
+    return invoices.DraftInvoice(
+        customer=order.customer, lines=draft_lines(order, lines, billing), invoice_date=invoice_date
+    )
 
 
 def check_invoice_date(ctx: Context, invoice_date: date | None) -> None:
@@ -92,7 +122,8 @@ def post(ctx: Context, number: str, *, force: bool = False, invoice_date: date |
     _check_postable(order, lines[number])
     event = OrderPosted(order, lines[number])
     with transition(ctx, event, force=force):
-        event.invoice = invoices.write_one(ctx, draft_of(order, lines[number], invoice_date))
+        billing = billing_of(ctx, lines[number])
+        event.invoice = invoices.write_one(ctx, draft_of(order, lines[number], invoice_date, billing))
         _mark_posted(ctx, [order], lines)
     return invoices.show(ctx, event.invoice)
 
@@ -117,6 +148,23 @@ def _signed_off_orders(ctx: Context, customer: str) -> tuple[list[ServiceOrder],
     return ready, waiting
 
 
+def _drafts(
+    ctx: Context,
+    customer: str,
+    orders: list[ServiceOrder],
+    lines: dict[str, list[OrderLine]],
+    *,
+    one_invoice: bool,
+    invoice_date: date | None,
+) -> list[invoices.DraftInvoice]:
+    """An invoice per order, or one for them all."""
+    billing = billing_of(ctx, [line for order in orders for line in lines[order.number]])
+    if one_invoice and orders:
+        merged = [line for order in orders for line in draft_lines(order, lines[order.number], billing)]
+        return [invoices.DraftInvoice(customer=customer, lines=merged, invoice_date=invoice_date)]
+    return [draft_of(order, lines[order.number], invoice_date, billing) for order in orders]
+
+
 def post_signed_off(
     ctx: Context, customer: str, *, one_invoice: bool = False, invoice_date: date | None = None, force: bool = False
 ) -> dict[str, Any]:
@@ -130,11 +178,7 @@ def post_signed_off(
     for order in orders:
         _check_postable(order, lines[order.number])
     events = [OrderPosted(order, lines[order.number]) for order in orders]
-    if one_invoice and orders:
-        merged = [line for order in orders for line in draft_lines(order, lines[order.number])]
-        drafts = [invoices.DraftInvoice(customer=customer, lines=merged, invoice_date=invoice_date)]
-    else:
-        drafts = [draft_of(order, lines[order.number], invoice_date) for order in orders]
+    drafts = _drafts(ctx, customer, orders, lines, one_invoice=one_invoice, invoice_date=invoice_date)
     with transitions(ctx, events, force=force):
         written = invoices.write(ctx, drafts)
         for at, event in enumerate(events):

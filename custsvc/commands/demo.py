@@ -42,6 +42,8 @@ def demo(
         output.echo(f"technicians:       {teams}")
         stages = ", ".join(f"{n} {s}" for s, n in result["orders_by_stage"].items())
         output.echo(f"orders by stage:   {stages}")
+        repairs = ", ".join(f"{n} {k}" for k, n in result["repairs"].items() if k != "repairs")
+        output.echo(f"repairs:           {result['repairs']['repairs']} ({repairs})")
         output.echo(f"shop time zone:    {result['timezone']}, currency {result['currency']}")
     output.message(
         f"\ndatabase: {result['database']}\n"

@@ -251,7 +251,11 @@ def test_demo_has_agreements_orders_in_several_stages_and_invoices(demo):
     assert any(o["agreement"] for o in orders) and any(not o["agreement"] for o in orders)
     assert {o["progress"] for o in orders} == {"in-process", "posted", "canceled"}
     invoices = demo.json("invoice", "list")
-    assert invoices and all(i["total"] != "0.00" for i in invoices)
+    assert invoices and sum(i["total"] != "0.00" for i in invoices) > len(invoices) * 0.9
+    # an invoice at zero is one for a repair under warranty: every line says what it would have cost
+    for invoice in (i for i in invoices if i["total"] == "0.00"):
+        lines = demo.json("invoice", "show", invoice["invoice"])["line_items"]
+        assert all(line["description"].startswith("Warranty (") and line["warranty_value"] for line in lines)
     # the demo's generation is caught up: running it again for its months creates nothing
     assert (
         demo.json("agreement", "generate", "--from", "2025-12-01", "--to", "2026-03-31", "--summary")["created_orders"]
@@ -288,3 +292,21 @@ def test_demo_has_subscriptions_in_several_states_invoiced_for_past_months(demo)
     run = demo.json("subscription", "invoice", "--through", "today")  # this month is still to invoice
     again = demo("subscription", "invoice", "--through", "today")
     assert run["periods"] > 0 and (again.stdout, again.stderr) == ("", "")
+
+
+def test_demo_repairs_show_the_weak_boiler_version(demo):
+    """Two years of repairs: the first VB24's pump seizes every winter, so its BOM version stands out
+    in every figure of the report; a few calls are still open, and some were under warranty."""
+    rows = demo.json("repair", "report", "--from", "-730d", "--to", "today", "--by", "bom-version")["rows"]
+    groups = {row["bom-version"]: row for row in rows}
+    weak, others = groups.pop("VB24@1"), list(groups.values())
+    assert weak["repairs"] == max(r["repairs"] for r in rows)
+    assert weak["repeats"] >= 2 * max(r["repeats"] for r in others)
+    assert float(weak["mtbf_days"]) < 0.5 * min(float(r["mtbf_days"]) for r in others)
+    assert float(weak["first_time_fix_pct"]) < min(float(r["first_time_fix_pct"]) for r in others)
+    repairs = demo.json("repair", "list")
+    assert len(repairs) > 60
+    assert any(r["warranty"] for r in repairs) and any(not r["finished"] for r in repairs)
+    pumps = [r for r in repairs if r["item"] == "BOILER-24" and r["diagnosis"] == "PUMP-SEIZED"]
+    in_winter = [r for r in pumps if r["created_at"][5:7] in {"11", "12", "01", "02", "03"}]
+    assert len(pumps) >= 8 and len(in_winter) >= 0.8 * len(pumps)

@@ -45,7 +45,7 @@ def test_csv_cells_cannot_become_formulas(demo):
         for r in csv.DictReader(io.StringIO(demo("--csv-raw", "customer", "list", "-f", "csv").stdout))
     }
     assert raw["C-1001"] == FORMULA
-    credit_note = demo("invoice", "credit", "INV-000002").stdout.strip()  # one line of 2400.00
+    credit_note = demo("invoice", "credit", "INV-000074").stdout.strip()  # one line of 2400.00
     exported = demo("invoice", "export", "--from", "2025-01-01", "--to", "2027-12-31", "--format", "csv").stdout
     amounts = [r["amount"] for r in csv.DictReader(io.StringIO(exported)) if r["invoice"] == credit_note]
     assert amounts == ["-2400.00"]  # negative numbers stay numbers

@@ -19,6 +19,7 @@ from custsvc.models import (
     Customer,
     Invoice,
     NumberSequence,
+    RepairStage,
     ServiceObject,
     ServiceOrder,
     Stage,
@@ -28,6 +29,7 @@ from custsvc.models import (
 )
 from custsvc.services import master, settings
 from custsvc.services.demo.history import load_orders
+from custsvc.services.demo.repairs import summary as repair_summary
 from custsvc.services.demo.timeline import MANAGER, relative_time
 
 #: (what, file) in load order: teams need their owner, technicians their team
@@ -44,7 +46,7 @@ FIXTURES: list[tuple[str, str]] = [
 
 
 #: tables that hold set-up rather than shop data: a database with only these counts as empty
-SETUP = {"alembic_version", "setting", "stage", "reason_code", "number_sequence"}
+SETUP = {"alembic_version", "setting", "stage", "reason_code", "number_sequence", "repair_stage"}
 
 
 def fixtures_dir() -> Path:
@@ -85,6 +87,9 @@ def wipe(ctx: Context) -> None:
 def seed_defaults(ctx: Context) -> None:
     now, actor = ctx.now, ctx.actor
     ctx.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
+    ctx.execute(
+        insert(RepairStage), [{**row, "created_at": now, "created_by": actor} for row in defaults.repair_stage_rows()]
+    )
     ctx.execute(
         insert(NumberSequence),
         [{"name": n, "prefix": p, "width": w, "next_value": 1} for n, p, w in defaults.SEQUENCES],
@@ -146,12 +151,15 @@ def overview(ctx: Context) -> dict[str, Any]:
         "invoices": ctx.execute(select(func.count()).select_from(Invoice)).scalar_one(),
         "subscriptions": ctx.execute(select(func.count()).select_from(Subscription)).scalar_one(),
     }
+    repairs = repair_summary(ctx)
+    counts["repairs"] = repairs["repairs"]
     by_stage = dict(ctx.execute(select(ServiceOrder.stage, func.count()).group_by(ServiceOrder.stage)).all())
     return {
         "counts": counts,
         "customers_by_tier": {str(k): v for k, v in sorted(tiers.items(), key=lambda kv: str(kv[0]))},
         "workers_by_role": dict(sorted(roles.items())),
         "technicians_by_team": {str(k): v for k, v in sorted(teams.items(), key=lambda kv: str(kv[0]))},
+        "repairs": repairs,
         "orders_by_stage": {s.stage: by_stage[s.stage] for s in stages_in_order(ctx) if s.stage in by_stage},
         "timezone": settings.get(ctx, "timezone"),
         "currency": settings.get(ctx, "currency"),

@@ -242,6 +242,21 @@ def _shares(rows: Sequence[Mapping[str, Any]], shown: Sequence[str], names: Sequ
     return wanted
 
 
+def _drawn(
+    rows: Sequence[Mapping[str, Any]], shown: Sequence[str], cell: Callable[[str, Mapping[str, Any]], Any] | None
+) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]]]:
+    """The cells ``cell`` draws itself (a bar ...) per row, and the rows as wide as they are drawn: such a
+    column needs the room of what it draws, not of its value."""
+    from rich.text import Text
+
+    customs = [{c: cell(c, row) for c in shown} if cell else {} for row in rows]
+    measured = [
+        {**row, **{c: v.plain if isinstance(v, Text) else str(v) for c, v in custom.items() if v is not None}}
+        for row, custom in zip(rows, customs, strict=True)
+    ]
+    return customs, measured
+
+
 def _rich_table(
     rows: Sequence[Mapping[str, Any]],
     shown: Sequence[str],
@@ -255,9 +270,10 @@ def _rich_table(
     from rich.text import Text
 
     screen = console()
-    shown = _fitting(rows, list(shown), headers, screen.width, drop)
+    customs, measured = _drawn(rows, shown, cell)
+    shown = _fitting(measured, list(shown), headers, screen.width, drop)
     names = _headers(shown, headers)
-    widths = _shares(rows, shown, names, screen.width)
+    widths = _shares(measured, shown, names, screen.width)
     table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left", show_edge=False)
     for column, header, most in zip(shown, names, widths, strict=True):
         numeric = _is_numeric(r.get(column) for r in rows)
@@ -270,10 +286,10 @@ def _rich_table(
             min_width=min(_width(rows, column, header), most),
             max_width=most,
         )
-    for row in rows:
+    for row, drawn in zip(rows, customs, strict=True):
         cells = []
         for column in shown:
-            custom = cell(column, row) if cell else None
+            custom = drawn.get(column)
             if custom is not None:
                 cells.append(custom)
                 continue

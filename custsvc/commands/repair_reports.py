@@ -162,7 +162,7 @@ def _emit_report(result: dict[str, Any], fmt: str | None) -> None:
     if kind == "table":
 
         def cell(column: str, row: Any) -> Any:  # noqa: E306
-            return bar(row["first_time_fix_pct"], 10) if column == "first_time_fix_pct" else None
+            return bar(row["first_time_fix_pct"], 8) if column == "first_time_fix_pct" else None
     else:
         rows = [{**r, "first_time_fix_pct": _pct(r["first_time_fix_pct"])} for r in rows]
     title = f"repairs by {by}, {result['from']} to {result['to']} (repeat window {result['repeat_window_days']} days)"

@@ -415,3 +415,17 @@ def test_the_demo_report_is_redone_by_hand_from_repair_list(demo, by):
     reported = {row[by]: {k: row[k] for k in by_hand[row[by]]} for row in report["rows"]}
     assert reported == by_hand
     assert report["total"]["repairs"] == len(in_period) > 20
+
+
+@pytest.mark.parametrize("width", ["80", "120"])
+def test_the_report_table_keeps_its_bars_and_percentages_whole(demo, width):
+    """A bar drawn in a cell takes the room it draws: at 80 columns another column goes, the
+    first-time-fix percentage stays whole (and so do the SLA report's)."""
+    args = ("--format", "table")
+    env = {"COLUMNS": width, "NO_COLOR": "1"}
+    table = demo("repair", "report", "--from", "-730d", "--to", "today", "--by", "bom-version", *args, env=env).stdout
+    lines = [line for line in table.splitlines() if line.startswith((" VB24@1", " total"))]
+    assert len(lines) == 2 and all(line.rstrip().endswith(tuple("0123456789")) for line in lines)
+    assert all("%" in line and "…" not in line and len(line.rstrip()) <= int(width) for line in lines)
+    sla = demo("sla", "report", "--from", "2026-01-01", "--to", "2026-03-10", "--by", "tier", *args, env=env).stdout
+    assert "…" not in sla and "%" in sla and "2026-01-01 to 2026-03-10" in sla

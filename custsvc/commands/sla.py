@@ -320,12 +320,15 @@ def report(
     from custsvc import output
     from custsvc.services import sla as slas
 
+    days: list[Any] = []
+
+    def compute(s: Any) -> Any:
+        days.extend((s.day(date_from, "from"), s.day(date_to, "to")))  # the title names the days, not "-90d"
+        return slas.report(s, days[0], days[1], by)
+
     with output.busy("computing the report ..."):
-        rows = run(
-            lambda s: slas.report(s, s.day(date_from, "from"), s.day(date_to, "to"), by),
-            write=False,
-        )
-    emit_report(rows, fmt_of(fmt), by, f"SLA compliance by {by}, {date_from} to {date_to}")
+        rows = run(compute, write=False)
+    emit_report(rows, fmt_of(fmt), by, f"SLA compliance by {by}, {days[0]} to {days[1]}")
 
 
 @app.command("breaches")

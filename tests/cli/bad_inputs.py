@@ -894,6 +894,7 @@ add(
     )
 )
 add(_case("invoice-credit-a-credit-note", ["invoice", "credit", "INV-000114"], 1, ("INV-000114",)))
+add(_case("invoice-credit-a-warranty-invoice", ["invoice", "credit", "INV-000002"], 1, ("INV-000002", "zero")))
 add(_case("invoice-credit-no-line", ["invoice", "credit", "INV-000002", "--line", "5"], 1, ("5",)))
 add(_case("invoice-credit-line-zero", ["invoice", "credit", "INV-000001", "--line", "0"], 2, ("--line", "0")))
 add(_case("invoice-credit-line-word", ["invoice", "credit", "INV-000001", "--line", "all"], 2, ("--line", "all")))

@@ -63,12 +63,12 @@ def credit(
         remaining = line.amount - credited.get(line.id, Decimal("0.00"))
         if remaining == 0:
             if line_nos:
-                raise RuleViolation("credit-once", f"line {line.line_no} of {number} is already credited")
+                raise _nothing_left(number, [line])
             continue
         new_lines.append(_credit_line(line, remaining))
         credited_lines.append(line)
     if not new_lines:
-        raise RuleViolation("credit-once", f"every line of {number} is already credited")
+        raise _nothing_left(number, chosen)
     draft = DraftInvoice(
         customer=invoice.customer,
         currency=invoice.currency,
@@ -92,3 +92,11 @@ def reopen_sources(ctx: Context, lines: Sequence[InvoiceLine]) -> None:
     for kind, group in by_kind.items():
         ctx.bus.reopen(ctx, kind, group)
     ctx.flush()
+
+
+def _nothing_left(number: str, lines: Sequence[InvoiceLine]) -> RuleViolation:
+    """Why nothing of these lines can be credited: credited already, or billed at zero (warranty)."""
+    which = f"line {lines[0].line_no} of {number}" if len(lines) == 1 else f"every line of {number}"
+    if all(line.amount == 0 for line in lines):
+        return RuleViolation("credit-nothing", f"{which} is billed at zero (warranty): there is nothing to credit")
+    return RuleViolation("credit-once", f"{which} is already credited")

@@ -148,7 +148,7 @@ def test_replace_moves_the_old_unit_out_and_the_new_one_in(shop):
     assert not again["changed"] and "already" in again["note"] and again["version"] == 2
     with pytest.raises(NotFound, match="'B-3'"):
         objects_change.replace(shop, "O-1", "burner", new_serial="B-3")
-    with pytest.raises(InvalidInput, match="new-serial"):
+    with pytest.raises(RuleViolation, match="--new-serial"):
         objects_change.replace(shop, "O-1", "burner")
     with pytest.raises(NotFound, match="'fan'"):
         objects_change.replace(shop, "O-1", "fan")

@@ -59,7 +59,9 @@ def _check_invoice(order: str | None, invoice: bool) -> None:
 
 def _new_serial(item: Item, serial: str | None) -> None:
     if item.serialized and serial is None:
-        raise InvalidInput("new-serial", "", f"item {item.item} is serialized: name the new unit from stock")
+        raise RuleViolation(
+            "new-serial-needed", f"item {item.item} is serialized: name the unit from stock to put in with --new-serial"
+        )
     if not item.serialized and serial is not None:
         raise InvalidInput("new-serial", serial, f"item {item.item} is not serialized")
 

@@ -30,7 +30,7 @@ STAGES: list[tuple[str, str, str | None, tuple[str, ...]]] = [
 ]
 
 #: (name, prefix, width)
-SEQUENCES: list[tuple[str, str, int]] = [("order", "SO-", 6), ("invoice", "INV-", 6)]
+SEQUENCES: list[tuple[str, str, int]] = [("order", "SO-", 6), ("invoice", "INV-", 6), ("return", "RMA-", 6)]
 
 
 #: the repair stages a new database starts with: (stage, description, finished); the migration that
@@ -40,6 +40,25 @@ REPAIR_STAGES = (
     ("diagnosed", "Diagnosed, the fix is known", False),
     ("repaired", "Repaired", True),
     ("not-repairable", "Cannot be repaired", True),
+)
+
+
+#: the return reasons and dispositions a new database starts with (one disposition per action); the
+#: migration that made the tables keeps its own copy
+RETURN_REASONS = (
+    ("wrong-item", "Wrong item delivered"),
+    ("defective", "Defective or failed"),
+    ("not-needed", "Not needed (any more)"),
+    ("for-repair", "Sent in to be repaired"),
+)
+RETURN_DISPOSITIONS = (
+    ("credit", "credit", "Back to stock, customer credited"),
+    ("credit-only", "credit-only", "Credited, nothing comes back"),
+    ("scrap", "scrap", "Scrapped, customer credited"),
+    ("replace-credit", "replace-credit", "Back to stock, credited, a replacement sent"),
+    ("replace-scrap", "replace-scrap", "Scrapped, credited, a replacement sent"),
+    ("return-to-customer", "return-to-customer", "Shipped back as it is, no credit"),
+    ("repair", "repair", "Repaired in the shop, then shipped back"),
 )
 
 

@@ -33,6 +33,7 @@ from custsvc.models.orders import (
     Stage,
 )
 from custsvc.models.repairs import RepairCode, RepairLine, RepairOrderLine, RepairPart, RepairStage
+from custsvc.models.returns import ReturnDisposition, ReturnLine, ReturnOrder, ReturnReason
 from custsvc.models.sla import Calendar, CalendarHoliday, OrderSla, Sla, SlaAssignment, SlaLog, SlaTarget
 from custsvc.models.stock import SerialUnit, StockMove
 from custsvc.models.subscriptions import (
@@ -51,6 +52,10 @@ __all__ = [
     "RepairOrderLine",
     "RepairPart",
     "RepairStage",
+    "ReturnDisposition",
+    "ReturnLine",
+    "ReturnOrder",
+    "ReturnReason",
     "BomTemplate",
     "BomTemplateComponent",
     "BomTemplateVersion",

@@ -93,6 +93,13 @@ def _percent(value: str, field: str) -> str:
     return str(int(text))
 
 
+def _days(value: str, field: str) -> str:
+    text = value.strip().removesuffix("d")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise InvalidInput(field, value, "expected a number of days from 1 to 3650")
+    return str(int(text))
+
+
 def _name(value: str, field: str) -> str:
     return check_text(value, field)
 
@@ -115,6 +122,7 @@ KEYS: dict[str, tuple[str, Callable[[str, str], str], str]] = {
     ),
     "planned_stage": ("planned", _name, "the stage an order moves to from the initial stage when it is dispatched"),
     "visit_duration": ("2h", _duration, "how long a visit takes when the order's lines name no hours or tasks"),
+    "return_validity_days": ("90", _days, "days a return order stays open for goods to arrive (its deadline)"),
     "negative_stock": (
         "warn",
         _warn_refuse,

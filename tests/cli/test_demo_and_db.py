@@ -221,6 +221,7 @@ def test_config_settings(cli):
         "planned_stage": "planned",
         "visit_duration": "2h",
         "negative_stock": "warn",
+        "return_validity_days": "90",
     }
     cli("config", "set", "calendar", "nope", code=1)
     cli("config", "set", "visit_duration", "forever", code=1)

@@ -20,6 +20,8 @@ from custsvc.models import (
     Invoice,
     NumberSequence,
     RepairStage,
+    ReturnDisposition,
+    ReturnReason,
     ServiceObject,
     ServiceOrder,
     Stage,
@@ -46,7 +48,10 @@ FIXTURES: list[tuple[str, str]] = [
 
 
 #: tables that hold set-up rather than shop data: a database with only these counts as empty
-SETUP = {"alembic_version", "setting", "stage", "reason_code", "number_sequence", "repair_stage"}
+SETUP = {
+    "alembic_version", "setting", "stage", "reason_code", "number_sequence", "repair_stage", "return_reason",
+    "return_disposition",
+}  # fmt: skip
 
 
 def fixtures_dir() -> Path:
@@ -89,6 +94,17 @@ def seed_defaults(ctx: Context) -> None:
     ctx.execute(insert(Stage), [{**row, "created_at": now, "created_by": actor} for row in defaults.stage_rows()])
     ctx.execute(
         insert(RepairStage), [{**row, "created_at": now, "created_by": actor} for row in defaults.repair_stage_rows()]
+    )
+    ctx.execute(
+        insert(ReturnReason),
+        [{"code": c, "description": d, "created_at": now, "created_by": actor} for c, d in defaults.RETURN_REASONS],
+    )
+    ctx.execute(
+        insert(ReturnDisposition),
+        [
+            {"code": c, "action": a, "description": d, "created_at": now, "created_by": actor}
+            for c, a, d in defaults.RETURN_DISPOSITIONS
+        ],
     )
     ctx.execute(
         insert(NumberSequence),

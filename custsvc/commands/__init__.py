@@ -24,7 +24,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
         "return",
         "returns",
         "Returns and repairs",
-        "Returns (RMA): return orders, arrival, inspection and disposition. Not in this version yet.",
+        "Returns (RMA): return orders with a deadline for the goods, their lines, reasons and dispositions.",
     ),
     (
         "repair",

@@ -38,3 +38,7 @@ SlaStatus = Literal["on-track", "at-risk", "breached", "paused", "met", "cancele
 OrderSort = Literal["order", "date", "customer", "priority", "stage", "total", "time-left", "created"]
 RepairCodeKind = Literal["condition", "symptom-area", "symptom", "diagnosis-area", "diagnosis", "resolution"]
 RepairReportBy = Literal["symptom", "diagnosis", "resolution", "item", "bom-version", "technician", "customer", "part"]
+ReturnStatus = Literal["created", "open", "closed", "canceled"]
+ReturnAction = Literal[
+    "credit", "credit-only", "scrap", "replace-credit", "replace-scrap", "return-to-customer", "repair"
+]

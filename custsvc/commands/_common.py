@@ -108,13 +108,6 @@ def done(record: Any, fmt: Format | None, text: str) -> None:
         output.message(text)
 
 
-def not_yet(ctx: typer.Context) -> None:
-    """Group callback for capabilities that arrive in a later version: help only, no pretending."""
-    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(0)
-
-
 def confirm(question: Callable[[], str], command: str) -> None:
     """Ask ``question()`` (y/N, on stderr) when there is a terminal to ask on; without one refuse at
     once, before reading anything: the command needs ``--yes``. A script or cron job never hangs on

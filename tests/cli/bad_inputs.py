@@ -167,7 +167,7 @@ add(
 add(_case("global-unknown-option", ["--colour", "customer", "list"], 2, ("--colour",)))
 add(_case("global-unknown-group", ["frobnicate"], 2, ("frobnicate",)))
 add(_case("global-group-typo", ["custmer", "list"], 2, ("custmer", "customer")))
-add(_case("global-return-has-no-commands", ["return", "create"], 2, ("create",)))
+add(_case("global-return-unknown-command", ["return", "receive"], 2, ("receive",)))
 add(_case("global-repair-unknown-command", ["repair", "create"], 2, ("create",)))
 add(_case("global-bom-unknown-command", ["bom", "list"], 2, ("list",)))
 
@@ -2829,6 +2829,97 @@ add(_case("repair-history-unknown-serial", ["repair", "history", "--serial", "NO
 add(_case("repair-history-neither", ["repair", "history"], 2, ("--serial",)))
 add(_case("repair-history-both", ["repair", "history", "OBJ-0001", "--serial", "EC25-78102"], 2, ("--serial",)))
 add(_case("repair-list-month-13", ["repair", "list", "--from", "2026-13-01"], 1, ("from", "2026-13-01")))
+
+
+# === return ======================================================================================
+# (the demo shop has no return orders yet: RMA-000001 does not exist; its reasons and dispositions are
+# the defaults the migration seeds, and no return order or line uses them)
+
+_RCR = ["return", "create", "--customer", "C-1001"]
+add(_case("return-create-unknown-customer", ["return", "create", "--customer", "C-9999"], 1, ("customer", "C-9999")))
+add(_case("return-create-no-customer", ["return", "create"], 2, ("--customer",)))
+add(_case("return-create-unknown-reason", [*_RCR, "--reason", "bored"], 1, ("return reason", "bored")))
+add(_case("return-create-reason-space", [*_RCR, "--reason", "bad reason"], 1, ("reason", "bad reason")))
+add(_case("return-create-validity-zero", [*_RCR, "--validity", "0"], 1, ("validity", "0")))
+add(_case("return-create-validity-negative", [*_RCR, "--validity", "-5"], 1, ("validity", "-5")))
+add(_case("return-create-validity-too-long", [*_RCR, "--validity", "3651"], 1, ("validity", "3651")))
+add(_case("return-create-validity-word", [*_RCR, "--validity", "ten"], 2, ("--validity", "ten")))
+add(_case("return-create-validity-huge", [*_RCR, "--validity", HUGE], 1, ("validity",)))
+add(_case("return-create-format-yaml", [*_RCR, "--format", "yaml"], 2, ("--format", "yaml")))
+for _tid, _text, _forbid in SOME_TEXTS:
+    add(_case(f"return-create-note-{_tid}", [*_RCR, "--note", _text], 1, ("note",), forbid=_forbid))
+_RLA = ["return", "line", "add", "RMA-000001", "--item", "FILTER-G4", "--qty", "1"]
+add(_case("return-line-add-unknown-rma", _RLA, 1, ("return order", "RMA-000001")))
+add(_case("return-line-add-rma-ansi", ["return", "line", "add", ESC + "[2J", "--item", "FILTER-G4", "--qty", "1"], 1,
+          ("return order",), forbid=(ESC,)))  # fmt: skip
+add(_case("return-line-add-no-item", ["return", "line", "add", "RMA-000001", "--qty", "1"], 2, ("--item",)))
+add(_case("return-line-add-no-qty", ["return", "line", "add", "RMA-000001", "--item", "FILTER-G4"], 2, ("--qty",)))
+add(_case("return-line-add-invoice-line-word", [*_RLA, "--invoice", "INV-000152", "--invoice-line", "two"], 2,
+          ("--invoice-line", "two")))  # fmt: skip
+add(_case("return-line-add-invoice-line-zero", [*_RLA, "--invoice", "INV-000152", "--invoice-line", "0"], 2,
+          ("--invoice-line", "0")))  # fmt: skip
+add(_case("return-line-add-no-rma", ["return", "line", "add", "--item", "FILTER-G4", "--qty", "1"], 2, ("RMA",)))
+for _verb in ("open", "cancel", "close", "show"):
+    add(_case(f"return-{_verb}-unknown-rma", ["return", _verb, "RMA-000001"], 1, ("return order", "RMA-000001")))
+    add(_case(f"return-{_verb}-no-rma", ["return", _verb], 2, ("RMA",)))
+add(_case("return-open-rma-space", ["return", "open", "RMA 1"], 1, ("return order", "RMA 1")))
+add(_case("return-close-reason-osc", ["return", "close", "RMA-000001", "--reason", "\x1b]0;pwned\x07"], 1,
+          ("reason",), forbid=(ESC, "\x07")))  # fmt: skip
+add(_case("return-show-format-yaml", ["return", "show", "RMA-000001", "--format", "yaml"], 2, ("--format", "yaml")))
+add(_case("return-list-status-word", ["return", "list", "--status", "dormant"], 2, ("--status", "dormant")))
+add(_case("return-list-unknown-customer", ["return", "list", "--customer", "C-9999"], 1, ("customer", "C-9999")))
+add(_case("return-list-from-month-13", ["return", "list", "--from", "2026-13-01"], 1, ("from", "2026-13-01")))
+add(_case("return-list-to-words", ["return", "list", "--to", "next blursday"], 1, ("to", "next blursday")))
+add(_case("return-list-to-before-from", ["return", "list", "--from", "2026-03-01", "--to", "2026-01-01"], 1,
+          ("to", "2026-01-01")))  # fmt: skip
+add(_case("return-list-overdue-value", ["return", "list", "--overdue", "yes"], 2, ("yes",)))
+add(_case("return-list-format-yaml", ["return", "list", "--format", "yaml"], 2, ("--format", "yaml")))
+_RRA = ["return", "reason", "add"]
+add(_case("return-reason-add-existing", [*_RRA, "wrong-item", "--description", "x"], 3, ("wrong-item",)))
+add(_case("return-reason-add-space", [*_RRA, "bad code", "--description", "x"], 1, ("code", "bad code")))
+add(_case("return-reason-add-long-key", [*_RRA, LONG_KEY, "--description", "x"], 1, ("code",)))
+add(_case("return-reason-add-no-description", [*_RRA, "damaged"], 2, ("--description",)))
+add(_case("return-reason-add-empty-description", [*_RRA, "damaged", "--description", "  "], 1, ("description",)))
+for _tid, _text, _forbid in SOME_TEXTS:
+    add(_case(f"return-reason-add-description-{_tid}", [*_RRA, "damaged", "--description", _text], 1,
+              ("description",), forbid=_forbid))  # fmt: skip
+add(_case("return-reason-list-format-yaml", ["return", "reason", "list", "--format", "yaml"], 2, ("--format", "yaml")))
+add(_case("return-reason-update-unknown", ["return", "reason", "update", "bored", "--description", "x"], 1,
+          ("return reason", "bored")))  # fmt: skip
+add(_case("return-reason-update-description-nul", ["return", "reason", "update", "defective", "--description",
+                                                   "nul\x00byte"], 1, ("description",), forbid=(NUL,)))  # fmt: skip
+add(_case("return-reason-remove-unknown", ["return", "reason", "remove", "bored"], 1, ("return reason", "bored")))
+_RDA = ["return", "disposition", "add", "refurbish"]
+add(_case("return-disposition-add-action-word", [*_RDA, "--action", "burn", "--description", "x"], 2,
+          ("--action", "burn")))  # fmt: skip
+add(_case("return-disposition-add-no-action", [*_RDA, "--description", "x"], 2, ("--action",)))
+add(_case("return-disposition-add-existing", ["return", "disposition", "add", "scrap", "--action", "scrap",
+                                              "--description", "x"], 3, ("scrap",)))  # fmt: skip
+add(_case("return-disposition-add-space", ["return", "disposition", "add", "re furbish", "--action", "repair",
+                                           "--description", "x"], 1, ("code", "re furbish")))  # fmt: skip
+add(_case("return-disposition-add-description-osc", [*_RDA, "--action", "repair", "--description",
+                                                     "\x1b]0;pwned\x07"], 1, ("description",),
+          forbid=(ESC, "\x07")))  # fmt: skip
+add(_case("return-disposition-list-action-word", ["return", "disposition", "list", "--action", "burn"], 2,
+          ("--action", "burn")))  # fmt: skip
+add(_case("return-disposition-update-unknown", ["return", "disposition", "update", "refurbish", "--description",
+                                                "x"], 1, ("return disposition", "refurbish")))  # fmt: skip
+add(_case("return-disposition-update-action-word", ["return", "disposition", "update", "scrap", "--action",
+                                                    "burn"], 2, ("--action", "burn")))  # fmt: skip
+add(_case("return-disposition-remove-unknown", ["return", "disposition", "remove", "refurbish"], 1,
+          ("return disposition", "refurbish")))  # fmt: skip
+
+
+_ARR = ["return", "arrive", "RMA-999999"]
+add(_case("return-arrive-unknown-rma", [*_ARR, "--line", "1", "--qty", "1"], 1, ("RMA-999999",)))
+add(_case("return-arrive-no-line", [*_ARR, "--qty", "1"], 2, ("--line",)))
+add(_case("return-arrive-line-zero", [*_ARR, "--line", "0", "--qty", "1"], 2, ("--line", "0")))
+add(_case("return-arrive-no-qty", [*_ARR, "--line", "1"], 2, ("--qty",)))
+_INS = ["return", "inspect", "RMA-999999", "--line", "1"]
+add(_case("return-inspect-unknown-rma", [*_INS, "--disposition", "scrap"], 1, ("RMA-999999",)))
+add(_case("return-inspect-no-disposition", _INS, 2, ("--disposition",)))
+add(_case("return-inspect-note-osc", [*_INS, "--disposition", "scrap", "--note", ESC + "]0;x" + chr(7)], 1,
+          ("note",), forbid=(ESC,)))  # fmt: skip
 
 
 # === bom template =================================================================================

@@ -4,6 +4,7 @@ from typing import get_args
 
 from custsvc.commands import _choices as c
 from custsvc.domain import checks, orders, periods
+from custsvc.domain import returns as return_rules
 from custsvc.domain import sla as sla_rules
 from custsvc.services.agreements.catalog import STATUSES as AGREEMENT_STATUSES
 from custsvc.services.orders.listing import SLA_STATUSES, SORTS
@@ -29,6 +30,8 @@ def test_choices_match_what_the_services_accept():
     assert get_args(c.OrderSort) == SORTS
     assert get_args(c.RepairCodeKind) == REPAIR_CODE_KINDS
     assert get_args(c.RepairReportBy) == REPAIR_REPORT_BY
+    assert get_args(c.ReturnStatus) == return_rules.STATUSES
+    assert get_args(c.ReturnAction) == return_rules.ACTIONS
     assert set(get_args(c.SlaStatus)) == set(SLA_STATUSES) == {*sla_rules.STATUSES, "none"}
 
 

@@ -1,0 +1,1 @@
+"""Returns (RMA): setup lists, return orders and their lines."""

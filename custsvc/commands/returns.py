@@ -24,7 +24,7 @@ LIST_DROP = ["reason", "created_at", "open_lines"]
 #: a narrow terminal leaves out the last ones first
 LINE_COLUMNS = [
     "line", "item", "quantity", "price", "amount", "status", "reason", "serial", "object", "invoice", "invoice_line",
-    "disposition",
+    "disposition", "credit_note", "replacement_order", "repair_order",
 ]  # fmt: skip
 
 
@@ -242,6 +242,57 @@ def inspect(
         output.emit_json(record)
         return
     output.message(f"inspected {record['rma']}/{record['line']}: {record['disposition']}")
+
+
+def _processed(result: dict[str, Any]) -> str:
+    from custsvc.values import counted
+
+    made = [
+        counted(len(result[key]), noun)
+        for key, noun in (("credit_notes", "credit note"), ("replacement_orders", "replacement order"),
+                          ("repair_orders", "repair order"))
+        if result[key]
+    ]  # fmt: skip
+    orders = counted(len(result["return_orders"]), "return order")
+    done = f"processed {counted(result['processed_lines'], 'line')} of {orders}"
+    return done + (f": {', '.join(made)}" if made else "")
+
+
+@app.command("process")
+def process(
+    rma: Annotated[str | None, typer.Argument(help="The return order (or --all).", metavar="RMA")] = None,
+    line: Annotated[int | None, typer.Option("--line", help="Only this line of it.", min=1)] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every open return order (what cron runs).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Carry out the inspected lines' dispositions, in one transaction: stock moves, one credit note per
+    return order, replacement and repair orders; a return order with every line done closes.
+
+    Safe to run again or at the same time: a line is processed once. Exit 4 when some return orders
+    were rejected (named on stderr) and the rest processed.
+
+    Example: custsvc return create --customer C-1001
+    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
+    Example: custsvc return open RMA-000001
+    Example: custsvc return arrive RMA-000001 --line 1 --qty 2
+    Example: custsvc return inspect RMA-000001 --line 1 --disposition credit
+    Example: custsvc return process --all
+    """
+    from custsvc import output
+    from custsvc.errors import EXIT_PARTIAL, Usage
+    from custsvc.services.returns import processing
+
+    if (rma is None) == (not every) or (every and line is not None):
+        raise Usage("name a return order (RMA, optionally --line N) or give --all")
+    result = run(lambda s: processing.process(s, rma, line))
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+    elif result["processed_lines"]:
+        output.message(_processed(result))
+    for rejected in result["rejected"]:
+        output.warn(f"{rejected['rma']} not processed: {rejected['problem']}")
+    if result["rejected"]:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command("list")

@@ -2922,6 +2922,13 @@ add(_case("return-inspect-note-osc", [*_INS, "--disposition", "scrap", "--note",
           ("note",), forbid=(ESC,)))  # fmt: skip
 
 
+add(_case("return-process-unknown-rma", ["return", "process", "RMA-999999"], 1, ("RMA-999999",)))
+add(_case("return-process-neither", ["return", "process"], 2, ("RMA", "--all")))
+add(_case("return-process-both", ["return", "process", "RMA-999999", "--all"], 2, ("RMA", "--all")))
+add(_case("return-process-all-with-line", ["return", "process", "--all", "--line", "1"], 2, ("--all",)))
+add(_case("return-process-line-zero", ["return", "process", "RMA-999999", "--line", "0"], 2, ("--line", "0")))
+
+
 # === bom template =================================================================================
 # (the demo shop has no template BOMs yet: these cases fail before or at the template's lookup)
 

@@ -131,6 +131,11 @@ def inspect(ctx: Context, rma: str, line_no: int, *, disposition: str, note: str
             "return-needs-goods",
             f"{order.number}/{line_no} has not arrived; disposition {code} ({row.action}) needs the goods back",
         )
+    if row.action == "repair" and line.object is None:
+        raise RuleViolation(
+            "return-repair-object",
+            f"{order.number}/{line_no} names no service object; a repair ({code}) needs one (return line add --object)",
+        )
     line.disposition, line.status = code, "inspected"
     line.inspection_note = text
     line.inspected_at, line.updated_at, line.updated_by = ctx.now, ctx.now, ctx.actor

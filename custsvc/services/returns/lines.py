@@ -228,22 +228,23 @@ def get_line(ctx: Context, rma: str, line_no: int, *, lock: bool = False) -> Ret
 FIELDS = [
     "rma", "line", "item", "serial", "object", "quantity", "price", "amount", "invoice", "invoice_line",
     "reason", "status", "split_from", "arrived_at", "late", "disposition", "inspection_note", "inspected_at",
-    "processed_at",
+    "processed_at", "replacement_order", "repair_order", "credit_note",
 ]  # fmt: skip
 
 
 def records(ctx: Context, rmas: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """The lines of each return order, by line number (one statement per 900 return orders)."""
-    parent = aliased(ReturnLine)
+    parent, credit = aliased(ReturnLine), aliased(InvoiceLine)
     query = (
-        select(ReturnLine, InvoiceLine.invoice, InvoiceLine.line_no, parent.line_no)
+        select(ReturnLine, InvoiceLine.invoice, InvoiceLine.line_no, parent.line_no, credit.invoice)
         .outerjoin(InvoiceLine, InvoiceLine.id == ReturnLine.invoice_line_id)
         .outerjoin(parent, parent.id == ReturnLine.split_from)
+        .outerjoin(credit, credit.id == ReturnLine.credit_line_id)
         .order_by(ReturnLine.rma, ReturnLine.line_no)
     )
     out: dict[str, list[dict[str, Any]]] = {rma: [] for rma in rmas}
-    for line, invoice, invoice_line, split_from in select_in(ctx, query, ReturnLine.rma, list(rmas)):
-        out[line.rma].append(_record(line, invoice, invoice_line, split_from))
+    for line, invoice, invoice_line, split_from, note in select_in(ctx, query, ReturnLine.rma, list(rmas)):
+        out[line.rma].append({**_record(line, invoice, invoice_line, split_from), "credit_note": note})
     for lines in out.values():
         lines.sort(key=lambda r: r["line"])
     return out
@@ -270,4 +271,6 @@ def _record(line: ReturnLine, invoice: str | None, invoice_line: int | None, spl
         "inspection_note": line.inspection_note,
         "inspected_at": line.inspected_at,
         "processed_at": line.processed_at,
+        "replacement_order": line.replacement_order,
+        "repair_order": line.repair_order,
     }

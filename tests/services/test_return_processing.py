@@ -1,0 +1,136 @@
+"""``return process``: each of the seven actions makes exactly its documents and stock movements;
+credits in exact decimals, never beyond what is left of the invoice line; a second run does nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from custsvc.errors import NotFound, RuleViolation
+from custsvc.models import InvoiceLine, OrderLine, RepairLine, ReturnOrder, StockMove
+from custsvc.services import invoices, orders
+from custsvc.services.returns import arrivals, lines, processing
+from tests.services.test_return_lines import _post, _rma
+from tests.services.test_return_lines import shop as shop  # noqa: F401  (the fixture)
+
+
+def _open_line(ctx, item="VALVE", qty="1", **extra):
+    rma = _rma(ctx, status="open")
+    lines.add(ctx, rma, item=item, qty=qty, **extra)
+    return rma
+
+
+def _moves(ctx, rma):
+    query = select(StockMove.from_location, StockMove.to_location).where(
+        StockMove.doc_type == "return", StockMove.doc == rma
+    )
+    return ctx.execute(query.order_by(StockMove.id)).all()
+
+
+# (action, where the goods go after quarantine, credited, a replacement order, a repair order, closed)
+ACTIONS = [
+    ("credit", "stock", True, False, False, True),
+    ("credit-only", None, True, False, False, True),
+    ("scrap", "scrap", True, False, False, True),
+    ("replace-credit", "stock", True, True, False, True),
+    ("replace-scrap", "scrap", True, True, False, True),
+    ("return-to-customer", "customer", False, False, False, True),
+    ("repair", None, False, False, True, False),
+]
+
+
+@pytest.mark.parametrize(("action", "to", "credited", "replaced", "repaired", "closed"), ACTIONS)
+def test_each_action_makes_its_documents_and_movements(shop, action, to, credited, replaced, repaired, closed):
+    invoice = _post(shop, "C-1", ("VALVE", "3"))
+    if action == "repair":
+        rma = _open_line(shop, item="BOILER", obj="O-1")
+    else:
+        rma = _open_line(shop, qty="2", invoice=invoice, invoice_line=1)
+    if action != "credit-only":
+        arrivals.arrive(shop, rma, 1, qty=str(lines.get_line(shop, rma, 1).quantity))
+    arrivals.inspect(shop, rma, 1, disposition=action)
+    result = processing.process(shop, rma)
+    line = lines.get_line(shop, rma, 1)
+    arrived = [] if action == "credit-only" else [("customer", "quarantine")]
+    assert _moves(shop, rma) == arrived + ([("quarantine", to)] if to else [])
+    assert len(result["credit_notes"]) == credited and bool(line.credit_line_id) == credited
+    if credited:
+        note = invoices.show(shop, result["credit_notes"][0])
+        assert (note["kind"], note["credits"], note["total"]) == ("credit", invoice, Decimal("-192.80"))
+        credit = shop.get(InvoiceLine, line.credit_line_id)
+        assert credit.credited_line_id == line.invoice_line_id and credit.amount == Decimal("-192.80")
+    assert bool(result["replacement_orders"]) == replaced == bool(line.replacement_order)
+    if replaced:
+        ordered = shop.execute(select(OrderLine.item, OrderLine.quantity).where(
+            OrderLine.order_number == line.replacement_order)).all()  # fmt: skip
+        assert ordered == [("VALVE", Decimal(2))]
+    assert bool(result["repair_orders"]) == repaired == bool(line.repair_order)
+    if repaired:
+        repair = shop.execute(select(RepairLine).where(RepairLine.order_number == line.repair_order)).scalar_one()
+        assert repair.object == "O-1"
+    assert line.status == ("ship-back" if action == "repair" else "processed")
+    assert (shop.get(ReturnOrder, rma).status == "closed") == closed
+
+
+def test_a_second_run_does_nothing(shop):
+    rma = _open_line(shop)
+    arrivals.arrive(shop, rma, 1, qty="1")
+    arrivals.inspect(shop, rma, 1, disposition="credit")
+    first = processing.process(shop)
+    assert (first["processed_lines"], len(first["credit_notes"])) == (1, 1)
+    again = processing.process(shop)
+    assert (again["processed_lines"], again["credit_notes"], again["return_orders"]) == (0, [], [])
+    assert _moves(shop, rma) == [("customer", "quarantine"), ("quarantine", "stock")]
+
+
+def test_one_credit_note_per_return_order_for_all_its_lines(shop):
+    invoice = _post(shop, "C-1", ("VALVE", "3"), ("FILTER", "4"))
+    rma = _rma(shop, status="open")
+    lines.add(shop, rma, item="VALVE", qty="1", invoice=invoice, invoice_line=1)
+    lines.add(shop, rma, item="FILTER", qty="3", invoice=invoice, invoice_line=2)
+    lines.add(shop, rma, item="FILTER", qty="1", price="0.10")
+    for line in (1, 2, 3):
+        arrivals.inspect(shop, rma, line, disposition="credit-only")
+    result = processing.process(shop, rma)
+    note = invoices.show(shop, result["credit_notes"][0])
+    assert [x["amount"] for x in note["line_items"]] == [Decimal("-96.40"), Decimal("-37.05"), Decimal("-0.10")]
+    assert note["total"] == Decimal("-133.55")
+
+
+def test_a_credit_beyond_what_is_left_of_the_invoice_line_is_rejected_and_the_rest_goes_on(shop):
+    invoice = _post(shop, "C-1", ("VALVE", "2"))
+    stuck = _open_line(shop, qty="2", invoice=invoice, invoice_line=1)
+    fine = _open_line(shop, item="FILTER", qty="1")
+    invoices.credit(shop, invoice)  # the whole invoice credited by hand meanwhile
+    for rma in (stuck, fine):
+        arrivals.inspect(shop, rma, 1, disposition="credit-only")
+    result = processing.process(shop)
+    assert result["return_orders"] == [fine] and len(result["credit_notes"]) == 1
+    assert result["rejected"] == [
+        {"rma": stuck, "problem": f"{stuck}/1: {invoice}/1 has 0.00 left to credit, not 192.80"}
+    ]
+    assert lines.get_line(shop, stuck, 1).status == "inspected"  # left as it was, for another run
+
+
+def test_processing_refuses_what_is_not_open_and_a_repair_needs_its_object(shop):
+    rma = _rma(shop, status="closed")
+    with pytest.raises(RuleViolation, match=f"{rma} is closed: only an open return order is processed"):
+        processing.process(shop, rma)
+    with pytest.raises(NotFound, match="RMA-999999"):
+        processing.process(shop, "RMA-999999")
+    open_rma = _open_line(shop)
+    with pytest.raises(NotFound, match=f"{open_rma}/4"):
+        processing.process(shop, open_rma, 4)
+    arrivals.arrive(shop, open_rma, 1, qty="1")
+    with pytest.raises(RuleViolation, match="a repair \\(repair\\) needs one"):
+        arrivals.inspect(shop, open_rma, 1, disposition="repair")
+
+
+def test_the_replacement_is_an_order_of_the_customer(shop):
+    rma = _open_line(shop, qty="2")
+    arrivals.arrive(shop, rma, 1, qty="2")
+    arrivals.inspect(shop, rma, 1, disposition="replace-scrap")
+    number = processing.process(shop, rma)["replacement_orders"][0]
+    assert orders.show(shop, number)["customer"] == "C-1"

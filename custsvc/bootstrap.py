@@ -28,6 +28,7 @@ def build_bus() -> Bus:
     from custsvc.services.master import hooks as master_hooks
     from custsvc.services.orders import hooks as order_hooks
     from custsvc.services.repairs import hooks as repair_hooks
+    from custsvc.services.returns import hooks as return_hooks
     from custsvc.services.sla import hooks as sla_hooks
     from custsvc.services.stock import hooks as stock_hooks
     from custsvc.services.subscriptions import hooks as subscription_hooks
@@ -45,6 +46,7 @@ def build_bus() -> Bus:
         stock_hooks.register,
         bom_hooks.register,
         repair_hooks.register,
+        return_hooks.register,
     ):
         register(bus)
     return bus

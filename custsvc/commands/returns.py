@@ -10,6 +10,7 @@ import typer
 from custsvc.commands import group_help
 from custsvc.commands._choices import ReturnStatus
 from custsvc.commands._common import DATE_HINT, FormatOpt, fmt_of, run
+from custsvc.commands.return_report import report
 from custsvc.commands.return_setup import disposition_app, reason_app
 
 app = typer.Typer(help=group_help("return"), no_args_is_help=True)
@@ -295,6 +296,31 @@ def process(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+@app.command("replace")
+def replace(
+    rma: RmaArg,
+    line: Annotated[int, typer.Option("--line", help="The line replaced.", min=1)],
+    item: Annotated[str | None, typer.Option("--item", help="Replace with this item (default: the same).")] = None,
+    qty: Annotated[str | None, typer.Option("--qty", help="How many (default: the line's quantity).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Send a replacement before the goods come back: a service order with an item line; prints its number.
+
+    Example: custsvc return create --customer C-1001 --reason defective
+    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
+    Example: custsvc return replace RMA-000001 --line 1
+    """
+    from custsvc import output
+    from custsvc.services.returns import documents
+
+    record = run(lambda s: documents.replace_now(s, rma, line, item=item, qty=qty))
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(record)
+        return
+    typer.echo(record["replacement_order"])
+    output.message(f"replacement for {record['rma']}/{record['line']}: {record['replacement_order']}")
+
+
 @app.command("list")
 def list_(
     status: Annotated[
@@ -347,3 +373,6 @@ def show(rma: RmaArg, fmt: FormatOpt = None) -> None:
     from custsvc.services.returns import orders
 
     _emit(run(lambda s: orders.show(s, rma), write=False), fmt)
+
+
+app.command("report")(report)

@@ -17,9 +17,10 @@ CREDITS = frozenset({"credit", "credit-only", "scrap", "replace-credit", "replac
 REPLACES = frozenset({"replace-credit", "replace-scrap"})
 
 STATUSES = ("created", "open", "closed", "canceled")
-LINE_STATUSES = ("expected", "arrived", "inspected", "processed", "ship-back", "done", "lost")
-#: a line in one of these is finished: the return order closes by itself once every line is
-LINE_DONE = frozenset({"processed", "done", "lost"})
+LINE_STATUSES = ("expected", "arrived", "inspected", "processed", "in-repair", "ship-back", "lost")
+#: a line in one of these is finished (``ship-back``: repaired and shipped back to the customer): the
+#: return order closes by itself once every line is
+LINE_DONE = frozenset({"processed", "ship-back", "lost"})
 
 DEFAULT_VALIDITY_DAYS = 90
 

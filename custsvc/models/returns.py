@@ -74,7 +74,7 @@ class ReturnLine(Audited, table=True):
     price: Decimal = Field(sa_column=Column("price_cents", Money(), nullable=False))
     invoice_line_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("invoice_line.id")))
     reason: str | None = Field(default=None, foreign_key="return_reason.code")
-    #: expected | arrived | inspected | processed | ship-back | done | lost
+    #: expected | arrived | inspected | processed | in-repair | ship-back (repaired, shipped back) | lost
     status: str = "expected"
     #: the line this one was split from by a partial arrival
     split_from: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("return_line.id")))

@@ -3,12 +3,13 @@ credits in exact decimals, never beyond what is left of the invoice line; a seco
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from custsvc.errors import NotFound, RuleViolation
+from custsvc.errors import InvalidInput, NotFound, RuleViolation
 from custsvc.models import InvoiceLine, OrderLine, RepairLine, ReturnOrder, StockMove
 from custsvc.services import invoices, orders
 from custsvc.services.returns import arrivals, lines, processing
@@ -70,7 +71,7 @@ def test_each_action_makes_its_documents_and_movements(shop, action, to, credite
     if repaired:
         repair = shop.execute(select(RepairLine).where(RepairLine.order_number == line.repair_order)).scalar_one()
         assert repair.object == "O-1"
-    assert line.status == ("ship-back" if action == "repair" else "processed")
+    assert line.status == ("in-repair" if action == "repair" else "processed")
     assert (shop.get(ReturnOrder, rma).status == "closed") == closed
 
 
@@ -134,3 +135,64 @@ def test_the_replacement_is_an_order_of_the_customer(shop):
     arrivals.inspect(shop, rma, 1, disposition="replace-scrap")
     number = processing.process(shop, rma)["replacement_orders"][0]
     assert orders.show(shop, number)["customer"] == "C-1"
+
+
+def test_a_repaired_unit_is_shipped_back_when_its_repair_order_resolves(shop):
+    from custsvc.services.repairs import codes
+    from custsvc.services.repairs import lines as repair_lines
+
+    rma = _open_line(shop, item="BOILER", obj="O-1")
+    arrivals.arrive(shop, rma, 1, qty="1")
+    arrivals.inspect(shop, rma, 1, disposition="repair")
+    number = processing.process(shop, rma)["repair_orders"][0]
+    orders.move(shop, number, "planned")
+    orders.move(shop, number, "in-progress")
+    assert lines.get_line(shop, rma, 1).status == "in-repair"
+    codes.add_code(shop, "resolution", "REPAIRED", description="Repaired")
+    repair_lines.update(shop, number, 1, resolution="REPAIRED", stage="repaired")
+    orders.move(shop, number, "completed")
+    assert lines.get_line(shop, rma, 1).status == "ship-back"
+    assert _moves(shop, rma)[-1] == ("quarantine", "customer")
+    assert shop.get(ReturnOrder, rma).status == "closed"
+
+
+def test_a_replacement_sent_up_front_is_not_sent_again(shop):
+    from custsvc.services.returns import documents
+
+    rma = _open_line(shop, qty="2")
+    made = documents.replace_now(shop, rma, 1)
+    assert orders.show(shop, made["replacement_order"])["customer"] == "C-1"
+    with pytest.raises(RuleViolation, match="was replaced already by SO-"):
+        documents.replace_now(shop, rma, 1)
+    arrivals.arrive(shop, rma, 1, qty="2")
+    arrivals.inspect(shop, rma, 1, disposition="replace-credit")
+    result = processing.process(shop, rma)
+    assert result["replacement_orders"] == [] and len(result["credit_notes"]) == 1
+    assert lines.get_line(shop, rma, 1).replacement_order == made["replacement_order"]
+    other = _open_line(shop, qty="1")
+    with pytest.raises(InvalidInput, match="returns 1"):
+        documents.replace_now(shop, other, 1, qty="2")
+
+
+def test_the_report_counts_lines_quantities_credits_and_days_to_close(shop):
+    from datetime import UTC, datetime
+
+    from custsvc.services.returns import report
+
+    with shop.at(datetime(2026, 3, 7, 7, tzinfo=UTC)):  # three days before the clock's now
+        invoice = _post(shop, "C-1", ("VALVE", "3"))
+        rma = _open_line(shop, qty="2", invoice=invoice, invoice_line=1)
+        lines.add(shop, rma, item="FILTER", qty="1", reason="wrong-item")
+        arrivals.arrive(shop, rma, 1, qty="2")
+        arrivals.inspect(shop, rma, 1, disposition="credit")
+        arrivals.inspect(shop, rma, 2, disposition="credit-only")
+    processing.process(shop, rma)
+    open_one = _open_line(shop, item="FILTER", qty="5")
+    found = report.report(shop, day_from=date(2026, 3, 1), day_to=date(2026, 3, 31), by="reason")
+    rows = {row["reason"]: row for row in found["rows"]}
+    assert rows["(none)"] == {
+        "reason": "(none)", "return_orders": 2, "lines": 2, "quantity": Decimal(7), "credited": Decimal("192.80"),
+        "closed": 1, "avg_days_to_close": Decimal("3.0"),
+    }  # fmt: skip
+    assert (rows["wrong-item"]["credited"], rows["wrong-item"]["return_orders"]) == (Decimal("12.35"), 1)
+    assert open_one and report.report(shop, day_from=date(2026, 4, 1), day_to=date(2026, 4, 30))["rows"] == []

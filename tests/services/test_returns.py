@@ -152,15 +152,15 @@ def test_close_when_every_line_is_finished(shop):
     rma = with_lines(shop, "C-1", "VALVE", "FILTER", "VALVE")
     orders.open_(shop, rma)
     set_line_status(shop, rma, 1, "processed")
-    set_line_status(shop, rma, 3, "ship-back")
-    with pytest.raises(RuleViolation, match=rf"{rma} has open lines: 2 \(expected\), 3 \(ship-back\); finish them"):
+    set_line_status(shop, rma, 3, "in-repair")
+    with pytest.raises(RuleViolation, match=rf"{rma} has open lines: 2 \(expected\), 3 \(in-repair\); finish them"):
         orders.close(shop, rma)
     set_line_status(shop, rma, 2, "lost")
-    set_line_status(shop, rma, 3, "done")
+    set_line_status(shop, rma, 3, "ship-back")
     with on(shop, at(date(2026, 3, 12))):
         record = orders.close(shop, rma)
     assert (record["status"], record["closed_at"], record["close_reason"]) == ("closed", at(date(2026, 3, 12)), None)
-    assert [line["status"] for line in record["lines"]] == ["processed", "lost", "done"]
+    assert [line["status"] for line in record["lines"]] == ["processed", "lost", "ship-back"]
 
 
 def test_close_with_a_reason_marks_the_open_lines_lost(shop):

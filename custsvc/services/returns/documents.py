@@ -58,7 +58,8 @@ def _replacements(ctx: Context, plans: Sequence[Any]) -> list[str]:
 
     made = []
     for plan in plans:
-        replaced = [line for line, action in plan.lines if action in rules.REPLACES]
+        # a line replaced up front (``return replace``) has its replacement already
+        replaced = [line for line, action in plan.lines if action in rules.REPLACES and line.replacement_order is None]
         if not replaced:
             continue
         number = orders.create(
@@ -118,3 +119,35 @@ def close_finished(ctx: Context, orders: Sequence[ReturnOrder]) -> list[str]:
             closed.append(order.number)
     ctx.flush()
     return closed
+
+
+def replace_now(ctx: Context, rma: str, line_no: int, *, item: str | None = None, qty: str | None = None) -> dict:
+    """A replacement sent before the goods arrive (``return replace``): a service order with an
+    item line, recorded on the return line; processing makes no second one for it."""
+    from custsvc.domain.money import parse_quantity
+    from custsvc.errors import InvalidInput, RuleViolation
+    from custsvc.services import orders
+    from custsvc.services.returns.lines import get_line, order_for_lines
+    from custsvc.services.stock import ledger
+
+    order = order_for_lines(ctx, rma)
+    line = get_line(ctx, order.number, line_no, lock=True)
+    if line.replacement_order is not None:
+        raise RuleViolation(
+            "replace-once", f"{order.number}/{line_no} was replaced already by {line.replacement_order}"
+        )
+    if line.status not in ("expected", "arrived", "inspected"):
+        raise RuleViolation("replace-open-line", f"{order.number}/{line_no} is {line.status}: nothing to replace")
+    part = ledger.item_of(ctx, item) if item else ledger.item_of(ctx, line.item)
+    quantity = parse_quantity(qty, "qty", allow_zero=False) if qty is not None else line.quantity
+    if quantity > line.quantity:
+        raise InvalidInput(
+            "qty", format(quantity, "f"), f"{order.number}/{line_no} returns {format(line.quantity, 'f')}"
+        )
+    number = orders.create(
+        ctx, customer=order.customer, description=f"Replacement for return {order.number}/{line_no}"
+    )["order"]
+    orders.add_line(ctx, number, type="item", item=part.item, quantity=format(quantity, "f"))
+    line.replacement_order, line.updated_at, line.updated_by = number, ctx.now, ctx.actor
+    ctx.flush()
+    return {"rma": order.number, "line": line_no, "replacement_order": number, "item": part.item, "quantity": quantity}

@@ -4,10 +4,10 @@ Per line, by its disposition's action: the goods leave quarantine (to the shelf,
 customer; a unit for repair stays in the shop); the credited lines of a return order make one credit
 note through the one invoice writer, each credit line linked to the invoice line it returns and
 never more than is left of it; replaced lines make one replacement order per return order (item
-lines); a repair makes a service order with a repair line for the object. A processed line is done
-(a repaired one waits to be shipped back, ``ship-back``); a return order whose lines are all done
-closes. Only inspected lines are taken, locked: a second run, or one running at the same time,
-finds nothing left to do.
+lines); a repair makes a service order with a repair line for the object. A processed line is done;
+one in repair waits (``in-repair``) until its repair order is resolved, then it is shipped back
+(``hooks``); a return order whose lines are all done closes. Only inspected lines are taken,
+locked: a second run, or one running at the same time, finds nothing left to do.
 
 Everything is checked before anything is written: a return order that cannot be processed (a
 credit beyond what is left of its invoice line) is left as it was and reported; the others go on."""
@@ -135,7 +135,7 @@ def _move_goods(ctx: Context, plans: list[_Plan]) -> None:
 def _mark_done(ctx: Context, plans: list[_Plan]) -> None:
     for order_plan in plans:
         for line, action in order_plan.lines:
-            line.status = "ship-back" if action == "repair" else "processed"
+            line.status = "in-repair" if action == "repair" else "processed"
             line.processed_at, line.updated_at, line.updated_by = ctx.now, ctx.now, ctx.actor
     ctx.flush()
 

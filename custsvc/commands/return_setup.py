@@ -87,6 +87,9 @@ def disposition_add(
     code: DispositionArg,
     action: Annotated[ReturnAction, typer.Option("--action", help=ACTION_HELP, case_sensitive=False)],
     description: Annotated[str, typer.Option("--description", help="What the disposition means.")],
+    fee: Annotated[
+        str | None, typer.Option("--fee", help="Handling fee invoiced when shipped back (return-to-customer).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a return disposition for one of the actions processing knows.
@@ -95,7 +98,7 @@ def disposition_add(
     """
     from custsvc.services.returns import setup
 
-    record = run(lambda s: setup.add_disposition(s, code, action=action, description=description))
+    record = run(lambda s: setup.add_disposition(s, code, action=action, description=description, fee=fee))
     done(record, fmt, f"added return disposition {record['code']} ({record['action']})")
 
 
@@ -128,15 +131,17 @@ def disposition_update(
         typer.Option("--action", help="The action (only while no return line uses it).", case_sensitive=False),
     ] = None,
     description: Annotated[str | None, typer.Option("--description", help="What the disposition means.")] = None,
+    fee: Annotated[str | None, typer.Option("--fee", help="Handling fee for return-to-customer (empty: none).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Change a return disposition's description, or its action while no return line uses it.
+    """Change a return disposition's description or fee, or its action while no return line uses it.
 
     Example: custsvc return disposition update scrap --description "Scrapped in the shop, customer credited"
+    Example: custsvc return disposition update return-to-customer --fee 15
     """
     from custsvc.services.returns import setup
 
-    record = run(lambda s: setup.update_disposition(s, code, action=action, description=description))
+    record = run(lambda s: setup.update_disposition(s, code, action=action, description=description, fee=fee))
     done(record, fmt, f"updated return disposition {record['code']}")
 
 

@@ -115,8 +115,8 @@ def line_add(
     """Expect something back on a created or open return order; prints the line number.
 
     Example: custsvc return create --customer C-1001 --reason wrong-item
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2 --invoice INV-000152 --invoice-line 2
-    Example: custsvc return line add RMA-000001 --item IGNITION-EL --qty 1 --price 20
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2 --invoice INV-000152 --invoice-line 2
+    Example: custsvc return line add RMA-000009 --item IGNITION-EL --qty 1 --price 20
     """
     from custsvc import output
     from custsvc.services.returns import lines
@@ -139,8 +139,8 @@ def open_(rma: RmaArg, fmt: FormatOpt = None) -> None:
     """Open a created return order that has lines: the goods are expected now, until the deadline.
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
-    Example: custsvc return open RMA-000001
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2
+    Example: custsvc return open RMA-000009
     """
     from custsvc.services.returns import orders
 
@@ -153,7 +153,7 @@ def cancel(rma: RmaArg, fmt: FormatOpt = None) -> None:
     """Cancel a return order that was not opened yet.
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return cancel RMA-000001
+    Example: custsvc return cancel RMA-000009
     """
     from custsvc.services.returns import orders
 
@@ -172,9 +172,9 @@ def close(
     """Close an open return order once every line is finished (or with --reason, marking the rest lost).
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
-    Example: custsvc return open RMA-000001
-    Example: custsvc return close RMA-000001 --reason "Customer kept the filters"
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2
+    Example: custsvc return open RMA-000009
+    Example: custsvc return close RMA-000009 --reason "Customer kept the filters"
     """
     from custsvc.services.returns import orders
     from custsvc.values import counted
@@ -199,9 +199,9 @@ def arrive(
     expected. After the deadline it needs --late.
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 4
-    Example: custsvc return open RMA-000001
-    Example: custsvc return arrive RMA-000001 --line 1 --qty 3
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 4
+    Example: custsvc return open RMA-000009
+    Example: custsvc return arrive RMA-000009 --line 1 --qty 3
     """
     from custsvc import output
     from custsvc.services.returns import arrivals
@@ -230,10 +230,10 @@ def inspect(
     """Decide what happens to an arrived line (credit-only needs no goods back).
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
-    Example: custsvc return open RMA-000001
-    Example: custsvc return arrive RMA-000001 --line 1 --qty 2
-    Example: custsvc return inspect RMA-000001 --line 1 --disposition scrap --note "Torn"
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2
+    Example: custsvc return open RMA-000009
+    Example: custsvc return arrive RMA-000009 --line 1 --qty 2
+    Example: custsvc return inspect RMA-000009 --line 1 --disposition scrap --note "Torn"
     """
     from custsvc import output
     from custsvc.services.returns import arrivals
@@ -273,10 +273,10 @@ def process(
     were rejected (named on stderr) and the rest processed.
 
     Example: custsvc return create --customer C-1001
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
-    Example: custsvc return open RMA-000001
-    Example: custsvc return arrive RMA-000001 --line 1 --qty 2
-    Example: custsvc return inspect RMA-000001 --line 1 --disposition credit
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2
+    Example: custsvc return open RMA-000009
+    Example: custsvc return arrive RMA-000009 --line 1 --qty 2
+    Example: custsvc return inspect RMA-000009 --line 1 --disposition credit
     Example: custsvc return process --all
     """
     from custsvc import output
@@ -307,8 +307,8 @@ def replace(
     """Send a replacement before the goods come back: a service order with an item line; prints its number.
 
     Example: custsvc return create --customer C-1001 --reason defective
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2
-    Example: custsvc return replace RMA-000001 --line 1
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2
+    Example: custsvc return replace RMA-000009 --line 1
     """
     from custsvc import output
     from custsvc.services.returns import documents
@@ -367,8 +367,8 @@ def show(rma: RmaArg, fmt: FormatOpt = None) -> None:
     """One return order: its header, deadline and whether it is overdue, and its lines.
 
     Example: custsvc return create --customer C-1001 --reason wrong-item
-    Example: custsvc return line add RMA-000001 --item FILTER-G4 --qty 2 --invoice INV-000152 --invoice-line 2
-    Example: custsvc return show RMA-000001
+    Example: custsvc return line add RMA-000009 --item FILTER-G4 --qty 2 --invoice INV-000152 --invoice-line 2
+    Example: custsvc return show RMA-000009
     """
     from custsvc.services.returns import orders
 

@@ -31,6 +31,8 @@ class ReturnDisposition(Audited, table=True):
     code: str = Field(primary_key=True)
     action: str
     description: str
+    #: a handling fee invoiced when the goods are shipped back as they are (return-to-customer only)
+    fee: Decimal | None = Field(default=None, sa_column=Column("fee_cents", Money(), nullable=True))
 
 
 class ReturnOrder(Audited, table=True):

@@ -19,6 +19,9 @@ def take(ctx: Context, name: str, count: int = 1) -> list[str]:
         .where(NumberSequence.name == name)
         .values(next_value=NumberSequence.next_value + count)
         .returning(NumberSequence.next_value, NumberSequence.prefix, NumberSequence.width)
+        # no counter row is kept in the session: nothing there to bring up to date (the ORM would
+        # otherwise check every object the session holds, on every number taken)
+        .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
         raise CustSvcError(f"the number sequence {name!r} is missing; run `custsvc db upgrade`")

@@ -2832,8 +2832,8 @@ add(_case("repair-list-month-13", ["repair", "list", "--from", "2026-13-01"], 1,
 
 
 # === return ======================================================================================
-# (the demo shop has no return orders yet: RMA-000001 does not exist; its reasons and dispositions are
-# the defaults the migration seeds, and no return order or line uses them)
+# (the demo shop holds RMA-000001 .. RMA-000008: RMA-000099 does not exist; its reasons and
+# dispositions are the defaults the migration seeds)
 
 _RCR = ["return", "create", "--customer", "C-1001"]
 add(_case("return-create-unknown-customer", ["return", "create", "--customer", "C-9999"], 1, ("customer", "C-9999")))
@@ -2848,24 +2848,24 @@ add(_case("return-create-validity-huge", [*_RCR, "--validity", HUGE], 1, ("valid
 add(_case("return-create-format-yaml", [*_RCR, "--format", "yaml"], 2, ("--format", "yaml")))
 for _tid, _text, _forbid in SOME_TEXTS:
     add(_case(f"return-create-note-{_tid}", [*_RCR, "--note", _text], 1, ("note",), forbid=_forbid))
-_RLA = ["return", "line", "add", "RMA-000001", "--item", "FILTER-G4", "--qty", "1"]
-add(_case("return-line-add-unknown-rma", _RLA, 1, ("return order", "RMA-000001")))
+_RLA = ["return", "line", "add", "RMA-000099", "--item", "FILTER-G4", "--qty", "1"]
+add(_case("return-line-add-unknown-rma", _RLA, 1, ("return order", "RMA-000099")))
 add(_case("return-line-add-rma-ansi", ["return", "line", "add", ESC + "[2J", "--item", "FILTER-G4", "--qty", "1"], 1,
           ("return order",), forbid=(ESC,)))  # fmt: skip
-add(_case("return-line-add-no-item", ["return", "line", "add", "RMA-000001", "--qty", "1"], 2, ("--item",)))
-add(_case("return-line-add-no-qty", ["return", "line", "add", "RMA-000001", "--item", "FILTER-G4"], 2, ("--qty",)))
+add(_case("return-line-add-no-item", ["return", "line", "add", "RMA-000099", "--qty", "1"], 2, ("--item",)))
+add(_case("return-line-add-no-qty", ["return", "line", "add", "RMA-000099", "--item", "FILTER-G4"], 2, ("--qty",)))
 add(_case("return-line-add-invoice-line-word", [*_RLA, "--invoice", "INV-000152", "--invoice-line", "two"], 2,
           ("--invoice-line", "two")))  # fmt: skip
 add(_case("return-line-add-invoice-line-zero", [*_RLA, "--invoice", "INV-000152", "--invoice-line", "0"], 2,
           ("--invoice-line", "0")))  # fmt: skip
 add(_case("return-line-add-no-rma", ["return", "line", "add", "--item", "FILTER-G4", "--qty", "1"], 2, ("RMA",)))
 for _verb in ("open", "cancel", "close", "show"):
-    add(_case(f"return-{_verb}-unknown-rma", ["return", _verb, "RMA-000001"], 1, ("return order", "RMA-000001")))
+    add(_case(f"return-{_verb}-unknown-rma", ["return", _verb, "RMA-000099"], 1, ("return order", "RMA-000099")))
     add(_case(f"return-{_verb}-no-rma", ["return", _verb], 2, ("RMA",)))
 add(_case("return-open-rma-space", ["return", "open", "RMA 1"], 1, ("return order", "RMA 1")))
-add(_case("return-close-reason-osc", ["return", "close", "RMA-000001", "--reason", "\x1b]0;pwned\x07"], 1,
+add(_case("return-close-reason-osc", ["return", "close", "RMA-000099", "--reason", "\x1b]0;pwned\x07"], 1,
           ("reason",), forbid=(ESC, "\x07")))  # fmt: skip
-add(_case("return-show-format-yaml", ["return", "show", "RMA-000001", "--format", "yaml"], 2, ("--format", "yaml")))
+add(_case("return-show-format-yaml", ["return", "show", "RMA-000099", "--format", "yaml"], 2, ("--format", "yaml")))
 add(_case("return-list-status-word", ["return", "list", "--status", "dormant"], 2, ("--status", "dormant")))
 add(_case("return-list-unknown-customer", ["return", "list", "--customer", "C-9999"], 1, ("customer", "C-9999")))
 add(_case("return-list-from-month-13", ["return", "list", "--from", "2026-13-01"], 1, ("from", "2026-13-01")))
@@ -2927,6 +2927,16 @@ add(_case("return-process-neither", ["return", "process"], 2, ("RMA", "--all")))
 add(_case("return-process-both", ["return", "process", "RMA-999999", "--all"], 2, ("RMA", "--all")))
 add(_case("return-process-all-with-line", ["return", "process", "--all", "--line", "1"], 2, ("--all",)))
 add(_case("return-process-line-zero", ["return", "process", "RMA-999999", "--line", "0"], 2, ("--line", "0")))
+
+
+add(_case("return-replace-unknown-rma", ["return", "replace", "RMA-999999", "--line", "1"], 1, ("RMA-999999",)))
+add(_case("return-replace-no-line", ["return", "replace", "RMA-999999"], 2, ("--line",)))
+
+
+add(_case("return-report-by-colour", ["return", "report", "--from", "-30d", "--to", "today", "--by", "colour"], 2,
+          ("by", "colour")))  # fmt: skip
+add(_case("return-report-to-before-from", ["return", "report", "--from", "2026-03-01", "--to", "2026-01-01"], 1,
+          ("to", "2026-01-01")))  # fmt: skip
 
 
 # === bom template =================================================================================

@@ -311,3 +311,16 @@ def test_demo_repairs_show_the_weak_boiler_version(demo):
     pumps = [r for r in repairs if r["item"] == "BOILER-24" and r["diagnosis"] == "PUMP-SEIZED"]
     in_winter = [r for r in pumps if r["created_at"][5:7] in {"11", "12", "01", "02", "03"}]
     assert len(pumps) >= 8 and len(in_winter) >= 0.8 * len(pumps)
+
+
+def test_demo_has_return_orders_in_every_status(demo):
+    """Return orders of real demo invoices: one overdue, one replaced, one repaired, and inspected
+    work left for ``return process --all``."""
+    rmas = demo.json("return", "list")
+    assert {r["status"] for r in rmas} >= {"created", "open", "closed", "canceled"}
+    assert any(r["overdue"] for r in rmas)
+    lines = [line for r in rmas for line in demo.json("return", "show", r["rma"])["lines"]]
+    assert any(line["repair_order"] for line in lines) and any(line["replacement_order"] for line in lines)
+    assert any(line["invoice"] for line in lines) and any(line["split_from"] for line in lines)
+    assert any(line["status"] == "inspected" for line in lines)
+    assert demo.json("return", "process", "--all")["processed_lines"] >= 1

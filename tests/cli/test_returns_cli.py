@@ -271,7 +271,7 @@ def test_show_prints_the_header_and_the_lines(shop, db_url):
 
 def test_a_line_returns_a_demo_invoice_line(demo):
     rma = demo("return", "create", "--customer", "C-1001", "--format", "plain").stdout.strip()
-    assert rma == "RMA-000001"
+    assert rma.startswith("RMA-")
     record = demo.json("return", "line", "add", rma, "--item", "FILTER-G4", "--qty", "2", "--invoice", "INV-000152",
                        "--invoice-line", "2")  # fmt: skip
     assert (record["price"], record["amount"], record["invoice"], record["invoice_line"]) == (

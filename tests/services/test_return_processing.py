@@ -196,3 +196,22 @@ def test_the_report_counts_lines_quantities_credits_and_days_to_close(shop):
     }  # fmt: skip
     assert (rows["wrong-item"]["credited"], rows["wrong-item"]["return_orders"]) == (Decimal("12.35"), 1)
     assert open_one and report.report(shop, day_from=date(2026, 4, 1), day_to=date(2026, 4, 30))["rows"] == []
+
+
+def test_goods_shipped_back_as_they_are_can_carry_a_handling_fee(shop):
+    from custsvc.services.returns import setup
+
+    with pytest.raises(InvalidInput, match="return-to-customer only"):
+        setup.update_disposition(shop, "scrap", fee="15")
+    setup.update_disposition(shop, "return-to-customer", fee="15")
+    rma = _open_line(shop, qty="2")
+    arrivals.arrive(shop, rma, 1, qty="2")
+    arrivals.inspect(shop, rma, 1, disposition="return-to-customer")
+    result = processing.process(shop, rma)
+    assert result["credit_notes"] == [] and len(result["fee_invoices"]) == 1
+    fee = invoices.show(shop, result["fee_invoices"][0])
+    assert (fee["kind"], fee["total"], fee["line_items"][0]["description"]) == (
+        "invoice",
+        Decimal("15.00"),
+        f"Handling fee, return {rma}/1",
+    )

@@ -308,10 +308,10 @@ def test_dispositions_crud_and_refusals(shop):
     listed = setup.list_dispositions(shop)
     assert [d["action"] for d in listed] == list(ACTIONS)  # the defaults: one per action, in action order
     assert setup.list_dispositions(shop, "scrap") == [
-        {"code": "scrap", "action": "scrap", "description": "Scrapped, customer credited"}
+        {"code": "scrap", "action": "scrap", "description": "Scrapped, customer credited", "fee": None}
     ]
     record = setup.add_disposition(shop, "refurbish", action="Repair", description="Refurbished")
-    assert record == {"code": "refurbish", "action": "repair", "description": "Refurbished"}
+    assert record == {"code": "refurbish", "action": "repair", "description": "Refurbished", "fee": None}
     assert [d["code"] for d in setup.list_dispositions(shop, "repair")] == ["refurbish", "repair"]
     with pytest.raises(Duplicate, match="return disposition 'refurbish'"):
         setup.add_disposition(shop, "refurbish", action="scrap", description="x")
@@ -320,7 +320,7 @@ def test_dispositions_crud_and_refusals(shop):
     with pytest.raises(InvalidInput, match="action"):
         setup.update_disposition(shop, "refurbish", action="burn")
     updated = setup.update_disposition(shop, "refurbish", action="scrap", description="Scrapped after all")
-    assert updated == {"code": "refurbish", "action": "scrap", "description": "Scrapped after all"}
+    assert updated == {"code": "refurbish", "action": "scrap", "description": "Scrapped after all", "fee": None}
     row = setup.get_disposition(shop, "refurbish")
     assert (row.updated_at, row.updated_by) == (shop.now, "tester")
     assert setup.remove_disposition(shop, "refurbish")["code"] == "refurbish"

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(), nullable=False),
         sa.Column("action", sa.String(), nullable=False),
         sa.Column("description", sa.String(), nullable=False),
+        sa.Column("fee_cents", sa.BigInteger(), nullable=True),
         *_audit(),
         sa.PrimaryKeyConstraint("code"),
     )

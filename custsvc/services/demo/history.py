@@ -16,6 +16,7 @@ from custsvc.files import read_rows
 from custsvc.services.demo.extras import load_dispatch, load_slas, load_subscriptions
 from custsvc.services.demo.installed import change_under_order, load_installed_base
 from custsvc.services.demo.repairs import load_repairs
+from custsvc.services.demo.returns import load_returns
 from custsvc.services.demo.timeline import DISPATCHER, Later, relative_day, relative_time
 
 
@@ -137,7 +138,8 @@ def _load_hand_made(ctx: Context, folder: Path, today: date, later: Later) -> No
 
 def load_orders(ctx: Context, folder: Path) -> None:
     """Reason codes, SLAs, agreements with months of generated orders, hand-made orders in every
-    stage, the dispatch board, two years of repairs and subscriptions; then invoicing, in the order it happened."""
+    stage, the dispatch board, two years of repairs and subscriptions; then invoicing, in the order it
+    happened; last, the return orders."""
     from custsvc.services import stages
 
     today, later = ctx.today, Later()
@@ -153,6 +155,7 @@ def load_orders(ctx: Context, folder: Path) -> None:
     load_repairs(ctx, folder, later)
     load_subscriptions(ctx, folder, today, ctx.tz, later)
     later.run(ctx)
+    load_returns(ctx, later)  # they return invoiced items: after the invoicing
 
 
 def _work_generated_orders(ctx: Context, today: date, tz: Any, later: Later) -> None:

@@ -21,6 +21,7 @@ from custsvc.models import (
     NumberSequence,
     RepairStage,
     ReturnDisposition,
+    ReturnOrder,
     ReturnReason,
     ServiceObject,
     ServiceOrder,
@@ -166,6 +167,7 @@ def overview(ctx: Context) -> dict[str, Any]:
         "service orders": ctx.execute(select(func.count()).select_from(ServiceOrder)).scalar_one(),
         "invoices": ctx.execute(select(func.count()).select_from(Invoice)).scalar_one(),
         "subscriptions": ctx.execute(select(func.count()).select_from(Subscription)).scalar_one(),
+        "return orders": ctx.execute(select(func.count()).select_from(ReturnOrder)).scalar_one(),
     }
     repairs = repair_summary(ctx)
     counts["repairs"] = repairs["repairs"]

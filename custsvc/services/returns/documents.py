@@ -4,6 +4,7 @@ writer), one replacement order, a repair order per line to repair; and closing w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -93,9 +94,34 @@ def _repairs(ctx: Context, plans: Sequence[Any]) -> list[str]:
     return made
 
 
+def _fees(ctx: Context, plans: Sequence[Any]) -> list[str]:
+    """One invoice per return order for the handling fees of the goods shipped back as they are."""
+    from custsvc.models import ReturnDisposition
+
+    fees = dict(ctx.execute(select(ReturnDisposition.code, ReturnDisposition.fee).where(
+        ReturnDisposition.fee.is_not(None))).all())  # fmt: skip
+    drafts = []
+    for plan in plans:
+        charged = [line for line, action in plan.lines if action == "return-to-customer" and fees.get(line.disposition)]
+        if charged:
+            lines = [
+                DraftLine(
+                    description=f"Handling fee, return {line.rma}/{line.line_no}",
+                    quantity=Decimal(1),
+                    unit_price=fees[line.disposition],
+                    source_type="return",
+                    source=line.rma,
+                )
+                for line in charged
+            ]
+            drafts.append(DraftInvoice(customer=plan.order.customer, note=f"Return {plan.order.number}", lines=lines))
+    return [written.number for written in write(ctx, drafts)]
+
+
 def make(ctx: Context, plans: Sequence[Any], names: dict[str, str]) -> dict[str, list[str]]:
     return {
         "credit_notes": _credit_notes(ctx, plans, names),
+        "fee_invoices": _fees(ctx, plans),
         "replacement_orders": _replacements(ctx, plans),
         "repair_orders": _repairs(ctx, plans),
     }

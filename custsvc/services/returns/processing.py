@@ -121,12 +121,13 @@ def plan(ctx: Context, rma: str | None = None, line_no: int | None = None) -> li
 
 def _move_goods(ctx: Context, plans: list[_Plan]) -> None:
     """The goods that came back leave quarantine for where their action sends them."""
+    items: dict[str, Item] = {}
     for order_plan in plans:
         for line, action in order_plan.lines:
             destination = DESTINATION.get(action)
             if destination is None or line.arrived_at is None:
                 continue
-            item = ledger.item_of(ctx, line.item)
+            item = items.get(line.item) or items.setdefault(line.item, ledger.item_of(ctx, line.item))
             ledger.move(
                 ctx, item, line.quantity, "quarantine", destination, doc_type="return", serial=line.serial, doc=line.rma
             )

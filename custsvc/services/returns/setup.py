@@ -98,7 +98,18 @@ def remove_reason(ctx: Context, code: str) -> dict[str, Any]:
 
 
 def disposition_record(row: ReturnDisposition) -> dict[str, Any]:
-    return {"code": row.code, "action": row.action, "description": row.description}
+    return {"code": row.code, "action": row.action, "description": row.description, "fee": row.fee}
+
+
+def _fee(fee: str | None, action: str) -> Any:
+    """A handling fee (empty: none), only for goods shipped back as they are."""
+    from custsvc.domain.money import parse_money
+
+    if fee is None or not str(fee).strip():
+        return None
+    if action != "return-to-customer":
+        raise InvalidInput("fee", fee, "a handling fee goes with the action return-to-customer only")
+    return parse_money(fee, "fee")
 
 
 def get_disposition(ctx: Context, code: str, field: str = "disposition") -> ReturnDisposition:
@@ -109,13 +120,18 @@ def get_disposition(ctx: Context, code: str, field: str = "disposition") -> Retu
     return row
 
 
-def add_disposition(ctx: Context, code: str, *, action: str, description: str) -> dict[str, Any]:
+def add_disposition(
+    ctx: Context, code: str, *, action: str, description: str, fee: str | None = None
+) -> dict[str, Any]:
     key = check_key(code, "code")
     kind = check_action(action)
     text = _description(description)
+    charge = _fee(fee, kind)
     if ctx.get(ReturnDisposition, key) is not None:
         raise Duplicate("return disposition", key)
-    row = ReturnDisposition(code=key, action=kind, description=text, created_at=ctx.now, created_by=ctx.actor)
+    row = ReturnDisposition(
+        code=key, action=kind, description=text, fee=charge, created_at=ctx.now, created_by=ctx.actor
+    )
     ctx.add(row)
     ctx.flush()
     return disposition_record(row)
@@ -131,7 +147,7 @@ def list_dispositions(ctx: Context, action: str | None = None) -> list[dict[str,
 
 
 def update_disposition(
-    ctx: Context, code: str, *, action: str | None = None, description: str | None = None
+    ctx: Context, code: str, *, action: str | None = None, description: str | None = None, fee: str | None = None
 ) -> dict[str, Any]:
     row = get_disposition(ctx, code, "code")
     if description is not None:
@@ -146,6 +162,8 @@ def update_disposition(
                 f"{row.action}",
             )
         row.action = kind
+    if fee is not None or row.action != "return-to-customer":
+        row.fee = _fee(fee, row.action) if fee is not None else None
     row.updated_at, row.updated_by = ctx.now, ctx.actor
     ctx.flush()
     return disposition_record(row)

@@ -2939,6 +2939,19 @@ add(_case("return-report-to-before-from", ["return", "report", "--from", "2026-0
           ("to", "2026-01-01")))  # fmt: skip
 
 
+# the demo's return orders: RMA-000001 open and overdue, 000002 canceled, 000003 closed, 000005 open,
+# 000007 open with 3 of FILTER-G4 still expected on line 1
+add(_case("return-process-canceled", ["return", "process", "RMA-000002"], 1, ("RMA-000002", "canceled")))
+add(_case("return-process-closed", ["return", "process", "RMA-000003"], 1, ("RMA-000003", "closed")))
+add(_case("return-cancel-open", ["return", "cancel", "RMA-000005"], 1, ("RMA-000005", "open")))
+add(_case("return-arrive-more-than-expected", ["return", "arrive", "RMA-000007", "--line", "1", "--qty", "9"], 1,
+          ("qty", "9", "expects 3")))  # fmt: skip
+add(_case("return-arrive-after-deadline", ["return", "arrive", "RMA-000001", "--line", "1", "--qty", "1"], 1,
+          ("2026-02-26", "--late")))  # fmt: skip
+add(_case("return-inspect-expected-needs-goods", ["return", "inspect", "RMA-000001", "--line", "1", "--disposition",
+                                                   "scrap"], 1, ("RMA-000001/1", "scrap")))  # fmt: skip
+
+
 # === bom template =================================================================================
 # (the demo shop has no template BOMs yet: these cases fail before or at the template's lookup)
 

@@ -7,7 +7,7 @@ such as ``today`` are accepted, the current time.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -170,3 +170,8 @@ def format_span(delta: timedelta | float | int) -> str:
     days, rest = divmod(abs(seconds), 86400)
     hours = rest // 3600
     return f"{sign}{days}d" + (f"{hours}h" if hours else "")
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The moment (UTC) the local ``day`` begins in ``tz``: the bounds of a period of local days."""
+    return localize(datetime.combine(day, time()), tz).astimezone(UTC)

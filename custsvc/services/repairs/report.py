@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from custsvc.context import Context
 from custsvc.domain import repairs as rules
 from custsvc.domain.localdays import LocalDays
 from custsvc.domain.orders import line_amount
-from custsvc.domain.timeparse import localize
+from custsvc.domain.timeparse import day_start
 from custsvc.errors import InvalidInput, choice
 from custsvc.models import Assignment, OrderLine, RepairLine, RepairOrderLine, RepairStage, ServiceObject
 
@@ -34,7 +34,7 @@ NONE = "(none)"
 
 
 def instant(ctx: Context, day: date) -> datetime:
-    return localize(datetime.combine(day, time()), ctx.tz).astimezone(UTC)
+    return day_start(day, ctx.tz)
 
 
 def _group_column(by: str) -> Any:

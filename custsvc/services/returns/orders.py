@@ -7,7 +7,7 @@ the lines of all of them (``lines.records``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from custsvc.context import Context
 from custsvc.domain import returns as rules
 from custsvc.domain.checks import check_key, check_text
-from custsvc.domain.timeparse import localize
+from custsvc.domain.timeparse import day_start
 from custsvc.errors import InvalidInput, NotFound, RuleViolation, choice
 from custsvc.models import Customer, ReturnLine, ReturnOrder
 from custsvc.services import sequences, settings
@@ -186,7 +186,7 @@ def show(ctx: Context, rma: str) -> dict[str, Any]:
 
 def _instant(ctx: Context, day: date) -> datetime:
     """Where the shop's local ``day`` begins, in UTC."""
-    return localize(datetime.combine(day, time()), ctx.tz).astimezone(UTC)
+    return day_start(day, ctx.tz)
 
 
 def _day(ctx: Context, value: date | str | None, field: str) -> date | None:

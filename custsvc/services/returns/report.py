@@ -4,7 +4,7 @@ a return order's creation to its close (over those closed). One statement."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from custsvc.context import Context
-from custsvc.domain.timeparse import localize
+from custsvc.domain.timeparse import day_start
 from custsvc.errors import InvalidInput, choice
 from custsvc.models import InvoiceLine, ReturnLine, ReturnOrder
 
@@ -22,7 +22,7 @@ NONE = "(none)"
 
 
 def _instant(ctx: Context, day: date) -> datetime:
-    return localize(datetime.combine(day, time()), ctx.tz).astimezone(UTC)
+    return day_start(day, ctx.tz)
 
 
 def _column(by: str) -> Any:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from sqlalchemy.engine import Engine
 
-HEAD = "0009"
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+HEAD = "0011"
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
 HERE = Path(__file__).parent
 
 

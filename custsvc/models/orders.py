@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from custsvc.models.base import Audited
@@ -49,10 +49,12 @@ class ReasonCode(Audited, table=True):
 
 class ServiceOrder(Audited, table=True):
     __tablename__ = "service_order"
+    # an agreement's orders in a period (generation), and by agreement alone through its first column
+    __table_args__ = (Index("ix_service_order_agreement_date", "agreement", "service_date"),)
 
     number: str = Field(primary_key=True)
     customer: str = Field(foreign_key="customer.account", index=True)
-    agreement: str | None = Field(default=None, foreign_key="agreement.agreement", index=True)
+    agreement: str | None = Field(default=None, foreign_key="agreement.agreement")
     priority: str = "normal"
     stage: str = Field(foreign_key="stage.stage", index=True)
     technician: str | None = Field(default=None, foreign_key="worker.worker", index=True)
@@ -82,11 +84,14 @@ class OrderLine(Audited, table=True):
         UniqueConstraint("order_number", "line_no", name="uq_order_line_number"),
         # one order line per agreement line and date: what makes generation idempotent
         UniqueConstraint("agreement_line_id", "visit_date", name="uq_order_line_visit"),
+        # "has the order an open line": found by the order's key, whatever the share of open lines
+        Index("ix_order_line_order_status", "order_number", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    #: indexed by ix_order_line_order_status (its first column)
     order_number: str = Field(
-        sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(String, ForeignKey("service_order.number", ondelete="CASCADE"), nullable=False)
     )
     line_no: int
     type: str

@@ -105,7 +105,7 @@ def emit_report(rows: list[dict[str, Any]], fmt: str | None, by: str, title: str
 
     kind = output.resolve_format(fmt)
     if kind in ("json", "csv"):
-        from custsvc.services.sla.reports import REPORT_FIELDS
+        from custsvc.services.sla.compliance import REPORT_FIELDS
 
         output.emit_rows(rows, fmt=kind, fields=[by, *REPORT_FIELDS])
         return

@@ -10,7 +10,7 @@ from custsvc.services.agreements.catalog import STATUSES as AGREEMENT_STATUSES
 from custsvc.services.orders.listing import SLA_STATUSES, SORTS
 from custsvc.services.repairs.codes import KINDS as REPAIR_CODE_KINDS
 from custsvc.services.repairs.report import BY as REPAIR_REPORT_BY
-from custsvc.services.sla.reports import REPORT_COLUMNS
+from custsvc.services.sla.compliance import REPORT_COLUMNS
 from custsvc.services.subscriptions.catalog import STATUSES as SUBSCRIPTION_STATUSES
 
 

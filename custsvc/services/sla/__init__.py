@@ -6,6 +6,7 @@ The SLA package plugs into the order lifecycle through ``hooks`` (registered by 
 """
 
 from custsvc.services.sla.clock import clock_start, on_sign_off, on_stage_change, refresh, start_clocks, state_of
+from custsvc.services.sla.compliance import report
 from custsvc.services.sla.definitions import (
     SCOPES,
     add,
@@ -21,7 +22,7 @@ from custsvc.services.sla.definitions import (
     targets,
     unapply,
 )
-from custsvc.services.sla.reports import at_risk, breaches, outcome_now, report
+from custsvc.services.sla.reports import at_risk, breaches, outcome_now
 from custsvc.services.sla.status import (
     explain,
     log_entries,

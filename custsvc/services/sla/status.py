@@ -75,21 +75,38 @@ def log_entries(ctx: Context, number: str) -> list[dict[str, Any]]:
     return [{"at": r.at, "event": r.event, "actor": r.actor, "reason": r.reason, "note": r.note} for r in rows]
 
 
-def states_of(ctx: Context, rows: Sequence[OrderSla]) -> dict[str, ClockState]:
+def states_of(ctx: Context, rows: Sequence[Any]) -> dict[str, ClockState]:
     """``state_of`` for many orders, their logs read in one query per 900 orders."""
     events: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     query = select(SlaLog.order_number, SlaLog.at, SlaLog.event).order_by(SlaLog.id)
-    for number, at, event in select_in(ctx, query, SlaLog.order_number, [row.order_number for row in rows]):
+    for number, at, event in select_in(ctx, query, SlaLog.order_number, [row.order_number for row in rows], core=True):
         events[number].append((at, event))
     return {row.order_number: state_of(ctx, row, events=events[row.order_number]) for row in rows}
 
 
 def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """SLA, status and time left for many orders (for order list / show)."""
-    rows = [row for (row,) in select_in(ctx, select(OrderSla), OrderSla.order_number, numbers)]
-    states = states_of(ctx, rows)
-    out = {}
-    for row in rows:
+    """SLA, status and time left for many orders (for order list / show). A clock that has ended
+    (resolved or canceled) is read as kept (its outcome, its last deadline); only running clocks are
+    evaluated, with their logs read in bulk."""
+    kept = (OrderSla.order_number, OrderSla.sla, OrderSla.outcome, OrderSla.resolution_due)
+    ended = OrderSla.resolved_at.is_not(None) | OrderSla.canceled_at.is_not(None)
+    out = {
+        number: {
+            "sla": code,
+            "sla_status": outcome,
+            "time_left": None,
+            "time_left_seconds": None,
+            "time_left_for": None,
+            "resolution_due": due,
+        }
+        for number, code, outcome, due in select_in(
+            ctx, select(*kept).where(ended), OrderSla.order_number, numbers, core=True
+        )
+    }
+    query = select(*OrderSla.__table__.columns).where(~ended)  # type: ignore[attr-defined]
+    running = list(select_in(ctx, query, OrderSla.order_number, numbers, core=True))
+    states = states_of(ctx, running)
+    for row in running:
         record = status_record(row.order_number, row, states[row.order_number])
         out[row.order_number] = {
             "sla": row.sla,

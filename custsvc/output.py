@@ -13,14 +13,13 @@ Consoles are built on each call, so test runners that swap ``sys.stdout`` see th
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from custsvc import state
+from custsvc.dataout import write_csv, write_json
 from custsvc.textsafe import visible
 from custsvc.values import (
     STYLED_KEYS,
@@ -126,7 +125,7 @@ def _pick_columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | No
 
 
 def emit_rows(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     *,
     fmt: str | None = None,
     columns: Sequence[str] | None = None,
@@ -143,11 +142,12 @@ def emit_rows(
     ``drop``: the columns a narrow terminal leaves out first, in this order (then the last ones)."""
     kind = resolve_format(fmt)
     if kind == "json":
-        _data(dumps([dict(r) for r in rows]))
+        write_json(rows)
         return
     if kind == "csv":
-        _write_csv(list(rows[0].keys()) if rows else list(fields or columns or []), rows)
+        write_csv(rows, fields or columns or [])
         return
+    rows = rows if isinstance(rows, Sequence) else list(rows)
     if not rows:
         if empty:
             message(empty)
@@ -158,15 +158,6 @@ def emit_rows(
         return
     table = [[text_value(r.get(c)) for c in shown] for r in rows]
     _tabulate(table, _headers(shown, headers), kind, rows, shown, title)
-
-
-def _write_csv(fields: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
-    for row in rows:
-        writer.writerow([csv_value(row.get(f)) for f in fields])
-    sys.stdout.write(buffer.getvalue())
 
 
 def _tabulate(
@@ -319,7 +310,7 @@ def emit_record(
         return
     flat = {k: v for k, v in record.items() if k not in hide and not _is_section(v)}
     if kind == "csv":
-        _write_csv(list(flat.keys()), [flat])
+        write_csv([flat], list(flat.keys()))
         return
     pairs = [(k.replace("_", " "), v) for k, v in flat.items()]
     if kind == "table":

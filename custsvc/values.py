@@ -4,7 +4,7 @@ colored. Pure, and light enough for ``custsvc --help``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -93,6 +93,31 @@ def csv_value(value: Any) -> str:
 def dumps(value: Any) -> str:
     """Values as JSON text: UTF-8, with the control characters JSON would leave raw escaped."""
     return json_safe(json.dumps(json_value(value), indent=2, ensure_ascii=False))
+
+
+def line_encoder() -> Callable[[Mapping[str, Any]], str]:
+    """A function writing a record as JSON on one line, by the C encoder: the same value as ``dumps``
+    (``json_value`` only for what JSON has no type of its own for), fast enough for a list of a
+    million records. The controls JSON leaves raw are not escaped yet: ``json_safe`` the text."""
+    zone = state.current().zone
+
+    def default(value: Any) -> Any:
+        if type(value) is datetime:
+            return value.astimezone(zone).isoformat(timespec="seconds")
+        converted = json_value(value)
+        if converted is value:
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        return converted
+
+    encode = json.JSONEncoder(ensure_ascii=False, default=default, separators=(", ", ": ")).encode
+
+    def line(record: Mapping[str, Any]) -> str:
+        try:
+            return encode(record)
+        except TypeError:  # a key JSON cannot take as it is (a date ...)
+            return encode(json_value(record))
+
+    return line
 
 
 def _is_numeric(values: Iterable[Any]) -> bool:

@@ -72,6 +72,7 @@ def context(write: bool = True, create: bool = False) -> Iterator[Context]:
     from custsvc.bootstrap import open_context
 
     with open_context(write=write, create=create) as ctx:
+        state.current().zone = ctx.tz  # what streams out while the command runs, too
         try:
             yield ctx
         finally:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from custsvc.commands._common import DATE_HINT, FormatOpt, LimitOpt, fmt_of, run
+from custsvc.commands._common import DATE_HINT, FormatOpt, LimitOpt, context, fmt_of
 from custsvc.commands._order_options import PriorityChoice, SlaStatusChoice, SortChoice
 
 LIST_COLUMNS = [
@@ -131,7 +131,7 @@ def list_(
     from custsvc.services import orders
 
     def work(s: Any) -> Any:
-        return orders.list_orders(
+        return orders.iter_orders(
             s,
             **given,
             technician=s.actor if mine else technician,
@@ -139,14 +139,16 @@ def list_(
             date_to=s.day(date_to, "to") if date_to else None,
         )
 
-    rows = run(work, write=False)
     kind = output.resolve_format(fmt_of(fmt))
-    output.emit_rows(
-        rows if kind in ("json", "csv") else with_time_left(rows),
-        fmt=kind,
-        columns=LIST_COLUMNS,
-        headers=LIST_HEADERS,
-        empty="no service orders",
-        fields=LIST_FIELDS,
-        drop=LIST_DROP,
-    )
+    # JSON and CSV stream while the orders are read; a table needs them all to size its columns
+    with context(write=False) as s:
+        rows = work(s)
+        output.emit_rows(
+            rows if kind in ("json", "csv") else with_time_left(list(rows)),
+            fmt=kind,
+            columns=LIST_COLUMNS,
+            headers=LIST_HEADERS,
+            empty="no service orders",
+            fields=LIST_FIELDS,
+            drop=LIST_DROP,
+        )

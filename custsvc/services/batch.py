@@ -18,15 +18,25 @@ def chunks(keys: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
         yield unique[start : start + size]
 
 
-def select_in(ctx: Any, query: Any, column: Any, keys: Sequence[Any] | Iterable[Any]) -> Iterator[Any]:
+def _runner(ctx: Any, core: bool) -> Any:
+    # ``core``: plain rows of columns straight from the connection, without the ORM's result
+    # machinery (several times faster for long lists of values; no objects are loaded)
+    return ctx.connection().execute if core else ctx.execute
+
+
+def select_in(
+    ctx: Any, query: Any, column: Any, keys: Sequence[Any] | Iterable[Any], *, core: bool = False
+) -> Iterator[Any]:
     """The rows of ``query`` whose ``column`` is one of ``keys``: one statement per 900 keys."""
+    run = _runner(ctx, core)
     for chunk in chunks(keys):
-        yield from ctx.execute(query.where(column.in_(chunk)))
+        yield from run(query.where(column.in_(chunk))).all()  # fetched at once, not row by row
 
 
-def select_for(ctx: Any, query: Any, column: Any, keys: Sequence[Any]) -> Any:
+def select_for(ctx: Any, query: Any, column: Any, keys: Sequence[Any], *, core: bool = False) -> Any:
     """Rows of ``query`` for ``keys``: one ``IN`` query for up to 900 keys, else the whole query in one
     statement (the caller looks rows up by key and passes over the others). One statement either way."""
+    run = _runner(ctx, core)
     if len(keys) <= IN_CHUNK:
-        return ctx.execute(query.where(column.in_(list(keys))))
-    return ctx.execute(query)
+        return run(query.where(column.in_(list(keys)))).all()
+    return run(query).all()

@@ -79,3 +79,15 @@ def test_cents_round_trip(cents):
 @given(st.decimals(min_value=0, max_value=10**9, places=3, allow_nan=False, allow_infinity=False))
 def test_milli_round_trip(value):
     assert from_milli(to_milli(value)) == value
+
+
+@given(
+    milli=st.integers(min_value=-(10**12), max_value=10**12),
+    cents=st.integers(min_value=-(10**13), max_value=10**13),
+)
+def test_line_amount_in_stored_integers_is_the_decimal_line_amount(milli, cents):
+    """Lists add lines up in the stored integers; every line comes to the same cents as the rule."""
+    from custsvc.domain.money import from_cents, from_milli
+    from custsvc.domain.orders import line_amount, line_amount_cents
+
+    assert from_cents(line_amount_cents(milli, cents)) == line_amount(from_milli(milli), from_cents(cents))

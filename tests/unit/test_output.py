@@ -74,3 +74,35 @@ def test_quiet_silences_messages(capsys):
     output.warn("careful")
     captured = capsys.readouterr()
     assert captured.err == "warning: careful\n"
+
+
+def test_streamed_json_and_csv_are_the_text_of_the_whole_list(capsys):
+    """A list written as it comes (a generator) prints exactly what the whole list would, and in
+    JSON the same values as ``dumps``, a record per line."""
+    state.reset(zone=UTC)
+    rows = [
+        {
+            "order": f"SO-{n}",
+            "total": Decimal(n) / 4,
+            "objects": ["A", "B"][: n % 3],
+            "note": "x\ny\u2028\x85" if n % 2 else None,
+        }
+        for n in range(1203)  # more than one batch, not a multiple of it
+    ]
+    for kind in ("json", "csv"):
+        for data in ([], rows[:1], rows):
+            output.emit_rows(iter(data), fmt=kind, fields=["order", "total"])
+            streamed = capsys.readouterr().out
+            output.emit_rows(list(data), fmt=kind, fields=["order", "total"])
+            whole = capsys.readouterr().out
+            assert streamed == whole
+            if kind == "json":
+                assert json.loads(streamed) == json.loads(output.dumps(data)) == output.json_value(data)
+                lines = streamed.splitlines()
+                assert len(lines) == (len(data) + 2 if data else 1)  # [, a record per line, ]
+            else:
+                assert streamed.splitlines()[0] == ("order,total,objects,note" if data else "order,total")
+    state.reset(zone=UTC)
+    output.emit_rows(iter(rows[1:2]), fmt="json")
+    text = capsys.readouterr().out
+    assert "\\u2028" in text and "\\u0085" in text and "\u2028" not in text

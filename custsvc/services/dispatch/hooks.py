@@ -30,10 +30,14 @@ def _assignments(ctx: Any, numbers: Sequence[str]) -> dict[str, list[Assignment]
 
 def _order_fields(ctx: Any, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The order's visit: its latest assignment (an order has at most one open one)."""
+    query = (
+        select(Assignment.order_number, Assignment.technician, Assignment.starts_at, Assignment.ends_at)
+        .where(live_condition())
+        .order_by(Assignment.starts_at, Assignment.id)
+    )
     out = {}
-    for number, rows in _assignments(ctx, numbers).items():
-        last = rows[-1]
-        out[number] = {"assigned": last.technician, "visit_start": last.starts_at, "visit_end": last.ends_at}
+    for number, technician, starts, ends in select_in(ctx, query, Assignment.order_number, numbers, core=True):
+        out[number] = {"assigned": technician, "visit_start": starts, "visit_end": ends}  # the latest wins
     return out
 
 

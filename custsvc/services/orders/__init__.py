@@ -8,7 +8,7 @@ imports none of them.
 from custsvc.services.orders.checks import get
 from custsvc.services.orders.headers import create, update_order
 from custsvc.services.orders.lines import add_line, cancel_line, move_lines, revoke_line, update_line
-from custsvc.services.orders.listing import SLA_STATUSES, SORTS, list_orders
+from custsvc.services.orders.listing import SLA_STATUSES, SORTS, iter_orders, list_orders
 from custsvc.services.orders.posting import post, post_signed_off
 from custsvc.services.orders.reading import line_record, open_condition, records, show
 from custsvc.services.orders.workflow import cancel, delete_order, move, sign_off
@@ -23,6 +23,7 @@ __all__ = [
     "delete_order",
     "get",
     "line_record",
+    "iter_orders",
     "list_orders",
     "move",
     "move_lines",

@@ -4,7 +4,7 @@ which are built set-based whatever their number."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +15,8 @@ from custsvc.context import Context
 from custsvc.domain.checks import check_text
 from custsvc.models import Assignment, Customer, OrderLine, OrderObject, ServiceOrder
 from custsvc.services import stages
-from custsvc.services.orders.reading import open_condition, records
+from custsvc.services.batch import IN_CHUNK
+from custsvc.services.orders.reading import canceled_stages, open_condition, records
 
 #: what ``--sort`` takes; the computed ones sort the records, the others the query
 SORTS = ("order", "date", "customer", "priority", "stage", "total", "time-left", "created")
@@ -110,31 +111,52 @@ def _record_key(sort: str) -> Callable[[dict[str, Any]], Any]:
     return lambda r: (r.get("time_left_seconds") is None, r.get("time_left_seconds") or 0, r["order"])
 
 
-def list_orders(
+def list_orders(ctx: Context, **options: Any) -> list[dict[str, Any]]:
+    """Orders matching the filters (see ``iter_orders``), as a list."""
+    return list(iter_orders(ctx, **options))
+
+
+#: orders turned into records at a time when a list streams: one ``IN`` list per question asked of
+#: other tables (see ``services.batch``)
+CHUNK = IN_CHUNK
+
+
+def iter_orders(
     ctx: Context,
     *,
     sort: str = "order",
     reverse: bool = False,
     limit: int | None = None,
     **filters: Any,
-) -> list[dict[str, Any]]:
-    """Orders matching ``filters`` (see ``OrderFilter``), sorted by ``sort`` (one of ``SORTS``)."""
+) -> Iterator[dict[str, Any]]:
+    """Orders matching ``filters`` (see ``OrderFilter``), sorted by ``sort`` (one of ``SORTS``).
+
+    Sorted by a stored column, the orders stream: read from one query as it runs and made into
+    records ``CHUNK`` at a time (a few statements per chunk), so memory stays flat whatever their
+    number. A sort or filter on what other capabilities compute (time left, SLA status) needs every
+    record first."""
     if filters.get("search"):
         filters["search"] = check_text(filters["search"], "search")
     f = OrderFilter(**filters)
     if f.stage:
         stages.get(ctx, f.stage)
-    # sorted and cut in SQL unless the sort or a filter needs what other capabilities compute
     in_sql = sort in _COLUMNS and f.sla_status is None
     columns = _COLUMNS.get(sort, _COLUMNS["order"])
-    query = select(ServiceOrder).where(*_conditions(f))
+    query = select(*ServiceOrder.__table__.columns).where(*_conditions(f))  # type: ignore[attr-defined]
     query = query.order_by(*(c.desc() if reverse and in_sql else c for c in columns))
     if limit and in_sql:
         query = query.limit(limit)
-    found = records(ctx, list(ctx.execute(query).scalars()))
+    found = _streamed(ctx, query)
     if in_sql:
         return found
-    return _computed(found, f.sla_status, sort, reverse, limit)
+    return iter(_computed(list(found), f.sla_status, sort, reverse, limit))
+
+
+def _streamed(ctx: Context, query: Any) -> Iterator[dict[str, Any]]:
+    canceled = canceled_stages(ctx)
+    result = ctx.connection().execute(query.execution_options(yield_per=CHUNK))
+    for part in result.partitions(CHUNK):
+        yield from records(ctx, part, canceled=canceled)
 
 
 def _computed(

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, select, type_coerce
 
 from custsvc.context import Context
 from custsvc.domain import orders as rules
+from custsvc.domain.money import from_cents
 from custsvc.models import OrderLine, OrderObject, OrderStageLog, ServiceOrder, Stage
 from custsvc.services import stages
 from custsvc.services.batch import select_for
@@ -56,25 +57,36 @@ def line_record(line: OrderLine) -> dict[str, Any]:
 
 def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per order: line statuses, total of the lines not canceled, open total, objects."""
-    out: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []}
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"statuses": [], "total": 0, "open": 0, "objects": []})
+    # the stored integers (thousandths, cents), added up in integers: no Decimal per line
+    query = select(
+        OrderLine.order_number,
+        OrderLine.status,
+        type_coerce(OrderLine.quantity, BigInteger),
+        type_coerce(OrderLine.price, BigInteger),
     )
-    query = select(OrderLine.order_number, OrderLine.status, OrderLine.quantity, OrderLine.price)
-    for number, status, qty, price in select_for(ctx, query, OrderLine.order_number, numbers):
+    for number, status, milli, cents in select_for(ctx, query, OrderLine.order_number, numbers, core=True):
         summary = out[number]
         summary["statuses"].append(status)
         if status != "canceled":
-            amount = rules.line_amount(qty, price)
+            amount = rules.line_amount_cents(milli, cents)
             summary["total"] += amount
             if status == "created":
                 summary["open"] += amount
     query = select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)
-    for number, obj in select_for(ctx, query, OrderObject.order_number, numbers):
+    for number, obj in select_for(ctx, query, OrderObject.order_number, numbers, core=True):
         out[number]["objects"].append(obj)
+    for summary in out.values():
+        summary["total"], summary["open"] = from_cents(summary["total"]), from_cents(summary["open"])
+    out.default_factory = _no_lines
     return out
 
 
-def _record(order: ServiceOrder, summary: dict[str, Any], canceled: set[str], extra: dict[str, Any]) -> dict[str, Any]:
+def _no_lines() -> dict[str, Any]:
+    return {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []}
+
+
+def _record(order: Any, summary: dict[str, Any], canceled: set[str], extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "order": order.number,
         "customer": order.customer,
@@ -106,12 +118,12 @@ def canceled_stages(ctx: Context) -> set[str]:
     return set(ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).scalars())
 
 
-def records(ctx: Context, orders: Sequence[ServiceOrder]) -> list[dict[str, Any]]:
-    """Order records for many orders at once."""
+def records(ctx: Context, orders: Sequence[Any], *, canceled: set[str] | None = None) -> list[dict[str, Any]]:
+    """Order records for many orders at once (``ServiceOrder``s, or rows of its columns)."""
     numbers = [o.number for o in orders]
     lines = summaries(ctx, numbers)
     extra = ctx.bus.contributions(ctx, "order", numbers)
-    canceled = canceled_stages(ctx)
+    canceled = canceled_stages(ctx) if canceled is None else canceled
     return [_record(o, lines[o.number], canceled, extra[o.number]) for o in orders]
 
 

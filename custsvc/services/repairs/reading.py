@@ -82,7 +82,7 @@ def _query() -> Any:
 
 def _visits(ctx: Context, orders: Sequence[str]) -> dict[str, int]:
     query = select(Assignment.order_number, func.count()).group_by(Assignment.order_number)
-    return dict(select_for(ctx, query, Assignment.order_number, orders).all())
+    return dict(select_for(ctx, query, Assignment.order_number, orders))
 
 
 def _linked(ctx: Context, ids: Sequence[int]) -> dict[int, list[tuple[int, Decimal, str]]]:
@@ -189,7 +189,7 @@ def _line_numbers(ctx: Context, ids: Sequence[int | None]) -> dict[int, int]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return dict(select_for(ctx, select(OrderLine.id, OrderLine.line_no), OrderLine.id, wanted).all())
+    return dict(select_for(ctx, select(OrderLine.id, OrderLine.line_no), OrderLine.id, wanted))
 
 
 def show(ctx: Context, number: str, line_no: int) -> dict[str, Any]:

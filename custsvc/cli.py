@@ -302,4 +302,7 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    # custsvc uses no pydantic plugins: not looking for them spares scanning every installed
+    # package's entry points when the table classes are first built
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()

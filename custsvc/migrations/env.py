@@ -3,7 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import custsvc.models  # noqa: F401  (registers every table on the metadata)
+import custsvc.models
+
+custsvc.models.load_all()  # registers every table on the metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only through custsvc.migrations

@@ -16,6 +16,9 @@ def references_to(ctx: Context, table: Table, key: Any) -> list[tuple[str, int]]
 
     Links that cascade on delete (a worker's roles and skills) belong to the row and do not count.
     """
+    from custsvc.models import load_all
+
+    load_all()  # every table that may refer to it, loaded or not by this command
     found: list[tuple[str, int]] = []
     for other in SQLModel.metadata.sorted_tables:
         for constraint in other.foreign_key_constraints:

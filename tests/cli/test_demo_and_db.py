@@ -106,7 +106,9 @@ def test_models_and_migrations_agree(db_url):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import custsvc.models  # noqa: F401
+    import custsvc.models
+
+    custsvc.models.load_all()
     from custsvc import db
 
     with db.get_engine().connect() as conn:

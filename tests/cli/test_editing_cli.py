@@ -12,7 +12,9 @@ def dump() -> dict[str, list[tuple[Any, ...]]]:
     import sqlmodel
     from sqlalchemy import select
 
-    import custsvc.models  # noqa: F401  (registers every table on the metadata)
+    import custsvc.models
+
+    custsvc.models.load_all()  # registers every table on the metadata
     from custsvc import db
 
     engine = db.get_engine(db.database_url(os.environ["CUSTSVC_DB"])).execution_options(custsvc_write=False)

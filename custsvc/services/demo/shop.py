@@ -65,6 +65,9 @@ def fixtures_dir() -> Path:
 
 def data_counts(ctx: Context) -> dict[str, int]:
     """Rows per table that holds shop data (empty tables left out)."""
+    from custsvc.models import load_all
+
+    load_all()
     counts = {}
     for table in SQLModel.metadata.sorted_tables:
         if table.name in SETUP or "created_at" not in table.c:
@@ -77,8 +80,9 @@ def data_counts(ctx: Context) -> dict[str, int]:
 
 def wipe(ctx: Context) -> None:
     """Delete every row, children before parents, then put back what a new database starts with."""
-    from custsvc.models import Team
+    from custsvc.models import Team, load_all
 
+    load_all()
     # team and worker refer to each other, and stages to their parents: cut those links first
     ctx.execute(Worker.__table__.update().values(team=None))  # type: ignore[attr-defined]
     ctx.execute(Stage.__table__.update().values(parent=None))  # type: ignore[attr-defined]

@@ -1,10 +1,14 @@
-"""Dispatch: `dispatch suggest` for 500 orders and 30 technicians over 5 days, and `dispatch board` for 30 technicians.
+"""Dispatch: `dispatch suggest` for 500 orders and 30 technicians over 5 days, with and without `--apply`,
+and `dispatch board` for 30 technicians.
 
-    python benchmarks/dispatch.py [--orders 500] [--technicians 30]
+    python benchmarks/dispatch.py [--orders 500] [--technicians 30] [--repeat 3]
 
 Builds the shop through the services (technicians in 3 teams with 1-3 of 4 skills and absences,
-an SLA, orders with 1-2 task lines each), then times the command-line runs and prints the
-number of SLA resolution deadlines the plan misses, next to `python -c pass` as a baseline.
+an SLA, orders with 1-2 task lines each), then times the command-line runs, each the median of
+``--repeat`` runs on a fresh copy of the shop: `dispatch suggest` and `dispatch suggest --apply`
+(which must cost at most 1.5 times the suggestion alone), once with the heuristic alone
+(`--time-limit 0`) and once with the improvement search at its default time limit; prints the
+ratio of each pair, the SLA resolution deadlines the plan misses, and `python -c pass` as a baseline.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import argparse
 import json
 import os
 import random
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,37 +102,90 @@ def build(path: Path, orders: int, technicians: int) -> None:
 
 
 def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    seconds, _cpu, out = timed_cpu(args, env)
+    return seconds, out
+
+
+def timed_cpu(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall-clock seconds, CPU seconds (user + system, less disturbed by other work on the machine)
+    and the output of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - began, result.stdout
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, result.stdout
+
+
+def _copy(shop: Path, folder: Path, n: int) -> Path:
+    target = folder / f"run-{n}.db"
+    shutil.copyfile(shop, target)
+    return target
+
+
+Times = tuple[float, float]  # median wall-clock and CPU seconds
+
+
+def _pair(shop: Path, folder: Path, env: dict[str, str], extra: list[str], repeat: int) -> tuple[Times, Times, dict]:
+    """Median seconds of `suggest` and of `suggest --apply`, each pair on a fresh copy of the shop,
+    and the plan; the applied plan must be the suggested one (the planner is deterministic)."""
+    plain: list[tuple[float, float]] = []
+    applied: list[tuple[float, float]] = []
+    plan: dict = {}
+    for n in range(repeat):
+        run_env = {**env, "CUSTSVC_DB": str(_copy(shop, folder, n))}
+        args = ["--format", "json", "dispatch", "suggest", "--days", "5", *extra]
+        wall, cpu, out = timed_cpu(custsvc(*args), run_env)
+        plain.append((wall, cpu))
+        wall, cpu, done = timed_cpu(custsvc(*args, "--apply"), run_env)
+        applied.append((wall, cpu))
+        plan, made = json.loads(out), json.loads(done)
+        assert made["applied"] and made["proposals"] == plan["proposals"], "suggest --apply made another plan"
+    return _median(plain), _median(applied), plan
+
+
+def _median(runs: list[tuple[float, float]]) -> Times:
+    return statistics.median(w for w, _c in runs), statistics.median(c for _w, c in runs)
+
+
+def _line(name: str, seconds: Times, applied: Times, plan: dict) -> None:
+    search = plan.get("search") or {}
+    how = "exact" if plan["exact"] else "heuristic" + (f" + search ({search['stopped']})" if search else "")
+    print(
+        f"{name:<26}{seconds[0]:6.2f} s  ({seconds[1]:5.2f} s CPU)  placed {len(plan['proposals'])}/{plan['orders']}, "
+        f"{plan['missed_deadlines']} SLA deadlines missed ({len(plan['late'])} placed late, "
+        f"{len(plan['unplaced'])} not placed), {how}"
+    )
+    print(
+        f"{'  --apply':<26}{applied[0]:6.2f} s  ({applied[1]:5.2f} s CPU)  {applied[0] / seconds[0]:4.2f}x the "
+        f"suggestion alone ({applied[1] / seconds[1]:4.2f}x in CPU; target: at most 1.5x)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--technicians", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (the median is printed)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "dispatch.db"
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        path = folder / "dispatch.db"
         began = time.perf_counter()
         build(path, args.orders, args.technicians)
         print(f"set-up: {args.orders} orders, {args.technicians} technicians in {time.perf_counter() - began:.1f} s")
-        env = {**os.environ, "CUSTSVC_DB": str(path), "CUSTSVC_NOW": NOW, "COLUMNS": "160"}
+        env = {**os.environ, "CUSTSVC_NOW": NOW, "COLUMNS": "160"}
         env.pop("CUSTSVC_DEBUG", None)
-        baseline, _ = timed([sys.executable, "-c", "pass"], env)
-        seconds, out = timed(custsvc("--format", "json", "dispatch", "suggest", "--days", "5"), env)
-        plan = json.loads(out)
-        late = len(plan["late"])
+        baseline = statistics.median(timed([sys.executable, "-c", "pass"], env)[0] for _ in range(args.repeat))
+        for name_, extra in (("suggest --time-limit 0:", ["--time-limit", "0"]), ("suggest (5 days):", [])):
+            _line(name_, *_pair(path, folder, env, extra, args.repeat))
+        board_env = {**env, "CUSTSVC_DB": str(_copy(path, folder, 0))}
+        timed(custsvc("dispatch", "suggest", "--days", "5", "--apply"), board_env)
+        board_seconds, board = timed(custsvc("--format", "table", "dispatch", "board"), board_env)
         print(
-            f"dispatch suggest (5 days):  {seconds:6.2f} s  placed {len(plan['proposals'])}/{plan['orders']}, "
-            f"{plan['missed_deadlines']} SLA deadlines missed ({late} placed late, {len(plan['unplaced'])} not placed), "
-            f"{'exact' if plan['exact'] else 'heuristic'}"
+            f"{'dispatch board (30 techs):':<26}{board_seconds:6.2f} s  ({len(board.splitlines())} lines at 160 columns)"
         )
-        apply_seconds, _ = timed(custsvc("--format", "json", "dispatch", "suggest", "--days", "5", "--apply"), env)
-        print(f"dispatch suggest --apply:   {apply_seconds:6.2f} s")
-        board_seconds, board = timed(custsvc("--format", "table", "dispatch", "board"), env)
-        print(f"dispatch board (30 techs):  {board_seconds:6.2f} s  ({len(board.splitlines())} lines at 160 columns)")
-        print(f"python -c pass:             {baseline:6.2f} s")
+        print(f"{'python -c pass:':<26}{baseline:6.2f} s")
 
 
 if __name__ == "__main__":

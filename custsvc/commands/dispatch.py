@@ -340,6 +340,7 @@ def suggest(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also list the orders left for later (visits after these days).")
     ] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds to improve the plan (0: off).", min=0)] = 5,
     fmt: FormatOpt = None,
 ) -> None:
     """Propose a technician and start for each order still to dispatch.
@@ -352,10 +353,10 @@ def suggest(
     from custsvc import output
     from custsvc.services import dispatch
 
+    first = date or "today"
     with output.busy("planning ..."):
-        result = run(
-            lambda s: dispatch.suggest(s, s.day(date or "today", "date"), days, team=team, apply=apply), write=apply
-        )
+        result = run(lambda s: dispatch.suggest(s, s.day(first, "date"), days, team=team, apply=apply,
+                                                time_limit=time_limit), write=apply)  # fmt: skip
     kind = output.resolve_format(fmt_of(fmt))
     if kind == "json":
         output.emit_json(result)
@@ -382,11 +383,17 @@ def suggest(
             f"{output.counted(len(result['later']), 'order')} left for later (visits planned after these days)"
             + (f": {', '.join(result['later'])}" if verbose else "; --verbose lists them")
         )
+    output.message(_suggested(output, result, apply), force=True)
+
+
+def _suggested(output: Any, result: dict[str, Any], apply: bool) -> str:
+    search = result["search"] or {"missed_before": 0, "missed_after": 0}
+    saved = search["missed_before"] - search["missed_after"]
     method = "exact search" if result["exact"] else "deadline-first heuristic"
-    output.message(
+    method += f", {saved} fewer after the improvement search" if saved else ""
+    return (
         f"{len(result['proposals'])} of {output.counted(result['orders'], 'order')} placed on "
         f"{output.counted(result['technicians'], 'technician')}, "
         f"{output.counted(result['missed_deadlines'], 'SLA deadline')} missed ({method})"
-        + ("; applied" if apply else "; nothing written (add --apply)"),
-        force=True,
+        + ("; applied" if apply else "; nothing written (add --apply)")
     )

@@ -1,7 +1,8 @@
 """Dispatch suggestions: which technician does which service order ("job"), and when.
 
 Pure: the caller hands in the jobs and every technician's free time (working windows minus absences
-minus work already assigned); nothing here reads a clock or a database.
+minus work already assigned); nothing here reads a clock or a database (the improvement search reads
+a stopwatch, ``timer``, for its time limit only).
 
 Rules every plan keeps
 ----------------------
@@ -56,14 +57,26 @@ Set-aside jobs get one more try at the end.  The repairs share a fixed budget of
 inputs stay fast.  Free time is kept per technician as a short sorted list of free pieces, split
 when a job is placed and joined again (within its original interval) when one is moved.
 
+The improvement search (after the heuristic)
+--------------------------------------------
+When the heuristic's plan misses a deadline that could be met, or leaves out a job that would fit,
+local search follows (``scheduling_search``): rounds of ruin and recreate (``scheduling_ruin``) take
+the jobs of a few technicians off around one missed job and place them again the heuristic's way in a
+shuffled order, keeping a round when the whole plan scores no worse by the aims above.  It is seeded
+(``seed``) and bounded by an amount of work (``iterations``) and a time limit (``time_limit``
+seconds; 0: no search); the same input gives the same plan unless the time limit stops it first.
+It returns the heuristic's own plan unless it found a better one.
+
 Code layout: this module holds the public names, the input checks, the leftover rounds and the
-result; the exact method is in ``scheduling_exact``, the heuristic in ``scheduling_heuristic``, and
-the working state both share (free time, placed jobs, reasons) in ``scheduling_model``.
+result; the exact method is in ``scheduling_exact``, the heuristic in ``scheduling_heuristic``, the
+improvement search in ``scheduling_search`` and ``scheduling_ruin``, and the working state they share
+(free time, placed jobs, reasons) in ``scheduling_model``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -78,9 +91,10 @@ from custsvc.domain.scheduling_model import (
     _preferred_note,
     _Res,
 )
+from custsvc.domain.scheduling_search import ITERATIONS, SearchStats, improve
 from custsvc.domain.timeparse import format_duration, format_span
 
-__all__ = ["Job", "Placement", "Plan", "Resource", "plan"]
+__all__ = ["Job", "Placement", "Plan", "Resource", "SearchStats", "plan"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -127,6 +141,8 @@ class Plan:
     unplaced: list[tuple[str, str]]
     missed: int
     exact: bool
+    #: what the improvement search did (None: it did not run: exact method, or no time for it)
+    search: SearchStats | None = None
 
 
 # --- the public entry point ---------------------------------------------------------------------
@@ -138,10 +154,19 @@ def plan(
     *,
     step: timedelta = timedelta(minutes=15),
     exact_limit: int = 10,
+    time_limit: float = 5.0,
+    iterations: int = ITERATIONS,
+    seed: int = 0,
+    timer: Callable[[], float] = time.perf_counter,
 ) -> Plan:
-    """Propose technician and start for every job (see the module docstring for the rules and methods)."""
+    """Propose technician and start for every job (see the module docstring for the rules and methods).
+
+    ``time_limit`` (seconds, 0: none), ``iterations`` and ``seed``: the improvement search after the
+    heuristic; ``timer`` is the stopwatch its time limit is read on."""
     if step <= timedelta(0):
         raise ValueError("step must be positive")
+    if time_limit < 0 or iterations < 0:
+        raise ValueError("time_limit and iterations must not be negative")
     tick = step // _TICK
     res = _resources(resources)
     todo = _jobs(jobs, res)
@@ -153,7 +178,12 @@ def plan(
         _place_leftover(board, job, exact)
     for job in sorted((j for j in todo if j.deadline is None), key=lambda j: (j.rank, j.lo, j.index)):
         _place_leftover(board, job, exact)
-    return _result(board, todo, exact)
+    stats = None
+    if not exact and time_limit > 0 and iterations > 0:
+        board, stats = improve(board, todo, time_limit=time_limit, iterations=iterations, seed=seed, timer=timer)
+    result = _result(board, todo, exact)
+    result.search = stats
+    return result
 
 
 # --- input --------------------------------------------------------------------------------------

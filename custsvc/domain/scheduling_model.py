@@ -29,7 +29,7 @@ class _Res:
     spans: list[tuple[int, int]]  # free intervals in microseconds since the epoch
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: compared and hashed by identity
 class _Job:
     index: int
     key: str
@@ -73,8 +73,10 @@ class _Board:
         self.where: dict[int, tuple[int, int]] = {}  # job index -> (resource, start)
         self.on: list[dict[int, _Job]] = [{} for _ in res]  # resource -> placed jobs
         self.reason: dict[int, str] = {}
+        self.tries = 0  # free-time look-ups made (the improvement search counts its work in them)
 
     def first(self, r: int, job: _Job, on_time: bool) -> tuple[int, int] | None:
+        self.tries += 1
         return _first_start(self.free[r], job.lo, job.dur, self.tick, job.deadline if on_time else None)
 
     def options(self, job: _Job, on_time: bool) -> list[tuple[int, int, int, int]]:

@@ -158,8 +158,26 @@ def assignments_between(
     return list(ctx.execute(query.order_by(Assignment.starts_at)).scalars())
 
 
+def assignments_of(ctx: Context, workers: Sequence[str], start: datetime, end: datetime) -> dict[str, list[Assignment]]:
+    """``assignments_between`` for many technicians at once, by technician (one query per 900)."""
+    out: dict[str, list[Assignment]] = {worker: [] for worker in workers}
+    query = select(Assignment).where(Assignment.starts_at < end, Assignment.ends_at > start, live_condition())
+    for (row,) in select_in(ctx, query.order_by(Assignment.starts_at), Assignment.technician, list(workers)):
+        out[row.technician].append(row)
+    return out
+
+
 def skills_of(ctx: Context, worker: str) -> set[str]:
     return set(ctx.execute(select(WorkerSkill.skill).where(WorkerSkill.worker == worker)).scalars())
+
+
+def skills_of_many(ctx: Context, workers: Sequence[str]) -> dict[str, set[str]]:
+    """``skills_of`` for many workers at once (one query per 900)."""
+    out: dict[str, set[str]] = {worker: set() for worker in workers}
+    query = select(WorkerSkill.worker, WorkerSkill.skill)
+    for worker, skill in select_in(ctx, query, WorkerSkill.worker, list(workers), core=True):
+        out[worker].add(skill)
+    return out
 
 
 def hm(ctx: Context, moment: datetime) -> str:

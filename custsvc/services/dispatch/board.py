@@ -27,7 +27,7 @@ from custsvc.services.dispatch.availability import (
     absences_of,
     live_condition,
     local_day,
-    skills_of,
+    skills_of_many,
     subtract,
     team_members,
     technician,
@@ -80,7 +80,7 @@ def queue(ctx: Context, team: str | None = None) -> list[dict[str, Any]]:
     waiting = waiting_orders(ctx)
     members = team_members(ctx, team) if team else []
     member_keys = {m.worker for m in members}
-    member_skills = [skills_of(ctx, m.worker) for m in members]
+    member_skills = list(skills_of_many(ctx, [m.worker for m in members]).values())
     clocks = ctx.bus.contributions(ctx, "order", [o.number for o in waiting])
     objects = _objects_of(ctx, [o.number for o in waiting])
     all_needs = needs_of(ctx, [(o.number, None) for o in waiting])

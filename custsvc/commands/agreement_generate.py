@@ -41,7 +41,12 @@ def generate(
 
     with output.busy("generating service orders ..."), context(write=not dry_run) as s:
         result = agreements.generate(
-            s, agreement=agreement, date_from=s.day(date_from, "from"), date_to=s.day(date_to, "to"), dry_run=dry_run
+            s,
+            agreement=agreement,
+            date_from=s.day(date_from, "from"),
+            date_to=s.day(date_to, "to"),
+            dry_run=dry_run,
+            listing=not summary,
         )
     _warn(result["warnings"])
     kind = output.resolve_format(fmt_of(fmt))

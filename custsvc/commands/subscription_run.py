@@ -37,12 +37,20 @@ def invoice(
 
     Example: custsvc subscription invoice --through today
     """
+    from custsvc import output
     from custsvc.errors import EXIT_PARTIAL
     from custsvc.services import subscriptions
 
+    details = output.resolve_format(fmt_of(fmt)) == "json"  # else only the counts are shown
     with _progress(verbose) as progress, context(write=not dry_run) as s:
         result = subscriptions.invoice_run(
-            s, s.day(through, "through"), customer=customer, group=group, progress=progress, dry_run=dry_run
+            s,
+            s.day(through, "through"),
+            customer=customer,
+            group=group,
+            progress=progress,
+            dry_run=dry_run,
+            details=details,
         )
     _emit_run(result, dry_run, fmt_of(fmt))
     if result["rejected"]:

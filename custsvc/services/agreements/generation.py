@@ -1,138 +1,179 @@
 """Generating service orders from agreements.
 
 Generation is idempotent because every generated order line carries its agreement line and the
-anchored visit date, and the database refuses a second line with the same pair. It reads what
-exists, adds only what is missing, and writes in bulk; new orders go through the order lifecycle
-(``OrdersCreated``: the SLA clock starts for them). A dry run plans the same and writes nothing.
+anchored visit date, and the database refuses a second line with the same pair. It reads what exists
+in the requested period only, adds only what is missing, and works a chunk of agreements at a time
+(``visits.chunks``): plan, write in bulk, forget, so that its memory stays flat however many orders a
+run makes. New orders go through the order lifecycle (``OrdersCreated``: the SLA clock starts for
+them). A dry run plans the same and writes nothing.
+
+The run numbers its new orders by date, then combine key, across all agreements (as if it had planned
+them all at once). To do that a chunk at a time it surveys first, in a read transaction outside the
+write lock: how many new orders each chunk makes on each day. Then, holding the lock, it plans each
+chunk again from what is there now and writes it. When a chunk no longer makes what the survey
+counted (another run or command changed things meanwhile), what was written is rolled back to a
+savepoint and the run surveys again under the lock.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 
 from custsvc.context import Context
-from custsvc.domain.recurrence import Slot, Visit, combine
+from custsvc.db import analyze
+from custsvc.domain.recurrence import Slot, combine
 from custsvc.errors import InvalidInput
-from custsvc.models import (
-    Agreement,
-    AgreementLine,
-    Customer,
-    Item,
-    OrderLine,
-    OrderObject,
-    ServiceOrder,
-    ServiceTask,
-    Stage,
-)
-from custsvc.services import sequences, settings, stages
+from custsvc.models import OrderLine, ServiceOrder, Stage
 from custsvc.services.agreements.catalog import get
-from custsvc.services.agreements.visits import Wanted, done_pairs, generating_agreements, wanted_visits
+from custsvc.services.agreements.visits import Chunk, Wanted, chunks, generating_ids, missing_visits
+from custsvc.services.agreements.writing import LINE_FIELDS, PlannedOrder, Writer, reserve
 from custsvc.services.batch import select_in
-from custsvc.services.orders.events import NewOrder, OrdersCreated
-from custsvc.services.orders.lifecycle import transition
 
-LINE_FIELDS = (
-    "line",
-    "agreement_line",
-    "visit_date",
-    "type",
-    "description",
-    "object",
-    "task",
-    "worker",
-    "item",
-    "quantity",
-    "price",
-)
-
-
-@dataclass
-class PlannedOrder:
-    number: str | None
-    agreement: str
-    customer: str
-    day: date
-    key: str
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    existing: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "order": self.number,
-            "agreement": self.agreement,
-            "customer": self.customer,
-            "date": self.day,
-            "existing": self.existing,
-            "lines": [{k: line[k] for k in LINE_FIELDS} for line in self.lines],
-        }
+__all__ = ["LINE_FIELDS", "PlannedOrder", "generate"]
 
 
 def _nothing(warnings: Sequence[str] = ()) -> dict[str, Any]:
     return {"orders": [], "warnings": list(warnings), "created_orders": 0, "created_lines": 0}
 
 
+def _tally(chunk: Chunk, slots: list[Slot]) -> tuple[str, array[int]]:
+    """A chunk's first agreement, and its new orders per day packed as (day ordinal, count) pairs."""
+    per_day = Counter(slot.day.toordinal() for slot in slots if slot.existing is None)
+    return chunk.first, array("q", [n for day in sorted(per_day) for n in (day, per_day[day])])
+
+
+@dataclass
+class _Survey:
+    """What each chunk makes: its tally, how many visits, the warnings of its lines."""
+
+    chunks: list[tuple[str, array[int]]] = field(default_factory=list)
+    visits: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def per_day(self) -> dict[date, int]:
+        """The run's new orders per day, the earliest day first."""
+        totals: Counter[int] = Counter()
+        for _first, packed in self.chunks:
+            for i in range(0, len(packed), 2):
+                totals[packed[i]] += packed[i + 1]
+        return {date.fromordinal(day): totals[day] for day in sorted(totals)}
+
+
+class _Changed(Exception):
+    """Under the write lock a chunk makes other orders than the survey counted."""
+
+
+#: a run that makes at least this many orders refreshes the planner's statistics of what it wrote
+ANALYZE_AFTER = 10_000
+
+
 def generate(
-    ctx: Context, *, agreement: str | None, date_from: date, date_to: date, dry_run: bool = False
+    ctx: Context,
+    *,
+    agreement: str | None,
+    date_from: date,
+    date_to: date,
+    dry_run: bool = False,
+    listing: bool = True,
 ) -> dict[str, Any]:
     """Create the service orders that agreements call for in ``[date_from, date_to]``.
 
     Returns the orders created (and lines added to existing orders) and warnings. ``dry_run``: the
-    same plan, with the order numbers it would take, and nothing written.
+    same plan, with the order numbers it would take, and nothing written. ``listing=False``: the
+    counts and warnings only (``orders`` is empty), so that a big run keeps nothing of what it wrote.
 
-    The run thinks first: which visits are missing is worked out in a read transaction, outside the
-    write lock; then, holding it, the run drops what another run made meanwhile and writes the rest."""
+    The run thinks first: which visits are missing and how many orders they make is worked out in a
+    read transaction, outside the write lock; then, holding it, each chunk is planned again from what
+    is there now (dropping what another run made meanwhile) and written."""
     if date_to < date_from:
         raise InvalidInput("to", date_to.isoformat(), f"is before --from {date_from.isoformat()}")
+    period = (agreement, date_from, date_to)
     with ctx.reading() as reader:
         if agreement:
             head = get(reader, agreement)
             if head.template or head.suspended:
                 what = "a template" if head.template else "suspended"
                 return _nothing([f"agreement {agreement} is {what}; it generates nothing"])
-        wanted = wanted_visits(reader, agreement, date_from, date_to)
-        if dry_run or not wanted.visits:
-            return _combine_and_write(reader, wanted, date_from, date_to, dry_run=True)
-    return _combine_and_write(ctx, _still_wanted(ctx, wanted, date_from, date_to), date_from, date_to, dry_run=False)
+        survey = _survey(reader, period)
+        if not survey.visits:
+            return _nothing(survey.warnings)
+        if dry_run:
+            return _run(reader, period, survey, dry_run=True, listing=listing)
+    try:
+        with ctx.session.begin_nested():
+            return _run(ctx, period, survey, dry_run=False, listing=listing)
+    except _Changed:
+        survey = _survey(ctx, period, lock=True)
+        if not survey.visits:
+            return _nothing(survey.warnings)
+        return _run(ctx, period, survey, dry_run=False, listing=listing)
 
 
-def _still_wanted(ctx: Context, wanted: Wanted, date_from: date, date_to: date) -> Wanted:
-    """Under the write lock: the planned visits whose agreement still generates, whose line is not
-    stopped, and that no other run made meanwhile."""
-    agreements = generating_agreements(ctx, None, date_from, date_to, lock=True)
-    agreements = {key: agr for key, agr in agreements.items() if key in wanted.agreements}
-    line_ids = sorted({v.ref.id for v in wanted.visits})
-    query = select(AgreementLine.id).where(AgreementLine.stopped.is_(False))
-    active = {line_id for (line_id,) in select_in(ctx, query, AgreementLine.id, line_ids)}
-    done = done_pairs(ctx, line_ids, date_from, date_to)
-    still = Wanted(agreements, widest=wanted.widest, warnings=wanted.warnings)
-    still.visits = [
-        v
-        for v in wanted.visits
-        if v.ref.agreement in agreements and v.ref.id in active and (v.ref.id, v.day) not in done
-    ]
-    return still
+def _planned_chunks(ctx: Context, period: tuple[Any, date, date], *, lock: bool = False) -> Any:
+    """Each chunk of the run with its missing visits and the slots they go on (new or existing orders)."""
+    agreement, date_from, date_to = period
+    ids = generating_ids(ctx, agreement, date_from, date_to, lock=lock)
+    for chunk in chunks(ctx, ids, date_from, date_to):
+        wanted = missing_visits(ctx, chunk, date_from, date_to)
+        yield chunk, wanted, _slots(ctx, chunk, wanted)
 
 
-def _combine_and_write(
-    ctx: Context, wanted: Wanted, date_from: date, date_to: date, *, dry_run: bool
+def _survey(ctx: Context, period: tuple[Any, date, date], *, lock: bool = False) -> _Survey:
+    survey = _Survey()
+    for chunk, wanted, slots in _planned_chunks(ctx, period, lock=lock):
+        survey.warnings.extend(wanted.warnings)
+        survey.visits += len(wanted.visits)
+        survey.chunks.append(_tally(chunk, slots))
+    return survey
+
+
+def _run(
+    ctx: Context, period: tuple[Any, date, date], survey: _Survey, *, dry_run: bool, listing: bool
 ) -> dict[str, Any]:
+    """Plan and write chunk by chunk, numbering as the survey counted: by day, then combine key."""
+    per_day = survey.per_day()
+    number = reserve(ctx, sum(per_day.values()), dry_run=dry_run)
+    first, position = {}, 0
+    for day, count in per_day.items():
+        first[day], position = position, position + count
+    writer = Writer(ctx, number, dict(first), dry_run=dry_run, listing=listing)
+    warnings: list[str] = []
+    index = -1
+    for index, (chunk, wanted, slots) in enumerate(_planned_chunks(ctx, period, lock=not dry_run)):
+        if index >= len(survey.chunks) or _tally(chunk, slots) != survey.chunks[index]:
+            raise _Changed
+        warnings.extend(wanted.warnings)
+        writer.write(chunk.agreements, slots)
+    if index + 1 != len(survey.chunks):
+        raise _Changed
+    if not dry_run and writer.created_orders >= ANALYZE_AFTER:
+        analyze(ctx.connection(), ["service_order", "order_line", "order_sla", "sla_log"])
+    planned = sorted(writer.planned, key=lambda p: (p.day, str((p.agreement, p.key))))
+    return {
+        "orders": [p.as_dict() for p in planned],
+        "warnings": warnings + writer.closed_days(first, per_day),
+        "created_orders": writer.created_orders,
+        "created_lines": writer.created_lines,
+    }
+
+
+def _slots(ctx: Context, chunk: Chunk, wanted: Wanted) -> list[Slot]:
+    """The chunk's visits on orders: on open orders in their windows, else on as few new ones as may be."""
     if not wanted.visits:
-        return _nothing(wanted.warnings)
-    margin = timedelta(days=wanted.widest)
-    joinable = _joinable_orders(ctx, list(wanted.agreements), date_from - margin, date_to + margin)
-    result = _Plan(ctx, wanted.agreements, combine(wanted.visits, joinable), dry_run=dry_run).write()
-    result["warnings"] = wanted.warnings + result["warnings"]
-    return result
+        return []
+    lo, hi = min(v.lo for v in wanted.visits), max(v.hi for v in wanted.visits)
+    return combine(wanted.visits, _joinable_orders(ctx, list(chunk.agreements), lo, hi))
 
 
 def _joinable_orders(ctx: Context, agreement_ids: Sequence[str], lo: date, hi: date) -> list[tuple[Any, date, str]]:
-    """Generated orders still open to new lines: (group key, date, order number)."""
+    """Generated orders of the agreements still open to new lines: (group key, date, order number)."""
     modifiable = select(Stage.stage).where(Stage.can_modify.is_(True), Stage.cancels.is_(False))
     posted = select(OrderLine.id).where(OrderLine.order_number == ServiceOrder.number, OrderLine.status == "posted")
     query = select(
@@ -144,153 +185,5 @@ def _joinable_orders(ctx: Context, agreement_ids: Sequence[str], lo: date, hi: d
         ServiceOrder.stage.in_(modifiable),
         ~posted.exists(),
     )
-    wanted = set(agreement_ids)
-    return [((agr, key), day, number) for agr, key, day, number in ctx.execute(query) if agr in wanted]
-
-
-class _Plan:
-    """The rows a generation run writes: new orders, their lines and objects, lines added to open orders."""
-
-    def __init__(self, ctx: Context, agreements: dict[str, Agreement], slots: list[Slot], *, dry_run: bool) -> None:
-        self.ctx, self.agreements, self.slots, self.dry_run = ctx, agreements, slots, dry_run
-        self.items = {i.item: i for i in ctx.execute(select(Item)).scalars()}
-        self.tasks = {t.task: t for t in ctx.execute(select(ServiceTask)).scalars()}
-        accounts = {a.customer for a in agreements.values()}
-        query = select(Customer.account, Customer.address)
-        self.addresses = dict(select_in(ctx, query, Customer.account, sorted(accounts)))
-        self.initial = stages.initial(ctx).stage
-        self.requires_sign_off = settings.get(ctx, "sign_off_required") == "yes"
-        self.workdays_text = settings.get(ctx, "workdays")
-        self.workdays = set(settings.parse_weekdays(self.workdays_text))
-        self.order_rows: list[dict[str, Any]] = []
-        self.line_rows: list[dict[str, Any]] = []
-        self.object_rows: list[dict[str, Any]] = []
-        self.warnings: list[str] = []
-        self._existing([s.existing for s in slots if s.existing is not None])
-
-    def _existing(self, numbers: list[str]) -> None:
-        """The last line number and the objects of the open orders new lines join."""
-        query = select(OrderLine.order_number, func.max(OrderLine.line_no)).group_by(OrderLine.order_number)
-        self.next_line_no: dict[str, int] = dict(select_in(self.ctx, query, OrderLine.order_number, numbers))
-        query = select(OrderObject.order_number, OrderObject.object)
-        self.objects: set[tuple[str, str]] = set(select_in(self.ctx, query, OrderObject.order_number, numbers))
-
-    def write(self) -> dict[str, Any]:
-        new_slots = [s for s in self.slots if s.existing is None]
-        take = sequences.peek if self.dry_run else sequences.take
-        numbers = iter(take(self.ctx, "order", len(new_slots)))
-        planned = [self._slot(slot, slot.existing or next(numbers)) for slot in self.slots]
-        if not self.dry_run:
-            self._insert()
-        return {
-            "orders": [p.as_dict() for p in planned],
-            "warnings": self.warnings,
-            "created_orders": len(self.order_rows),
-            "created_lines": len(self.line_rows),
-        }
-
-    def _insert(self) -> None:
-        ctx = self.ctx
-        new = [
-            NewOrder(
-                r["number"], r["customer"], r["agreement"], r["priority"], r["created_at"], visit_date=r["service_date"]
-            )
-            for r in self.order_rows
-        ]
-        with transition(ctx, OrdersCreated(new)):
-            connection = ctx.connection()
-            for table, rows in (
-                (ServiceOrder.__table__, self.order_rows),  # type: ignore[attr-defined]
-                (OrderObject.__table__, self.object_rows),  # type: ignore[attr-defined]
-                (OrderLine.__table__, [_line_columns(r) for r in self.line_rows]),  # type: ignore[attr-defined]
-            ):
-                if rows:
-                    connection.execute(insert(table), rows)
-
-    def _slot(self, slot: Slot, number: str) -> PlannedOrder:
-        agreement_id, key = slot.key  # type: ignore[misc]
-        agr = self.agreements[agreement_id]
-        plan = PlannedOrder(number, agr.agreement, agr.customer, slot.day, key, existing=slot.existing is not None)
-        if slot.existing is None:
-            self._new_order(slot, number, agr, key)
-        line_no = self.next_line_no.get(number, 0)
-        for visit in sorted(slot.visits, key=lambda v: (v.day, v.ref.line_no)):
-            line_no += 1
-            row = self._line(visit, number, line_no, agr)
-            self.line_rows.append(row)
-            plan.lines.append({**row, "line": line_no, "agreement_line": f"{agr.agreement}/{visit.ref.line_no}"})
-            obj = visit.ref.object
-            if obj and (number, obj) not in self.objects:
-                self.objects.add((number, obj))
-                self.object_rows.append({"order_number": number, "object": obj})
-        self.next_line_no[number] = line_no
-        return plan
-
-    def _new_order(self, slot: Slot, number: str, agr: Agreement, key: str) -> None:
-        workers = {v.ref.worker for v in slot.visits if v.ref.worker}
-        technician = agr.technician or (next(iter(workers)) if len(workers) == 1 else None)
-        self.order_rows.append(
-            {
-                "number": number,
-                "customer": agr.customer,
-                "agreement": agr.agreement,
-                "priority": "normal",
-                "stage": self.initial,
-                "technician": technician,
-                "description": agr.description or f"Agreement {agr.agreement}",
-                "address": self.addresses.get(agr.customer),
-                "preferred_at": None,
-                "service_date": slot.day,
-                "group_key": key,
-                "requires_sign_off": self.requires_sign_off,
-                "signed_off_at": None,
-                "signed_off_by": None,
-                "created_at": self.ctx.now,
-                "created_by": self.ctx.actor,
-                "updated_at": None,
-                "updated_by": None,
-            }
-        )
-        if slot.day.weekday() not in self.workdays:
-            self.warnings.append(
-                f"{number} falls on {slot.day:%a %Y-%m-%d}, a closed day (workdays: {self.workdays_text})"
-            )
-
-    def _line(self, visit: Visit, number: str, line_no: int, agr: Agreement) -> dict[str, Any]:
-        line: AgreementLine = visit.ref
-        task = self.tasks.get(line.task) if line.task else None
-        item = self.items.get(line.item) if line.item else None
-        qty = line.quantity or (task.hours if task is not None and line.type == "hour" else Decimal(1))
-        if line.price is not None:
-            price = line.price
-        else:
-            price = item.price if item else task.price if task else Decimal("0.00")
-        return {
-            "order_number": number,
-            "line_no": line_no,
-            "type": line.type,
-            "worker": line.worker or (agr.technician if line.type == "hour" else None),
-            "item": line.item,
-            "task": line.task,
-            "object": line.object,
-            "quantity": qty,
-            "price": price,
-            "description": line.description or (item.name if item else task.description if task else line.type),
-            "status": "created",
-            "signed_off_at": None,
-            "signed_off_by": None,
-            "agreement_line_id": line.id,
-            "visit_date": visit.day,
-            "created_at": self.ctx.now,
-            "created_by": self.ctx.actor,
-            "updated_at": None,
-            "updated_by": None,
-        }
-
-
-def _line_columns(row: dict[str, Any]) -> dict[str, Any]:
-    """Order-line values keyed by table column (quantity and price live in milli / cents columns)."""
-    out = dict(row)
-    out["quantity_milli"] = out.pop("quantity")
-    out["price_cents"] = out.pop("price")
-    return out
+    rows = select_in(ctx, query, ServiceOrder.agreement, agreement_ids)
+    return [((agr, key), day, number) for agr, key, day, number in rows]

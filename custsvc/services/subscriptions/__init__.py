@@ -12,7 +12,6 @@ from custsvc.services.subscriptions.catalog import (
     group_record,
     last_day,
     list_groups,
-    list_subscriptions,
     policy_of,
     record,
     show,
@@ -20,6 +19,7 @@ from custsvc.services.subscriptions.catalog import (
 )
 from custsvc.services.subscriptions.credits import cancel, reduce, reopen
 from custsvc.services.subscriptions.explain import explain
+from custsvc.services.subscriptions.listing import list_subscriptions
 from custsvc.services.subscriptions.pricing import set_index, set_price
 
 __all__ = [

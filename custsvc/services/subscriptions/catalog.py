@@ -20,7 +20,7 @@ from custsvc.domain.periods import (
     accrual_fits,
     in_force,
 )
-from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation, Usage, choice
+from custsvc.errors import Duplicate, InvalidInput, NotFound, RuleViolation, Usage
 from custsvc.models import (
     AccrualEntry,
     Customer,
@@ -276,10 +276,18 @@ SUBSCRIPTION_FIELDS = (
 )  # fmt: skip
 
 
-def record(ctx: Context, row: Subscription) -> dict[str, Any]:
+def record(
+    ctx: Context,
+    row: Subscription,
+    prices: list[tuple[date, Decimal]] | None = None,
+    indexes: list[tuple[date, Decimal]] | None = None,
+) -> dict[str, Any]:
+    """The subscription as a record; ``prices`` and ``indexes``: its histories, when read already."""
     today = ctx.today
-    prices = history(ctx, SubscriptionPrice, row.subscription, "fee")
-    indexes = history(ctx, SubscriptionIndex, row.subscription, "index")
+    if prices is None:
+        prices = history(ctx, SubscriptionPrice, row.subscription, "fee")
+    if indexes is None:
+        indexes = history(ctx, SubscriptionIndex, row.subscription, "index")
     return {
         "subscription": row.subscription,
         "customer": row.customer,
@@ -366,19 +374,6 @@ def show(ctx: Context, subscription: str) -> dict[str, Any]:
         ).scalars()
     ]
     return out
-
-
-def list_subscriptions(
-    ctx: Context, *, customer: str | None = None, group: str | None = None, status_filter: str | None = None
-) -> list[dict[str, Any]]:
-    query = select(Subscription).order_by(Subscription.subscription)
-    if customer:
-        query = query.where(Subscription.customer == customer)
-    if group:
-        query = query.where(Subscription.group == group)
-    rows = [record(ctx, r) for r in ctx.execute(query).scalars()]
-    wanted = choice(status_filter, STATUSES, "status") if status_filter else None
-    return [r for r in rows if wanted is None or r["status"] == wanted]
 
 
 def touch(ctx: Context, row: Subscription) -> None:

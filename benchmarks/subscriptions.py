@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import custsvc  # noqa: E402
+from _util import custsvc, paired, peak_rss_mb, show, timed, timed_cpu  # noqa: E402
 
 STAMP = "2026-01-01 00:00:00.000000"
 NOW = datetime(2027, 1, 2, tzinfo=UTC).isoformat()
@@ -136,61 +133,6 @@ def fill_history(path: Path, count: int, months: int, last: date) -> int:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return line_id
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    seconds, _cpu, out = timed_cpu(args, env)
-    return seconds, out
-
-
-def timed_cpu(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds, output) of one run of ``args`` (CPU time: less disturbed by a busy machine)."""
-    began, cpu = time.perf_counter(), _children_cpu()
-    result = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - began, _children_cpu() - cpu, (result.stdout + result.stderr).strip()
-
-
-def _medians(rows: list[tuple[float, float, str]]) -> tuple[float, float, str]:
-    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows), rows[-1][2]
-
-
-def paired(run: tuple[list[str], dict[str, str]], baseline: tuple[list[str], dict[str, str]], repeat: int) -> Any:
-    """Medians of ``run`` and of ``baseline``, run in turns (a busy machine slows both alike)."""
-    runs, bases = [], []
-    for _ in range(repeat):
-        bases.append(timed_cpu(*baseline))
-        runs.append(timed_cpu(*run))
-    return _medians(runs), _medians(bases)
-
-
-def show(label: str, run: tuple[float, float, str], startup: tuple[float, float, str]) -> str:
-    """A run beside the start-up: wall time as start-up + extra (ratio), and the same for CPU time."""
-    (wall, cpu, out), (wall0, cpu0, _out) = run, startup
-    return (
-        f"{label}: wall {wall:6.3f} s = start-up {wall0:5.3f} + {wall - wall0:6.3f} s ({wall / wall0:4.2f}x),"
-        f" cpu {cpu:6.3f} s = start-up + {cpu - cpu0:6.3f} s ({cpu / cpu0:4.2f}x)   (target: + under 0.2 s)"
-        + (f"  {out}" if out else "")
-    )
-
-
-def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(peak resident memory in MB, seconds, output) of ``args`` run in a fresh process."""
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t)\n"
-        "print((r.stdout + r.stderr).strip())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, check=True)
-    first, _, rest = out.stdout.partition("\n")
-    kb, seconds = first.split()
-    return int(kb) / 1024, float(seconds), rest.strip()
 
 
 def invoice_cmd(through: str) -> list[str]:

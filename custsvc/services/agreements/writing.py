@@ -11,13 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from custsvc.context import Context
 from custsvc.domain.recurrence import Slot, Visit
-from custsvc.errors import CustSvcError
-from custsvc.models import Customer, Item, NumberSequence, OrderLine, OrderObject, ServiceOrder, ServiceTask
-from custsvc.services import settings, stages
+from custsvc.models import Customer, Item, OrderLine, OrderObject, ServiceOrder, ServiceTask
+from custsvc.services import sequences, settings, stages
 from custsvc.services.batch import select_in
 from custsvc.services.orders.events import NewOrder, OrdersCreated
 from custsvc.services.orders.lifecycle import transition
@@ -59,28 +58,10 @@ class PlannedOrder:
 
 
 def reserve(ctx: Context, count: int, *, dry_run: bool) -> Callable[[int], str]:
-    """The order numbers of a run's ``count`` new orders, as a function of their position in the run:
-    taken from the counter in one statement (only looked at in a dry run), without a list of them all."""
+    """The order numbers of a run's ``count`` new orders, by their position in the run."""
     if count <= 0:
         return _no_number
-    table = NumberSequence
-    if dry_run:
-        row = ctx.execute(
-            select(table.next_value, table.prefix, table.width).where(table.name == "order")
-        ).one_or_none()
-    else:
-        row = ctx.execute(
-            update(table)
-            .where(table.name == "order")
-            .values(next_value=table.next_value + count)
-            .returning(table.next_value, table.prefix, table.width)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-    if row is None:
-        raise CustSvcError("the number sequence 'order' is missing; run `custsvc db upgrade`")
-    value, prefix, width = row
-    first = value if dry_run else value - count
-    return lambda position: f"{prefix}{first + position:0{width}d}"
+    return sequences.reserve(ctx, "order", count, dry_run=dry_run)
 
 
 def _no_number(position: int) -> str:  # pragma: no cover - a run without new orders numbers none

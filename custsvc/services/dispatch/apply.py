@@ -21,7 +21,6 @@ clock that records the response, hears of every order), with one stage-log row p
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,11 +30,17 @@ from sqlalchemy import insert, select
 from custsvc.context import Context
 from custsvc.domain.timeparse import format_duration
 from custsvc.errors import Conflict, RuleViolation
-from custsvc.models import Assignment, OrderStageLog, ServiceOrder, Stage, Worker, WorkerRole, WorkerSkill
+from custsvc.models import Assignment, OrderStageLog, ServiceOrder, Stage, Worker, WorkerRole
 from custsvc.services import settings, stages
 from custsvc.services.batch import select_in
 from custsvc.services.dispatch.assignment import open_assignments_of
-from custsvc.services.dispatch.availability import absences_of, hm, live_condition, working_calendar
+from custsvc.services.dispatch.availability import (
+    absences_of,
+    assignments_of,
+    hm,
+    skills_of_many,
+    working_calendar,
+)
 from custsvc.services.dispatch.needs import needs_of
 from custsvc.services.orders.checks import touch
 from custsvc.services.orders.events import StageMoved
@@ -122,9 +127,7 @@ def _technician_problems(ctx: Context, proposals: Sequence[Proposal], workers: d
     keys = sorted(workers)
     query = select(WorkerRole.worker).where(WorkerRole.role == "technician")
     technicians = {w for (w,) in select_in(ctx, query, WorkerRole.worker, keys)}
-    skills: dict[str, set[str]] = defaultdict(set)
-    for worker, skill in select_in(ctx, select(WorkerSkill.worker, WorkerSkill.skill), WorkerSkill.worker, keys):
-        skills[worker].add(skill)
+    skills = skills_of_many(ctx, keys)
     needs = needs_of(ctx, [(p.order, None) for p in proposals])
     out = []
     for key in sorted({p.technician for p in proposals}):
@@ -151,10 +154,10 @@ def _slot_problems(ctx: Context, proposals: Sequence[Proposal], workers: dict[st
     lo, hi = min(p.start for p in proposals), max(p.end for p in proposals)
     keys = sorted(workers)
     absences = absences_of(ctx, keys, lo, hi)
-    busy: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
-    query = select(Assignment).where(Assignment.starts_at < hi, Assignment.ends_at > lo, live_condition())
-    for (row,) in select_in(ctx, query, Assignment.technician, keys):
-        busy[row.technician].append((row.starts_at, row.ends_at, row.order_number))
+    busy = {
+        key: [(a.starts_at, a.ends_at, a.order_number) for a in rows]
+        for key, rows in assignments_of(ctx, keys, lo, hi).items()
+    }
     out = []
     for p in proposals:
         worker = workers[p.technician]

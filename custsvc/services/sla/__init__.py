@@ -22,7 +22,7 @@ from custsvc.services.sla.definitions import (
     targets,
     unapply,
 )
-from custsvc.services.sla.reports import at_risk, breaches, outcome_now
+from custsvc.services.sla.reports import at_risk, breaches
 from custsvc.services.sla.status import (
     explain,
     log_entries,
@@ -49,7 +49,6 @@ __all__ = [
     "log_entries",
     "on_sign_off",
     "on_stage_change",
-    "outcome_now",
     "parse_targets",
     "record",
     "refresh",

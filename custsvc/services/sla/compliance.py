@@ -10,13 +10,13 @@ An open order is judged as of now in the same query (``outcome_sql``, the SQL tw
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from custsvc.context import Context
-from custsvc.domain.timeparse import localize
+from custsvc.domain.timeparse import day_start
 from custsvc.errors import InvalidInput, choice
 from custsvc.models import Customer, OrderSla, ServiceOrder
 
@@ -39,9 +39,7 @@ OUTCOMES = ("met", "breached", "open", "canceled")
 
 def period(ctx: Context, first: date, last: date) -> tuple[datetime, datetime]:
     """The UTC bounds of the local days ``first`` to ``last`` (the end excluded)."""
-    lo = localize(datetime.combine(first, time()), ctx.tz).astimezone(UTC)
-    hi = localize(datetime.combine(last + timedelta(days=1), time()), ctx.tz).astimezone(UTC)
-    return lo, hi
+    return day_start(first, ctx.tz), day_start(last + timedelta(days=1), ctx.tz)
 
 
 def outcome_sql(now: datetime) -> Any:

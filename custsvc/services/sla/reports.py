@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from custsvc.context import Context
-from custsvc.domain.sla import Target, outcome_as_of
+from custsvc.domain.sla import Target
 from custsvc.domain.timeparse import format_duration, parse_duration
 from custsvc.models import OrderSla, ServiceOrder
 from custsvc.services.sla.compliance import outcome_sql, period
 from custsvc.services.sla.status import states_of
-
-
-def outcome_now(row: Any, now: datetime) -> str:
-    """The outcome of an ``order_sla`` row as of ``now`` (see ``domain.sla.outcome_as_of``)."""
-    return outcome_as_of(
-        row.outcome,
-        now,
-        paused_since=row.paused_since,
-        response_due=row.response_due,
-        responded_at=row.responded_at,
-        resolution_due=row.resolution_due,
-    )
-
 
 #: every field of a row of ``breaches``
 BREACH_FIELDS = (

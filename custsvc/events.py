@@ -94,9 +94,16 @@ class Bus:
         out: dict[Any, dict[str, Any]] = {key: {} for key in keys}
         for fields, fn in self._contributors.get(record_kind, ()):
             found = fn(ctx, keys) if keys else {}
-            for key in keys:
-                values = found.get(key) or {}
-                out[key].update({name: values.get(name) for name in fields})
+            nothing = dict.fromkeys(fields)
+            for key, record in out.items():
+                record.update(nothing)  # every field, in the declared order
+                values = found.get(key)
+                if not values:
+                    continue
+                if values.keys() <= nothing.keys():  # the usual case: only declared fields
+                    record.update(values)
+                else:
+                    record.update({name: values[name] for name in fields if name in values})
         return out
 
     def check(self, ctx: Any, event: Any, *, force: bool = False) -> list[Problem]:

@@ -102,8 +102,13 @@ def line_encoder() -> Callable[[Mapping[str, Any]], str]:
     zone = state.current().zone
 
     def default(value: Any) -> Any:
-        if type(value) is datetime:
+        kind = type(value)
+        if kind is datetime:
             return value.astimezone(zone).isoformat(timespec="seconds")
+        if kind is Decimal:
+            return format(value, "f")
+        if kind is date:
+            return value.isoformat()
         converted = json_value(value)
         if converted is value:
             raise TypeError(f"{type(value).__name__} is not JSON")

@@ -303,3 +303,42 @@ def test_fresh_database_stages_match_the_defaults(shop):
         for flag in defaults.STAGE_FLAGS:
             assert stored[row["stage"]][flag.replace("_", "-")] == row[flag], (row["stage"], flag)
         assert stored[row["stage"]]["parent"] == row["parent"]
+
+
+def test_an_unfiltered_list_reads_each_stretch_by_key_range_with_the_same_records(shop, monkeypatch):
+    from custsvc.services.batch import KeyRun
+    from custsvc.services.orders import listing, reading
+
+    numbers = []
+    for n in range(7):
+        number = orders.create(shop, customer="C-1" if n % 2 else "C-2", objects=["O-1"] if n % 2 else [])["order"]
+        for _ in range(n % 3):
+            orders.add_line(shop, number, type="item", item="PUMP", quantity=str(n + 1))
+        numbers.append(number)
+    orders.cancel(shop, numbers[3], reason="NO-ACCESS")
+    monkeypatch.setattr(listing, "CHUNK", 3)  # stretches of 3 orders: 3, 3 and 1
+    ranges = []
+    real = reading.summaries
+
+    def spy(ctx, keys):
+        ranges.append((keys.low, keys.high) if isinstance(keys, KeyRun) else None)
+        return real(ctx, keys)
+
+    monkeypatch.setattr(reading, "summaries", spy)
+    by_range = orders.list_orders(shop)
+    backwards = orders.list_orders(shop, reverse=True, limit=5)
+    filtered = orders.list_orders(shop, customer="C-1")
+    assert ranges == [
+        (numbers[0], numbers[2]), (numbers[3], numbers[5]), (numbers[6], numbers[6]),
+        (numbers[4], numbers[6]), (numbers[2], numbers[3]),
+        None,  # a filtered list: the orders by their numbers
+    ]  # fmt: skip
+    monkeypatch.setattr(reading, "summaries", real)
+    one_by_one = [orders.show(shop, n) for n in numbers]
+    for record in one_by_one:
+        record.pop("line_items"), record.pop("history"), record.pop("assignments", None)
+    assert by_range == one_by_one
+    assert backwards == one_by_one[::-1][:5]
+    assert filtered == [r for r in one_by_one if r["customer"] == "C-1"]
+    assert [r["lines"] for r in by_range] == [n % 3 for n in range(7)]
+    assert by_range[3]["progress"] == "canceled" and by_range[1]["objects"] == ["O-1"]

@@ -141,7 +141,8 @@ COMMANDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 IN_LIST = re.compile(r"\bIN \((?:[^()]|\([^()]*\))*\)")  # also PostgreSQL's IN (%(key_1)s::VARCHAR, ...)
-CHUNKED = re.compile(rf"{IN_LIST.pattern}|\bLIMIT\b")
+# a stretch of keys read by range (batch.KeyRun) is a chunk too, of the same size
+CHUNKED = re.compile(rf"{IN_LIST.pattern}|\bLIMIT\b|\bBETWEEN \S+ AND \S+")
 
 
 def _template_of(url: str) -> str:

@@ -12,16 +12,7 @@ from sqlalchemy import func, select
 from custsvc.context import Context
 from custsvc.domain.checks import CHECKS
 from custsvc.errors import Duplicate, InvalidInput, RuleViolation
-from custsvc.models import (
-    AUDIT_FIELDS,
-    Agreement,
-    AgreementLine,
-    Item,
-    OrderObject,
-    ServiceObject,
-    ServiceOrder,
-    StockMove,
-)
+from custsvc.models import AUDIT_FIELDS, Item, ServiceObject
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
 from custsvc.values import counted, word
@@ -134,6 +125,8 @@ def _check_serialized_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -
     changing = sorted(i for i, now in select_in(ctx, query, Item.item, sorted(wanted)) if bool(now) != wanted[i])
     if not changing:
         return
+    from custsvc.models import StockMove  # the ledger's tables only when a change must be weighed
+
     query = select(StockMove.item, func.count()).group_by(StockMove.item)
     for item, count in sorted(select_in(ctx, query, StockMove.item, changing)):
         what = "serialized" if wanted[item] else "not serialized"
@@ -162,6 +155,8 @@ def _check_owner_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> Non
 
 
 def _users_of(ctx: Context, obj: str, customer: str) -> list[str]:
+    # agreements' and orders' tables only when an object changes hands (a customer list need not build them)
+    from custsvc.models import Agreement, AgreementLine, OrderObject, ServiceOrder
     from custsvc.services.orders.reading import open_condition
 
     query = (

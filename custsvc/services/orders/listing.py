@@ -142,21 +142,25 @@ def iter_orders(
         stages.get(ctx, f.stage)
     in_sql = sort in _COLUMNS and f.sla_status is None
     columns = _COLUMNS.get(sort, _COLUMNS["order"])
-    query = select(*ServiceOrder.__table__.columns).where(*_conditions(f))  # type: ignore[attr-defined]
+    conditions = _conditions(f)
+    query = select(*ServiceOrder.__table__.columns).where(*conditions)  # type: ignore[attr-defined]
     query = query.order_by(*(c.desc() if reverse and in_sql else c for c in columns))
     if limit and in_sql:
         query = query.limit(limit)
-    found = _streamed(ctx, query)
+    # an unfiltered list by number reads what other tables keep of each stretch by key range
+    by_number = columns is _COLUMNS["order"] and not conditions
+    run = ("descending" if reverse and in_sql else "ascending") if by_number else None
+    found = _streamed(ctx, query, run)
     if in_sql:
         return found
     return iter(_computed(list(found), f.sla_status, sort, reverse, limit))
 
 
-def _streamed(ctx: Context, query: Any) -> Iterator[dict[str, Any]]:
+def _streamed(ctx: Context, query: Any, run: str | None) -> Iterator[dict[str, Any]]:
     canceled = canceled_stages(ctx)
     result = ctx.connection().execute(query.execution_options(yield_per=CHUNK))
     for part in result.partitions(CHUNK):
-        yield from records(ctx, part, canceled=canceled)
+        yield from records(ctx, part, canceled=canceled, run=run)
 
 
 def _computed(

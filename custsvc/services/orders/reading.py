@@ -16,7 +16,7 @@ from custsvc.domain import orders as rules
 from custsvc.domain.money import from_cents
 from custsvc.models import OrderLine, OrderObject, OrderStageLog, ServiceOrder, Stage
 from custsvc.services import stages
-from custsvc.services.batch import select_for
+from custsvc.services.batch import KeyRun, select_for
 from custsvc.services.orders.checks import get
 
 
@@ -57,7 +57,8 @@ def line_record(line: OrderLine) -> dict[str, Any]:
 
 def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per order: line statuses, total of the lines not canceled, open total, objects."""
-    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"statuses": [], "total": 0, "open": 0, "objects": []})
+    statuses: dict[str, list[str]] = {}
+    sums: dict[str, list[int]] = {}  # total, open
     # the stored integers (thousandths, cents), added up in integers: no Decimal per line
     query = select(
         OrderLine.order_number,
@@ -66,51 +67,71 @@ def summaries(ctx: Context, numbers: Sequence[str]) -> dict[str, dict[str, Any]]
         type_coerce(OrderLine.price, BigInteger),
     )
     for number, status, milli, cents in select_for(ctx, query, OrderLine.order_number, numbers, core=True):
-        summary = out[number]
-        summary["statuses"].append(status)
+        seen = statuses.get(number)
+        if seen is None:
+            seen = statuses[number] = []
+            sums[number] = [0, 0]
+        seen.append(status)
         if status != "canceled":
             amount = rules.line_amount_cents(milli, cents)
-            summary["total"] += amount
+            total = sums[number]
+            total[0] += amount
             if status == "created":
-                summary["open"] += amount
+                total[1] += amount
+    objects: dict[str, list[str]] = defaultdict(list)
     query = select(OrderObject.order_number, OrderObject.object).order_by(OrderObject.object)
     for number, obj in select_for(ctx, query, OrderObject.order_number, numbers, core=True):
-        out[number]["objects"].append(obj)
-    for summary in out.values():
-        summary["total"], summary["open"] = from_cents(summary["total"]), from_cents(summary["open"])
-    out.default_factory = _no_lines
+        objects[number].append(obj)
+    out: dict[str, dict[str, Any]] = defaultdict(_no_lines)
+    for number in statuses.keys() | objects.keys():
+        total, open_ = sums.get(number, (0, 0))
+        out[number] = {
+            "statuses": statuses.get(number, []),
+            "total": _money(total),
+            "open": _money(open_),
+            "objects": objects.get(number, []),
+        }
     return out
 
 
+def _money(cents: int) -> Decimal:
+    return ZERO if cents == 0 else from_cents(cents)
+
+
+ZERO = Decimal("0.00")
+
+
 def _no_lines() -> dict[str, Any]:
-    return {"statuses": [], "total": Decimal("0.00"), "open": Decimal("0.00"), "objects": []}
+    return {"statuses": [], "total": ZERO, "open": ZERO, "objects": []}
 
 
 def _record(order: Any, summary: dict[str, Any], canceled: set[str], extra: dict[str, Any]) -> dict[str, Any]:
+    # ``order``: a mapping of the order's columns (read by key: several times faster than a row's
+    # attributes over a long list)
     return {
-        "order": order.number,
-        "customer": order.customer,
-        "agreement": order.agreement,
-        "priority": order.priority,
-        "stage": order.stage,
-        "progress": rules.progress(summary["statuses"], canceled=order.stage in canceled),
-        "technician": order.technician,
-        "service_date": order.service_date,
-        "preferred_at": order.preferred_at,
-        "description": order.description,
-        "address": order.address,
+        "order": order["number"],
+        "customer": order["customer"],
+        "agreement": order["agreement"],
+        "priority": order["priority"],
+        "stage": order["stage"],
+        "progress": rules.progress(summary["statuses"], canceled=order["stage"] in canceled),
+        "technician": order["technician"],
+        "service_date": order["service_date"],
+        "preferred_at": order["preferred_at"],
+        "description": order["description"],
+        "address": order["address"],
         "objects": summary["objects"],
         "lines": len(summary["statuses"]),
         "total": summary["total"],
         "open_total": summary["open"],
         **extra,
-        "requires_sign_off": order.requires_sign_off,
-        "signed_off_at": order.signed_off_at,
-        "signed_off_by": order.signed_off_by,
-        "created_at": order.created_at,
-        "created_by": order.created_by,
-        "updated_at": order.updated_at,
-        "updated_by": order.updated_by,
+        "requires_sign_off": order["requires_sign_off"],
+        "signed_off_at": order["signed_off_at"],
+        "signed_off_by": order["signed_off_by"],
+        "created_at": order["created_at"],
+        "created_by": order["created_by"],
+        "updated_at": order["updated_at"],
+        "updated_by": order["updated_by"],
     }
 
 
@@ -118,13 +139,29 @@ def canceled_stages(ctx: Context) -> set[str]:
     return set(ctx.execute(select(Stage.stage).where(Stage.cancels.is_(True))).scalars())
 
 
-def records(ctx: Context, orders: Sequence[Any], *, canceled: set[str] | None = None) -> list[dict[str, Any]]:
-    """Order records for many orders at once (``ServiceOrder``s, or rows of its columns)."""
-    numbers = [o.number for o in orders]
+def records(
+    ctx: Context, orders: Sequence[Any], *, canceled: set[str] | None = None, run: str | None = None
+) -> list[dict[str, Any]]:
+    """Order records for many orders at once (``ServiceOrder``s, or rows of its columns).
+
+    ``run``: the orders are every order between the first and the last, in ``"ascending"`` or
+    ``"descending"`` order of number (a stretch of an unfiltered list), so what other tables keep of
+    them is read by key range (see ``batch.KeyRun``)."""
+    columns = [_columns(o) for o in orders]
+    numbers: list[str] = [o["number"] for o in columns]
+    if run:
+        numbers = KeyRun(numbers, descending=run == "descending")
     lines = summaries(ctx, numbers)
     extra = ctx.bus.contributions(ctx, "order", numbers)
     canceled = canceled_stages(ctx) if canceled is None else canceled
-    return [_record(o, lines[o.number], canceled, extra[o.number]) for o in orders]
+    return [_record(o, lines[o["number"]], canceled, extra[o["number"]]) for o in columns]
+
+
+def _columns(order: Any) -> Any:
+    mapping = getattr(order, "_mapping", None)  # a row of columns
+    if mapping is not None:
+        return mapping
+    return {column.key: getattr(order, column.key) for column in ServiceOrder.__table__.columns}  # type: ignore[attr-defined]
 
 
 def history(ctx: Context, order: ServiceOrder) -> list[dict[str, Any]]:

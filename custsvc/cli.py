@@ -291,9 +291,11 @@ def _check_now(now: str) -> None:
 
 
 def _register() -> None:
-    from custsvc.commands import demo, today
+    from custsvc.commands import bundle, demo, today
 
     app.command("demo", rich_help_panel="Set-up")(demo.demo)
+    app.command("export", rich_help_panel="Set-up")(bundle.export)
+    app.command("import", rich_help_panel="Set-up")(bundle.import_)
     app.command("today", rich_help_panel="Service orders")(today.today)
 
 

@@ -275,3 +275,35 @@ def analyze(conn: Connection, tables: Sequence[str]) -> None:
             conn.exec_driver_sql(f"ANALYZE {name}")
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {', '.join(names)}")
+
+
+def byte_ordered(conn: Connection, column: Any) -> Any:
+    """``column`` to sort by so that text comes in code-point order on every database: SQLite compares
+    bytes already, PostgreSQL sorts by its locale unless told ``COLLATE "C"``. A bundle exported
+    from either is then the same file."""
+    from sqlalchemy import String
+
+    if conn.dialect.name == "postgresql" and isinstance(column.type, String):
+        return column.collate("C")
+    return column
+
+
+def move_id_sequences(conn: Connection, tables: Sequence[Any]) -> None:
+    """After rows were written with their own integer keys: PostgreSQL's sequence of each such key
+    moves past the highest one, so that the next row made here does not collide (SQLite goes on
+    from the highest key by itself)."""
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import Integer, text
+
+    for table in tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, Integer) and len(table.primary_key.columns) == 1 and column.autoincrement:
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                        f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false) '
+                        "WHERE pg_get_serial_sequence(:table, :column) IS NOT NULL"
+                    ),
+                    {"table": table.name, "column": column.name},
+                )

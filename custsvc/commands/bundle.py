@@ -1,0 +1,117 @@
+"""custsvc export / import: a whole shop as a folder of files (a bundle), out and in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, run
+
+
+@contextmanager
+def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal (not with --quiet) once there are rows to count."""
+    import sys
+
+    from custsvc import output
+
+    bar: Any = None
+    if sys.stderr.isatty() and not output.state.current().quiet:
+        from rich.progress import Progress
+
+        bar = Progress(console=output.stderr_console(), transient=True)
+
+    def progress(done: int, total: int) -> None:
+        if bar is None:
+            return
+        if not bar.tasks:
+            bar.start()
+            bar.add_task(what, total=total)
+        bar.update(bar.tasks[0].id, completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None and bar.tasks:
+            bar.stop()
+
+
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the bundle into (new, empty, or an earlier bundle).")],
+    bundle_format: Annotated[
+        str, typer.Option("--bundle-format", "-b", help="Files as csv (one per table) or json (arrays of records).")
+    ] = "csv",
+    fmt: FormatOpt = None,
+) -> None:
+    """Export the whole shop as a bundle: one file per table and a manifest (counts, schema revision).
+
+    Every record is in it: master data, agreements, orders with lines, history and assignments,
+    invoices, subscriptions, SLAs, calendars, BOMs, stock, repairs, returns and settings.
+
+    Example: custsvc export shop-bundle
+    """
+    from custsvc import output
+    from custsvc.errors import BadChoice
+    from custsvc.services.bundle import export_bundle
+
+    if bundle_format not in ("csv", "json"):
+        raise BadChoice("bundle-format", bundle_format, ("csv", "json"))
+    with _bar("exporting") as progress:
+        result = run(lambda s: export_bundle(s, folder, bundle_format, progress), write=False)
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+        return
+    output.message(f"exported {output.counted(result['rows'], 'row')} of {len(result['tables'])} tables to {folder}")
+
+
+def import_(
+    folder: Annotated[Path, typer.Argument(help="A bundle's folder, as `custsvc export` writes it.")],
+    upsert: Annotated[
+        bool,
+        typer.Option("--upsert", help="Into a database with data: match rows by key, update only those that differ."),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    encoding: EncodingOpt = None,
+    delimiter: Annotated[str, typer.Option("--delimiter", help="The CSV files' separator.")] = ",",
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="Write the rejected rows to this CSV, with an error column.")
+    ] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Import a bundle: every row of every file is checked first, then all is loaded, or nothing.
+
+    Into a new database (custsvc --db new.db db init) in the order references need; with --upsert
+    into one with data, reporting created, updated and unchanged rows.
+
+    Example: custsvc export shop-bundle
+
+    Example: custsvc --db new.db db init
+
+    Example: custsvc --db new.db import shop-bundle --dry-run
+    """
+    from custsvc import output
+    from custsvc.errors import BadUsage
+    from custsvc.services.bundle import import_bundle
+
+    if len(delimiter) != 1:
+        raise BadUsage("--delimiter", delimiter, "must be one character")
+    with _bar("importing") as progress:
+        result = run(
+            lambda s: import_bundle(
+                s, folder, upsert=upsert, dry_run=dry_run, encoding=encoding, delimiter=delimiter,
+                errors=errors, progress=progress,
+            ),
+            write=not dry_run,
+        )  # fmt: skip
+    if output.resolve_format(fmt_of(fmt)) == "json":
+        output.emit_json(result)
+        return
+    verb = "would import" if dry_run else "imported"
+    output.message(
+        f"{verb} {output.counted(result['rows'], 'row')}: {result['created']} created, "
+        f"{result['updated']} updated, {result['unchanged']} unchanged"
+    )

@@ -1,0 +1,117 @@
+"""Writing a bundle: every table into a file of its own, streamed (memory stays flat whatever the
+shop's size), rows in key order, and a manifest last.
+
+The files depend only on the data: the same shop exported from SQLite or from PostgreSQL, or exported,
+imported elsewhere and exported again, gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from custsvc import db
+from custsvc.context import Context
+from custsvc.errors import CustSvcError
+from custsvc.services.bundle.codecs import csv_text, encode
+from custsvc.services.bundle.layout import TableShape, shapes
+from custsvc.textsafe import csv_cell, json_safe
+
+MANIFEST = "manifest.json"
+#: what a manifest says it is, and the version of that layout
+BUNDLE = "custsvc bundle"
+LAYOUT = 1
+CHUNK = 5000
+
+Progress = Callable[[int, int], None]
+
+
+def _rows(ctx: Context, shape: TableShape) -> Iterator[tuple[Any, ...]]:
+    conn = ctx.connection()
+    columns = [shape.table.c[f.column] for f in shape.fields]
+    order = [db.byte_ordered(conn, shape.table.c[shape.field(k).column]) for k in shape.key]
+    result = conn.execute(select(*columns).order_by(*order).execution_options(yield_per=CHUNK))
+    for part in result.partitions(CHUNK):
+        yield from part
+
+
+def _write_csv(path: Path, shape: TableShape, rows: Iterator[tuple[Any, ...]], step: Callable[[], None]) -> int:
+    codecs = [f.codec for f in shape.fields]
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(shape.field_names)
+        for row in rows:
+            cells = [csv_text(c, v) for c, v in zip(codecs, row, strict=True)]
+            writer.writerow([csv_cell(t) if c == "text" else t for c, t in zip(codecs, cells, strict=True)])
+            count += 1
+            step()
+    return count
+
+
+def _write_json(path: Path, shape: TableShape, rows: Iterator[tuple[Any, ...]], step: Callable[[], None]) -> int:
+    """A JSON array with one record per line (a reader can take it a line at a time)."""
+    names, codecs = shape.field_names, [f.codec for f in shape.fields]
+    count = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("[")
+        for row in rows:
+            record = {n: encode(c, v) for n, c, v in zip(names, codecs, row, strict=False)}
+            out.write(("\n" if count == 0 else ",\n") + json_safe(json.dumps(record, ensure_ascii=False)))
+            count += 1
+            step()
+        out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _prepare(folder: Path) -> None:
+    """The folder exists and holds nothing but an earlier bundle (whose files are replaced)."""
+    if folder.exists() and not folder.is_dir():
+        raise CustSvcError(f"cannot export into {folder}: it is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    known = {MANIFEST} | {f"{name}.{ext}" for name in shapes() for ext in ("csv", "json")}
+    strangers = sorted(p.name for p in folder.iterdir() if p.name not in known)
+    if strangers:
+        raise CustSvcError(
+            f"cannot export into {folder}: it holds {strangers[0]!r}, which is not part of a bundle; "
+            "give an empty or new folder"
+        )
+    for path in folder.iterdir():
+        path.unlink()
+
+
+def export_bundle(ctx: Context, folder: Path, fmt: str = "csv", progress: Progress | None = None) -> dict[str, Any]:
+    """Write every table of the database into ``folder`` (``fmt``: csv or json) and the manifest."""
+    _prepare(folder)
+    conn = ctx.connection()
+    all_shapes = list(shapes().values())
+    totals = {s.name: conn.execute(select(func.count()).select_from(s.table)).scalar_one() for s in all_shapes}
+    grand, done = sum(totals.values()), [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None and done[0] % 1000 == 0:
+            progress(done[0], grand)
+
+    writer = _write_json if fmt == "json" else _write_csv
+    tables = []
+    for shape in all_shapes:
+        name = f"{shape.name}.{fmt}"
+        count = writer(folder / name, shape, _rows(ctx, shape), step)
+        tables.append({"table": shape.name, "file": name, "rows": count})
+    manifest = {
+        "bundle": BUNDLE,
+        "layout": LAYOUT,
+        "format": fmt,
+        "schema_revision": db.schema_revision(conn),
+        "tables": tables,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if progress is not None:
+        progress(grand, grand)
+    return {"folder": str(folder), "format": fmt, "rows": done[0], "tables": tables}

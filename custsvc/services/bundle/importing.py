@@ -1,0 +1,119 @@
+"""Loading a bundle: check every file, then write all of it in one transaction, or nothing.
+
+Into a database that holds nothing yet (a new one: only the stages, sequences and return codes ``db
+init`` puts in) the bundle's rows are created and replace those defaults. Into one that holds data
+only with ``upsert``: rows are matched by key.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from custsvc import db
+from custsvc.context import Context
+from custsvc.errors import CustSvcError, Problems, RuleViolation
+from custsvc.services.bundle.checking import BundleCheck, Rejected
+from custsvc.services.bundle.layout import SEEDED, shapes
+from custsvc.services.bundle.loading import Loader
+from custsvc.services.bundle.reading import TableFile, check_encoding, read_manifest
+from custsvc.textsafe import csv_cell
+from custsvc.values import counted
+
+SHOWN = 200  # problems printed; --errors FILE has every one
+
+
+def _files(folder: Path, manifest: dict[str, Any], encoding: str, delimiter: str) -> dict[str, TableFile]:
+    entries = {e["table"]: e["file"] for e in manifest["tables"]}
+    return {
+        name: TableFile(shape, folder / entries[name], encoding, delimiter)
+        for name, shape in shapes().items()
+        if name in entries
+    }
+
+
+def _holds_data(ctx: Context) -> list[str]:
+    conn = ctx.connection()
+    return [
+        name
+        for name, shape in shapes().items()
+        if name not in SEEDED and conn.execute(select(1).select_from(shape.table).limit(1)).first() is not None
+    ]
+
+
+def write_errors(path: Path, problems: list[Rejected]) -> None:
+    """The rejected rows as CSV: where each is, what is wrong, and its values, to fix and load again."""
+    columns: dict[str, None] = {}
+    for p in problems:
+        columns.update(dict.fromkeys(p.values or {}))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["file", "row", "error", *columns])
+        for p in sorted(problems, key=lambda p: (p.file, p.row)):
+            values = p.values or {}
+            writer.writerow(
+                [p.file, p.row, csv_cell(p.message), *(csv_cell(str(values.get(c) or "")) for c in columns)]
+            )
+
+
+def _refuse(problems: list[Rejected], rows: int) -> None:
+    ordered = sorted(problems, key=lambda p: (p.file, p.row))
+    lines = [f"{p.file} row {p.row}: {p.message}" if p.row else f"{p.file}: {p.message}" for p in ordered]
+    if len(lines) > SHOWN:
+        lines = [*lines[:SHOWN], f"... and {len(lines) - SHOWN} more (--errors FILE writes every one)"]
+    raise Problems(
+        f"{counted(len(problems), 'problem')} in {counted(rows, 'row')} of the bundle; nothing was imported",
+        lines,
+        one=f"{lines[0]}; nothing was imported",
+    )
+
+
+def import_bundle(
+    ctx: Context,
+    folder: Path,
+    *,
+    upsert: bool = False,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    delimiter: str = ",",
+    errors: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Check every file of the bundle in ``folder``, then load them all (``dry_run``: check and count only)."""
+    manifest = read_manifest(folder)
+    revision = db.schema_revision(ctx.connection())
+    if manifest.get("schema_revision") != revision:
+        raise CustSvcError(
+            f"the bundle is of schema revision {manifest.get('schema_revision')!r}, this database of {revision!r}: "
+            "export it again from a database at the same revision (custsvc db upgrade brings one up to date)"
+        )
+    held = _holds_data(ctx)
+    if held and not upsert:
+        raise RuleViolation(
+            "bundle-into-empty-database",
+            f"the database already holds data ({', '.join(held[:3])}{' ...' if len(held) > 3 else ''}): import a "
+            "bundle into a new database (custsvc --db new.db db init), or give --upsert to match rows by key",
+        )
+    files = _files(folder, manifest, check_encoding(encoding), delimiter)
+    total = sum(int(e.get("rows") or 0) for e in manifest["tables"]) * (1 if dry_run else 2)
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None and done[0] % 1000 == 0:
+            progress(done[0], max(total, done[0]))
+
+    checked = BundleCheck(ctx, files, replacing=not upsert).run(step)
+    if checked.problems:
+        if errors is not None:
+            write_errors(errors, checked.problems)
+        _refuse(checked.problems, sum(checked.rows.values()))
+    counts = Loader(ctx, files, upsert=upsert, write=not dry_run).run(step)
+    if progress is not None:
+        progress(total, total)
+    summary = {k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "unchanged")}
+    return {"folder": str(folder), "dry_run": dry_run, "rows": sum(checked.rows.values()), **summary, "tables": counts}

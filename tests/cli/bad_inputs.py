@@ -3221,3 +3221,12 @@ add(
         ("row 1", "account"),
     )
 )
+
+# === the whole shop as a bundle (custsvc export / import) ========================================
+
+add(_case("export-bundle-format-xml", ["export", "{files}/out", "--bundle-format", "xml"], 2, ("bundle-format", "xml")))
+add(_case("export-into-a-file", ["export", "{files}/customers.csv"], 1, ("customers.csv", "not a folder")))
+add(_case("export-into-a-folder-of-other-files", ["export", "{files}"], 1, ("not part of a bundle",)))
+add(_case("import-folder-without-manifest", ["import", "{files}"], 1, ("manifest.json",)))
+add(_case("import-missing-folder", ["import", "{files}/no-such-bundle"], 1, ("no-such-bundle",)))
+add(_case("import-delimiter-two-chars", ["import", "{files}", "--delimiter", ";;"], 2, ("--delimiter", ";;")))

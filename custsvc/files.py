@@ -112,12 +112,22 @@ def _csv_rows(name: str, text: str) -> tuple[list[dict[str, Any]], list[str]]:
         repeated = sorted({c for c in header if header.count(c) > 1})
         if repeated:
             raise CustSvcError(f"{name}: line 1: column {repeated[0]!r} appears more than once")
+        width = len(header)
         rows = []
         for values in reader:
-            if len(values) > len(header):
+            if len(values) > width:
                 raise CustSvcError(f"{name}: line {reader.line_num}: more values than columns")
             if values:
-                rows.append({column: csv_unquote(value) for column, value in zip(header, values, strict=False)})
+                rows.append(dict(zip(header, values, strict=False)))
     except csv.Error as exc:
         raise CustSvcError(f"{name}: line {reader.line_num}: {exc} (a cell holds at most 128 KiB)") from None
+    if "'" in text:  # only a cell that begins with ' can be an export's guard against formulas
+        _unquote(rows)
     return rows, header
+
+
+def _unquote(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        for column, value in row.items():
+            if value[:1] == "'":
+                row[column] = csv_unquote(value)

@@ -3,6 +3,9 @@
 (No ``from __future__ import annotations`` here: the option help texts are built per kind.)
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,6 +84,20 @@ def _add_remove(app: typer.Typer, kind: str, label: str, key_help: str, example:
     app.command("remove")(remove)
 
 
+@contextmanager
+def _without_collector() -> Iterator[None]:
+    """Reading and checking many rows makes millions of small objects that live until the end and
+    hold no cycles: the cyclic garbage collector would only walk them again and again (a fifth of an
+    import's time), so it rests meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
     def import_(
         file: Annotated[
@@ -88,7 +105,12 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
         ],
         input_format: InputFormatOpt = None,
         upsert: Annotated[
-            bool, typer.Option("--upsert", help="Update records whose key exists instead of refusing them.")
+            bool,
+            typer.Option(
+                "--upsert",
+                help="Update records whose key exists instead of refusing them (rows that change nothing are "
+                "left as they are).",
+            ),
         ] = False,
         dry_run: DryRunOpt = False,
         encoding: EncodingOpt = None,
@@ -98,12 +120,14 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
         from custsvc.files import read_table
         from custsvc.services import master
 
-        rows, _kind, columns = read_table(file, input_format, encoding)
-        with output.busy(f"checking and importing {output.counted(len(rows), 'row')} ..."):
-            summary = run(
-                lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run, columns=columns),
-                write=not dry_run,
-            )
+        with _without_collector():
+            with output.busy(f"reading {file} ..."):
+                rows, _kind, columns = read_table(file, input_format, encoding)
+            with output.busy(f"checking and importing {output.counted(len(rows), 'row')} ..."):
+                summary = run(
+                    lambda s: master.import_rows(s, kind, rows, upsert=upsert, dry_run=dry_run, columns=columns),
+                    write=not dry_run,
+                )
         shown = {k: v for k, v in summary.items() if k != "keys"}
         if output.resolve_format(fmt_of(fmt)) == "json":
             output.emit_json(shown)
@@ -111,7 +135,7 @@ def _add_import(app: typer.Typer, kind: str, label: str, example: str) -> None:
         verb = "would import" if dry_run else "imported"
         output.message(
             f"{verb} {output.counted(summary['rows'], label + ' row')}: "
-            f"{summary['created']} created, {summary['updated']} updated"
+            f"{summary['created']} created, {summary['updated']} updated, {summary['unchanged']} unchanged"
         )
 
     import_.__doc__ = (

@@ -11,7 +11,7 @@ from typing import Any
 from custsvc.domain.money import parse_money, parse_quantity
 from custsvc.domain.timeparse import parse_date, zone
 from custsvc.domain.warranty import parse_warranty
-from custsvc.errors import InvalidInput
+from custsvc.errors import CustSvcError, InvalidInput
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,63}")
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,39}")
@@ -106,3 +106,66 @@ CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "warranty": lambda v, n: parse_warranty(v, n),
     "date": check_date,
 }
+
+
+# --- a whole column at once (imports of many rows) ----------------------------------------------
+#
+# Each takes the texts of one field of many rows (never blank) and returns what the single check
+# returns for each of them, or None when at least one would be refused: the caller then checks them
+# one by one for the message. The common checks run as C-level loops over the column; the others
+# run once per distinct value.
+
+
+def _stripped(texts: list[str]) -> list[str]:
+    return list(map(str.strip, texts))
+
+
+def _matching(pattern: re.Pattern[str], texts: list[str]) -> list[str] | None:
+    return texts if all(map(pattern.fullmatch, texts)) else None
+
+
+def _keys(texts: list[str]) -> list[str] | None:
+    return _matching(KEY_PATTERN, _stripped(texts))
+
+
+def _tags(texts: list[str]) -> list[str] | None:
+    return _matching(TAG_PATTERN, list(map(str.lower, _stripped(texts))))
+
+
+def _emails(texts: list[str]) -> list[str] | None:
+    return _matching(EMAIL_PATTERN, _stripped(texts))
+
+
+def _texts(texts: list[str]) -> list[str] | None:
+    lines = _stripped(texts)
+    if max(map(len, lines), default=0) > 500 or any(map(_NOT_IN_A_LINE.search, lines)):
+        return None
+    return lines
+
+
+def _roles(texts: list[str]) -> list[str] | None:
+    roles = list(map(str.lower, _stripped(texts)))
+    return roles if set(roles).issubset(ROLES) else None
+
+
+_COLUMN_CHECKS: dict[str, Callable[[list[str]], list[Any] | None]] = {
+    "key": _keys,
+    "ref": _keys,
+    "tag": _tags,
+    "email": _emails,
+    "text": _texts,
+    "role": _roles,
+}
+
+
+def check_column(check: str, texts: list[str], name: str) -> list[Any] | None:
+    """``CHECKS[check](text, name)`` of every text (all ``str``, none blank), or None when any is refused."""
+    whole = _COLUMN_CHECKS.get(check)
+    if whole is not None:
+        return whole(texts)
+    single = CHECKS[check]
+    try:
+        clean = {text: single(text, name) for text in set(texts)}
+    except CustSvcError:
+        return None
+    return list(map(clean.__getitem__, texts))

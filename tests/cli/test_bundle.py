@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, _new_database
+from tests.conftest import FIXED_NOW, PG_SERVER, Cli, _new_database
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -134,3 +135,29 @@ def test_upsert_updates_only_the_rows_that_differ_and_keeps_the_others_updated_a
     assert shown["name"] == "Renamed Ltd" and shown["updated_at"].startswith("2026-03-10")
     other = demo.json("customer", "show", rows[2][0])
     assert (other["updated_at"] or "")[:10] == unchanged_stamp[:10]
+
+
+@pytest.mark.skipif(not PG_SERVER, reason="needs a PostgreSQL server: set CUSTSVC_TEST_PG")
+def test_the_demo_shop_moves_from_sqlite_to_postgresql_byte_for_byte(
+    template_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custsvc import db
+
+    cli = Cli()
+    monkeypatch.setenv("CUSTSVC_NOW", FIXED_NOW)
+    monkeypatch.setenv("CUSTSVC_DB", str(tmp_path / "shop.db"))  # a shop on SQLite
+    cli("--quiet", "demo")
+    for kind in ("csv", "json"):
+        cli("export", str(tmp_path / f"sqlite-{kind}"), "--bundle-format", kind)
+    db.dispose_engines()
+    cleanup = _new_db(template_db, tmp_path, monkeypatch)  # on the PostgreSQL server
+    try:
+        assert os.environ["CUSTSVC_DB"].startswith("postgresql")
+        loaded = cli.json("import", str(tmp_path / "sqlite-csv"))
+        assert loaded["created"] > 3000 and loaded["updated"] == 0
+        for kind in ("csv", "json"):
+            cli("export", str(tmp_path / f"pg-{kind}"), "--bundle-format", kind)
+            assert _files(tmp_path / f"sqlite-{kind}") == _files(tmp_path / f"pg-{kind}")
+        assert cli.json("order", "list", "--open") != []  # the moved shop works on PostgreSQL
+    finally:
+        cleanup()

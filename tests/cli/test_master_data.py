@@ -174,7 +174,7 @@ def test_import_dry_run_writes_nothing(cli, tmp_path):
         json.dumps([{"item": "A", "name": "Filter", "price": "14.50"}, {"item": "B", "name": "Valve", "price": 96.4}])
     )
     summary = cli.json("item", "import", str(path), "--dry-run")
-    assert summary == {"kind": "item", "rows": 2, "created": 2, "updated": 0, "dry_run": True}
+    assert summary == {"kind": "item", "rows": 2, "created": 2, "updated": 0, "unchanged": 0, "dry_run": True}
     assert cli.json("item", "list") == []
     cli("item", "import", str(path))
     assert [i["price"] for i in cli.json("item", "list")] == ["14.50", "96.40"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 
 from custsvc import db
 from custsvc.context import Context
 from custsvc.models import AUDIT_FIELDS
-from custsvc.services.batch import chunks
+from custsvc.services.batch import chunks, insert_rows
 from custsvc.services.bundle.checking import clean_row, key_of
 from custsvc.services.bundle.layout import SEEDED, TableShape
 from custsvc.services.bundle.reading import TableFile
@@ -69,7 +69,7 @@ class Loader:
         if not self.upsert:
             counts["created"] += len(rows)
             if self.write:
-                self.conn.execute(insert(shape.table), [_columns(shape, r) for r in rows])
+                _insert(self.conn, shape, rows)
             return
         present = [f for f in tf.columns if f in shape.field_names and f not in AUDIT_FIELDS]
         creates, changes = self._compared(shape, present, rows)
@@ -83,7 +83,7 @@ class Loader:
         self, shape: TableShape, present: list[str], creates: list[dict[str, Any]], changes: list[dict[str, Any]]
     ) -> None:
         if creates:
-            self.conn.execute(insert(shape.table), [_columns(shape, r) for r in creates])
+            _insert(self.conn, shape, creates)
         if changes:
             self._update(shape, [f for f in present if f not in shape.key and f not in shape.deferred], changes)
 
@@ -148,5 +148,6 @@ class Loader:
                 self.conn.execute(statement, params[start : start + BATCH])
 
 
-def _columns(shape: TableShape, row: dict[str, Any]) -> dict[str, Any]:
-    return {f.column: row[f.name] for f in shape.fields}
+def _insert(conn: Any, shape: TableShape, rows: list[dict[str, Any]]) -> None:
+    names = [f.name for f in shape.fields]
+    insert_rows(conn, shape.table, [f.column for f in shape.fields], [tuple(map(r.__getitem__, names)) for r in rows])

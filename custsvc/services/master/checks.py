@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
 
 from custsvc.context import Context
-from custsvc.domain.checks import CHECKS
-from custsvc.errors import Duplicate, InvalidInput, RuleViolation
-from custsvc.models import AUDIT_FIELDS, Item, ServiceObject
+from custsvc.domain.checks import CHECKS, check_column
+from custsvc.errors import CustSvcError, Duplicate, InvalidInput, RuleViolation
+from custsvc.models import Item, ServiceObject
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
 from custsvc.values import counted, word
@@ -72,26 +74,158 @@ def _clean_field(spec: Spec, value: Any, partial: bool) -> Any:
     return CHECKS[spec.check](_scalar(spec, value), spec.shown)
 
 
+#: a field a row does not carry (an update leaves it as it is)
+ABSENT: Any = object()
+
+
+def _absent(spec: Spec, partial: bool) -> Any:
+    """What a field a row does not carry becomes: nothing in an update, else its default."""
+    if partial:
+        return ABSENT
+    if spec.required:
+        raise InvalidInput(spec.shown, "", "is required")
+    return [] if spec.many else spec.default
+
+
+def _unknown(kind: Kind, raw: Mapping[str, Any]) -> InvalidInput:
+    unknown = [k for k in raw if k not in kind.known]
+    return InvalidInput("field", unknown[0], f"{label(kind.name)} fields are " + ", ".join(kind.field_names))
+
+
 def clean_values(kind: Kind, raw: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """Check the given fields.  ``partial`` (an update): absent fields stay as they are, and a
     blank value clears an optional field.  Raises the first problem as ``InvalidInput``."""
-    unknown = [k for k in raw if k not in kind.field_names and k not in AUDIT_FIELDS]
-    if unknown:
-        raise InvalidInput("field", unknown[0], f"{label(kind.name)} fields are " + ", ".join(kind.field_names))
+    if not kind.known.issuperset(raw):
+        raise _unknown(kind, raw)
     clean: dict[str, Any] = {}
     for spec in kind.specs:
-        if spec.name in raw:
-            clean[spec.name] = _clean_field(spec, raw[spec.name], partial)
-        elif not partial:
-            if spec.required:
-                raise InvalidInput(spec.shown, "", "is required")
-            clean[spec.name] = [] if spec.many else spec.default
+        value = _clean_field(spec, raw[spec.name], partial) if spec.name in raw else _absent(spec, partial)
+        if value is not ABSENT:
+            clean[spec.name] = value
     return clean
 
 
+def clean_rows(
+    kind: Kind, rows: Sequence[Mapping[str, Any]], *, partial: bool
+) -> tuple[list[dict[str, Any] | None], dict[int, CustSvcError]]:
+    """``clean_values`` of many rows, one field of all rows at a time: for each row the same clean
+    values, or the same first problem. Returns the clean rows (None for a row with a problem) and
+    the problems by position in ``rows``."""
+    problems: dict[int, CustSvcError] = {
+        i: _unknown(kind, raw) for i, raw in enumerate(rows) if not kind.known.issuperset(raw)
+    }
+    names, columns, gaps = _clean_columns(kind, rows, partial, problems)
+    cleaned: list[dict[str, Any] | None] = (
+        [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        if columns
+        else [{} for _row in rows]
+    )
+    if gaps:
+        cleaned = [{k: v for k, v in c.items() if v is not ABSENT} for c in cleaned]  # type: ignore[union-attr]
+    for i in problems:
+        cleaned[i] = None
+    return cleaned, problems
+
+
+def _clean_columns(
+    kind: Kind, rows: Sequence[Mapping[str, Any]], partial: bool, problems: dict[int, CustSvcError]
+) -> tuple[list[str], list[list[Any]], bool]:
+    """Each field's clean values over all rows (the first problem of a row goes to ``problems``):
+    the field names, their columns, and whether some rows of an update lack a field others carry."""
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    gaps = False
+    for spec in kind.specs:
+        values, absent = _column(rows, spec.name)
+        if partial and absent == len(rows):
+            continue  # no row carries it
+        if absent == len(rows):
+            clean, errors = _all_absent(spec, len(rows))
+        else:
+            clean, errors = _clean_column(spec, values, partial)
+        for i, exc in errors.items():
+            problems.setdefault(i, exc)
+        names.append(spec.name)
+        columns.append(clean)
+        gaps = gaps or (partial and absent > 0)
+    return names, columns, gaps
+
+
+def _column(rows: Sequence[Mapping[str, Any]], name: str) -> tuple[list[Any], int]:
+    """The values of one field of every row (``ABSENT`` where a row does not carry it), and how many are absent."""
+    try:
+        return list(map(itemgetter(name), rows)), 0
+    except KeyError:
+        values = [raw.get(name, ABSENT) for raw in rows]
+        return values, values.count(ABSENT)
+
+
+def _all_absent(spec: Spec, count: int) -> tuple[list[Any], dict[int, CustSvcError]]:
+    """A field no row carries (not an update): its default in every row, or a problem in every row."""
+    if spec.required:
+        return [None] * count, {i: InvalidInput(spec.shown, "", "is required") for i in range(count)}
+    if spec.many:
+        return [[] for _i in range(count)], {}
+    return [spec.default] * count, {}
+
+
+def _clean_column(spec: Spec, values: list[Any], partial: bool) -> tuple[list[Any], dict[int, CustSvcError]]:
+    """One field of every row: (clean values, problems by position). Text, as in every CSV, is
+    checked a column at a time (``check_column``); anything else, or a column with a value that is
+    refused, one value at a time for the messages."""
+    if not spec.many and set(map(type, values)) == {str}:
+        stripped = list(map(str.strip, values))
+        filled = all(stripped)
+        if filled or not spec.required:
+            texts = values if filled else list(compress(values, stripped))
+            checked = check_column(spec.check, texts, spec.shown)
+            if checked is not None and filled:
+                return checked, {}
+            if checked is not None:
+                found, empty = iter(checked), None if partial else spec.default
+                return [next(found) if text else empty for text in stripped], {}
+    return _clean_each(spec, values, partial)
+
+
+def _clean_each(spec: Spec, values: list[Any], partial: bool) -> tuple[list[Any], dict[int, CustSvcError]]:
+    clean: list[Any] = []
+    errors: dict[int, CustSvcError] = {}
+    for i, value in enumerate(values):
+        try:
+            clean.append(_absent(spec, partial) if value is ABSENT else _clean_field(spec, value, partial))
+        except CustSvcError as exc:
+            errors[i] = exc
+            clean.append(None)
+    return clean, errors
+
+
 def existing_keys(ctx: Context, kind: Kind, keys: Iterable[str]) -> set[str]:
-    column = kind.column(kind.key)
-    return {key for (key,) in select_in(ctx, select(column), column, sorted(set(keys)))}
+    """Which of ``keys`` are stored: one statement per 900 keys (one in all for an empty table)."""
+    column = kind.table.c[kind.table_columns[kind.key]]
+    wanted = sorted(set(keys))
+    ctx.flush()  # what the session holds is read too (the statements go to its connection)
+    if not wanted or ctx.connection().execute(select(column).limit(1)).first() is None:
+        return set()
+    return {key for (key,) in select_in(ctx, select(column), column, wanted, core=True)}
+
+
+def stored_records(ctx: Context, kind: Kind, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored values of the records of ``keys`` that exist, by key, in the form ``clean_values``
+    gives them (a ``many`` field as a set): one statement per 900 keys and table."""
+    table, columns = kind.table, kind.table_columns
+    names = list(columns)
+    at = names.index(kind.key)
+    query = select(*(table.c[column] for column in columns.values()))
+    ctx.flush()
+    rows = select_in(ctx, query, table.c[columns[kind.key]], keys, core=True)
+    stored = {row[at]: dict(zip(names, row, strict=True)) for row in rows}
+    for name, (model, column) in kind.children.items():
+        for record in stored.values():
+            record[name] = set()
+        owner = getattr(model, kind.key)
+        for key, value in select_in(ctx, select(owner, getattr(model, column)), owner, list(stored), core=True):
+            stored[key][name].add(value)
+    return stored
 
 
 def missing_references(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], set[str]]:
@@ -108,13 +242,17 @@ def missing_references(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any
     return missing
 
 
-def check_rules(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Rules across fields or rows that single-value checks cannot see."""
+def check_rules(
+    ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]], changed: Sequence[Mapping[str, Any]] | None = None
+) -> None:
+    """Rules across fields or rows that single-value checks cannot see. ``changed``: the rows that
+    change stored records (default: all), for the rules about what a stored record may become."""
+    changed = rows if changed is None else changed
     if kind.name == "object":
         _check_unique_serials(ctx, rows)
-        _check_owner_changes(ctx, rows)
+        _check_owner_changes(ctx, changed)
     if kind.name == "item":
-        _check_serialized_changes(ctx, rows)
+        _check_serialized_changes(ctx, changed)
 
 
 def _check_serialized_changes(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -203,12 +341,24 @@ def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> No
             raise Duplicate("serial number", f"{item}/{serial}", f"already belongs to {owner}")
 
 
+def _whole(kind: Kind, clean: Mapping[str, Any]) -> bool:
+    """Whether the rules see all they look at in the row itself (only objects' rules look at several fields)."""
+    return kind.name != "object" or all(n in clean for n in kind.field_names)
+
+
 def merged(ctx: Context, kind: Kind, clean: Mapping[str, Any]) -> Mapping[str, Any]:
     """An update's values laid over the stored record, for rules that look at several fields."""
-    if kind.name != "object" or all(n in clean for n in kind.field_names):
+    if _whole(kind, clean):
         return clean
     stored = ctx.get(kind.model, clean[kind.key])
     if stored is None:
         return clean
     base = {s.name: getattr(stored, s.attribute) for s in kind.specs if not s.many}
     return {**base, **clean}
+
+
+def merged_with(kind: Kind, clean: Mapping[str, Any], stored: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``merged`` with the stored record read already (``stored_records``; None: a new record)."""
+    if stored is None or _whole(kind, clean):
+        return clean
+    return {**{n: v for n, v in stored.items() if n not in kind.children}, **clean}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -78,6 +79,22 @@ class Kind:
 
     def column(self, name: str) -> Any:
         return getattr(self.model, self.spec(name).attribute)
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """The names a row may carry: the fields and the audit fields (an export has them)."""
+        return frozenset((*self.field_names, *AUDIT_FIELDS))
+
+    @cached_property
+    def table(self) -> Any:
+        return self.model.__table__  # type: ignore[attr-defined]
+
+    @cached_property
+    def table_columns(self) -> dict[str, str]:
+        """Each field kept in the record's own table (not ``many``) -> the key of its table column
+        (``price`` -> ``price_cents``), for Core statements on ``table``."""
+        mapper = self.model.__mapper__  # type: ignore[attr-defined]
+        return {s.name: mapper.columns[s.attribute].key for s in self.specs if not s.many}
 
 
 KINDS: dict[str, Kind] = {

@@ -98,7 +98,7 @@ def bench_kind(
     renames = [f"{c}={TABLE_COLUMN[c]}" for c in OBJECT_COLUMNS if c in TABLE_COLUMN] if kind == "object" else []
     raw_db = _fresh(template, folder, f"raw-{kind}.db")
     raw = measure(f"raw executemany ({kind})", python_code(RAW, str(raw_db), table, str(file), *renames), env,
-                  folder / "raw.out", repeat=repeat)  # fmt: skip
+                  folder / "raw.out")  # fmt: skip
     runs: list[tuple[Run, Run | None]] = [(raw, None)]
     db = _fresh(template, folder, f"custsvc-{kind}.db")
     with_db = {**env, "CUSTSVC_DB": str(db)}
@@ -110,12 +110,12 @@ def bench_kind(
     if cli:
         imp_db = _fresh(template, folder, f"imp-{kind}.db")
         runs.append((measure(f"sqlite3 .import --csv ({kind})", [cli, str(imp_db), f".import --csv {file} imp_{table}"],
-                             env, folder / "imp.out", repeat=repeat), raw))  # fmt: skip
+                             env, folder / "imp.out"), raw))  # fmt: skip
     utils = shutil.which("sqlite-utils")
     if utils:
         su_db = _fresh(template, folder, f"su-{kind}.db")
         runs.append((measure(f"sqlite-utils insert --csv ({kind})", [utils, "insert", str(su_db), f"su_{table}",
-                             str(file), "--csv"], env, folder / "su.out", repeat=repeat), raw))  # fmt: skip
+                             str(file), "--csv"], env, folder / "su.out"), raw))  # fmt: skip
     return runs
 
 
@@ -134,7 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000", help="comma-separated row counts")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 rows")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each baseline and upsert (median shown)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each upsert (median shown; the inserts run once, each on a fresh copy)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the files and databases in this folder")
     args = parser.parse_args()
 

@@ -8,6 +8,7 @@ range (``BETWEEN``, two parameters and a statement compiled once) instead of a l
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: Iterable[Sequ
     names, rows = _with_defaults(table, list(names), rows)
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     processors = [
-        (i, p)
+        (i, _remembering(p))
         for i, n in enumerate(names)
         if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
@@ -114,7 +115,7 @@ def _driver_params(compiled: Any, names: list[str], rows: Iterable[Sequence[Any]
     at = {n: i for i, n in enumerate(names)}
     order = [at[n] for n in compiled.positiontup]
     if order != list(range(len(names))):
-        return [tuple(row[i] for i in order) for row in rows]
+        return list(map(itemgetter(*order), rows)) if len(order) > 1 else [(row[0],) for row in rows]
     return [row if type(row) is tuple else tuple(row) for row in rows]
 
 
@@ -124,3 +125,19 @@ def _processed(row: Sequence[Any], processors: Sequence[tuple[int, Any]]) -> tup
         if values[i] is not None:
             values[i] = process(values[i])
     return tuple(values)
+
+
+def _remembering(process: Any) -> Any:
+    """``process`` that gives the last result again for the same value (the same object): the stamp
+    of every row of an import is one value, converted once."""
+    last: list[Any] = [_NOTHING, None]
+
+    def run(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return run
+
+
+_NOTHING = object()

@@ -45,23 +45,38 @@ def export(
     bundle_format: Annotated[
         str, typer.Option("--bundle-format", "-b", help="Files as csv (one per table) or json (arrays of records).")
     ] = "csv",
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Only these kinds of record, comma-separated: setting, calendar, customer, item, task, object, "
+            "worker (with teams), absence, stage, sla, agreement, order, subscription, invoice, bom, stock, "
+            "repair, return.",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Export the whole shop as a bundle: one file per table and a manifest (counts, schema revision).
 
     Every record is in it: master data, agreements, orders with lines, history and assignments,
-    invoices, subscriptions, SLAs, calendars, BOMs, stock, repairs, returns and settings.
+    invoices, subscriptions, SLAs, calendars, BOMs, stock, repairs, returns and settings. With
+    --only, the tables of some kinds (an order's lines, history, assignments and SLA clock with it):
+    such a bundle loads into a shop that holds what it refers to.
 
     Example: custsvc export shop-bundle
+
+    Example: custsvc export orders-bundle --only order,invoice --bundle-format json
     """
     from custsvc import output
     from custsvc.errors import BadChoice
     from custsvc.services.bundle import export_bundle
+    from custsvc.services.bundle.groups import parse_kinds
 
     if bundle_format not in ("csv", "json"):
         raise BadChoice("bundle-format", bundle_format, ("csv", "json"))
+    kinds = parse_kinds(only)
     with _bar("exporting") as progress:
-        result = run(lambda s: export_bundle(s, folder, bundle_format, progress), write=False)
+        result = run(lambda s: export_bundle(s, folder, bundle_format, progress, kinds), write=False)
     if output.resolve_format(fmt_of(fmt)) == "json":
         output.emit_json(result)
         return
@@ -84,8 +99,10 @@ def import_(
 ) -> None:
     """Import a bundle: every row of every file is checked first, then all is loaded, or nothing.
 
-    Into a new database (custsvc --db new.db db init) in the order references need; with --upsert
-    into one with data, reporting created, updated and unchanged rows.
+    Into a new database (custsvc --db new.db db init) in the order references need; a bundle of
+    some kinds (export --only) into a shop whose tables of those kinds are empty, its references
+    checked against the shop; with --upsert into one with data, reporting created, updated and
+    unchanged rows.
 
     Example: custsvc export shop-bundle
 

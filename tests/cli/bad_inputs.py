@@ -3230,3 +3230,4 @@ add(_case("export-into-a-folder-of-other-files", ["export", "{files}"], 1, ("not
 add(_case("import-folder-without-manifest", ["import", "{files}"], 1, ("manifest.json",)))
 add(_case("import-missing-folder", ["import", "{files}/no-such-bundle"], 1, ("no-such-bundle",)))
 add(_case("import-delimiter-two-chars", ["import", "{files}", "--delimiter", ";;"], 2, ("--delimiter", ";;")))
+add(_case("export-only-unknown-kind", ["export", "{files}/out", "--only", "order,gadget"], 2, ("--only", "gadget")))

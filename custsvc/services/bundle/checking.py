@@ -88,7 +88,7 @@ def key_of(shape: TableShape, clean: dict[str, Any]) -> Any:
 class BundleCheck:
     """Checks the files of a bundle in load order, keeping each table's keys for the references."""
 
-    def __init__(self, ctx: Context, files: dict[str, TableFile], replacing: bool) -> None:
+    def __init__(self, ctx: Context, files: dict[str, TableFile], replacing: set[str]) -> None:
         self.ctx, self.files, self.replacing = ctx, files, replacing
         self.keys: dict[str, dict[Any, int]] = {}
         self._stored: dict[str, set[Any]] = {}
@@ -99,7 +99,7 @@ class BundleCheck:
         """The keys the database holds of ``table`` (none of a table the import replaces)."""
         if table not in self._stored:
             shape = shapes()[table]
-            if self.replacing and table in self.files:
+            if table in self.replacing:
                 self._stored[table] = set()
             else:
                 columns = [shape.table.c[shape.field(k).column] for k in shape.key]

@@ -19,6 +19,7 @@ from custsvc import db
 from custsvc.context import Context
 from custsvc.errors import CustSvcError
 from custsvc.services.bundle.codecs import csv_text, encode
+from custsvc.services.bundle.groups import tables_of
 from custsvc.services.bundle.layout import TableShape, shapes
 from custsvc.textsafe import csv_cell, json_safe
 
@@ -85,11 +86,15 @@ def _prepare(folder: Path) -> None:
         path.unlink()
 
 
-def export_bundle(ctx: Context, folder: Path, fmt: str = "csv", progress: Progress | None = None) -> dict[str, Any]:
-    """Write every table of the database into ``folder`` (``fmt``: csv or json) and the manifest."""
+def export_bundle(
+    ctx: Context, folder: Path, fmt: str = "csv", progress: Progress | None = None, only: list[str] | None = None
+) -> dict[str, Any]:
+    """Write every table of the database into ``folder`` (``fmt``: csv or json) and the manifest;
+    ``only``: the tables of those kinds of record (``groups.KINDS``)."""
+    chosen = tables_of(only) if only else None
     _prepare(folder)
     conn = ctx.connection()
-    all_shapes = list(shapes().values())
+    all_shapes = [s for s in shapes().values() if chosen is None or s.name in chosen]
     totals = {s.name: conn.execute(select(func.count()).select_from(s.table)).scalar_one() for s in all_shapes}
     grand, done = sum(totals.values()), [0]
 
@@ -109,6 +114,7 @@ def export_bundle(ctx: Context, folder: Path, fmt: str = "csv", progress: Progre
         "layout": LAYOUT,
         "format": fmt,
         "schema_revision": db.schema_revision(conn),
+        **({"kinds": only} if only else {}),
         "tables": tables,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

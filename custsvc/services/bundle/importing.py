@@ -1,8 +1,10 @@
 """Loading a bundle: check every file, then write all of it in one transaction, or nothing.
 
 Into a database that holds nothing yet (a new one: only the stages, sequences and return codes ``db
-init`` puts in) the bundle's rows are created and replace those defaults. Into one that holds data
-only with ``upsert``: rows are matched by key.
+init`` puts in) the bundle's rows are created and replace those defaults. Into one that holds other
+records (a bundle of some kinds, ``export --only``) when the tables of the bundle are empty there:
+its rows are added, and the defaults matched by key. Otherwise only with ``upsert``: rows are matched
+by key.
 """
 
 from __future__ import annotations
@@ -72,6 +74,44 @@ def _refuse(problems: list[Rejected], rows: int) -> None:
     )
 
 
+def _same_revision(ctx: Context, manifest: dict[str, Any]) -> None:
+    revision = db.schema_revision(ctx.connection())
+    if manifest.get("schema_revision") != revision:
+        raise CustSvcError(
+            f"the bundle is of schema revision {manifest.get('schema_revision')!r}, this database of {revision!r}: "
+            "export it again from a database at the same revision (custsvc db upgrade brings one up to date)"
+        )
+
+
+def _refuse_held(held: list[str], tables: set[str]) -> None:
+    """Without --upsert, the bundle's tables must hold no rows yet (other tables may)."""
+    clash = [name for name in held if name in tables]
+    if clash:
+        raise RuleViolation(
+            "bundle-into-empty-tables",
+            f"the database already holds {', '.join(clash[:3])}{' ...' if len(clash) > 3 else ''} rows, which the "
+            "bundle has too: import it into a new database (custsvc --db new.db db init), or give --upsert to match "
+            "rows by key",
+        )
+
+
+def _stepper(progress: Callable[[int, int], None] | None, total: int) -> Callable[..., None]:
+    """A function called once per row read (``step()``) that shows progress every 1,000 rows; ``step(n)``:
+    all ``n`` done."""
+    done = [0]
+
+    def step(finished: int | None = None) -> None:
+        if finished is not None:
+            if progress is not None:
+                progress(finished, finished)
+            return
+        done[0] += 1
+        if progress is not None and done[0] % 1000 == 0:
+            progress(done[0], max(total, done[0]))
+
+    return step
+
+
 def import_bundle(
     ctx: Context,
     folder: Path,
@@ -85,35 +125,22 @@ def import_bundle(
 ) -> dict[str, Any]:
     """Check every file of the bundle in ``folder``, then load them all (``dry_run``: check and count only)."""
     manifest = read_manifest(folder)
-    revision = db.schema_revision(ctx.connection())
-    if manifest.get("schema_revision") != revision:
-        raise CustSvcError(
-            f"the bundle is of schema revision {manifest.get('schema_revision')!r}, this database of {revision!r}: "
-            "export it again from a database at the same revision (custsvc db upgrade brings one up to date)"
-        )
+    _same_revision(ctx, manifest)
     held = _holds_data(ctx)
-    if held and not upsert:
-        raise RuleViolation(
-            "bundle-into-empty-database",
-            f"the database already holds data ({', '.join(held[:3])}{' ...' if len(held) > 3 else ''}): import a "
-            "bundle into a new database (custsvc --db new.db db init), or give --upsert to match rows by key",
-        )
+    if not upsert:
+        _refuse_held(held, {e["table"] for e in manifest["tables"]})
     files = _files(folder, manifest, check_encoding(encoding), delimiter)
     total = sum(int(e.get("rows") or 0) for e in manifest["tables"]) * (1 if dry_run else 2)
-    done = [0]
-
-    def step() -> None:
-        done[0] += 1
-        if progress is not None and done[0] % 1000 == 0:
-            progress(done[0], max(total, done[0]))
-
-    checked = BundleCheck(ctx, files, replacing=not upsert).run(step)
+    step = _stepper(progress, total)
+    # into a database that holds other records, the bundle's tables are added to them; the rows ``db init``
+    # puts in (stages, sequences ...) are then matched by key instead of replaced
+    matched = set(files) if upsert else {name for name in files if name in SEEDED} if held else set()
+    checked = BundleCheck(ctx, files, replacing=set(files) - matched).run(step)
     if checked.problems:
         if errors is not None:
             write_errors(errors, checked.problems)
         _refuse(checked.problems, sum(checked.rows.values()))
-    counts = Loader(ctx, files, upsert=upsert, write=not dry_run).run(step)
-    if progress is not None:
-        progress(total, total)
+    counts = Loader(ctx, files, matched=matched, replace_seeded=not held and not upsert, write=not dry_run).run(step)
+    step(total)
     summary = {k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "unchanged")}
     return {"folder": str(folder), "dry_run": dry_run, "rows": sum(checked.rows.values()), **summary, "tables": counts}

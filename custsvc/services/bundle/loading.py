@@ -1,7 +1,8 @@
 """Writing a checked bundle: each file in load order, read again a batch at a time and written with one
 statement per batch (the same columns in every row, so the driver sends them as one ``executemany``).
 
-Into an empty database every row is created. With ``upsert`` each batch is compared with what the
+Into empty tables every row is created. In the tables matched by key (all with ``upsert``; the rows
+``db init`` puts in when the database holds other records) each batch is compared with what the
 database holds: new rows are created, rows whose values differ are updated (and stamped with who
 changed them and when, if the table keeps that), equal rows are left as they are, ``updated_at``
 included. References loaded in a second step (see ``layout``) are written once every table is in.
@@ -26,15 +27,26 @@ BATCH = 5000
 
 
 class Loader:
-    def __init__(self, ctx: Context, files: dict[str, TableFile], *, upsert: bool, write: bool = True) -> None:
-        self.ctx, self.files, self.upsert, self.write = ctx, files, upsert, write
+    def __init__(
+        self,
+        ctx: Context,
+        files: dict[str, TableFile],
+        *,
+        matched: set[str],
+        replace_seeded: bool = False,
+        write: bool = True,
+    ) -> None:
+        """``matched``: the tables whose rows are matched by key (created, updated or unchanged), the
+        others' rows are all created; ``replace_seeded``: the rows ``db init`` put in go first."""
+        self.ctx, self.files, self.matched, self.write = ctx, files, matched, write
+        self.replace_seeded = replace_seeded
         self.conn = ctx.connection()
         #: (table, key, the deferred fields' values) to write once every table is in
         self.later: list[tuple[TableShape, Any, dict[str, Any]]] = []
         self.counts: dict[str, dict[str, int]] = {}
 
     def run(self, step: Callable[[], None] = lambda: None) -> dict[str, dict[str, int]]:
-        if not self.upsert and self.write:
+        if self.replace_seeded and self.write:
             for name in reversed([n for n in self.files if n in SEEDED]):
                 self.conn.execute(delete(self.files[name].shape.table))
         for name, tf in self.files.items():
@@ -66,7 +78,7 @@ class Loader:
         if not rows:
             return
         shape, counts = tf.shape, self.counts[tf.shape.name]
-        if not self.upsert:
+        if shape.name not in self.matched:
             counts["created"] += len(rows)
             if self.write:
                 _insert(self.conn, shape, rows)

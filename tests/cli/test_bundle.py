@@ -73,6 +73,13 @@ def test_a_broken_bundle_reports_every_problem_and_writes_nothing(
         return rows
 
     _rewrite(folder / "service_object.csv", broken_reference)
+    owner = (folder / "team.csv").read_text().splitlines()[0].split(",").index("owner")
+
+    def no_such_owner(rows: list[list[str]]) -> list[list[str]]:  # checked once workers are read
+        rows[1][owner] = "W-NOPE"
+        return rows
+
+    _rewrite(folder / "team.csv", no_such_owner)
     _rewrite(folder / "customer.csv", lambda rows: [*rows, rows[1]])  # a duplicate of data row 1
     _rewrite(folder / "order_stage_log.csv", lambda rows: [*rows[:3], rows[3][:2], *rows[4:]])  # a ragged row 3
     cleanup = _new_db(template_db, tmp_path, monkeypatch)
@@ -81,7 +88,7 @@ def test_a_broken_bundle_reports_every_problem_and_writes_nothing(
         errors = tmp_path / "rejected.csv"
         result = demo("import", str(folder), "--errors", str(errors), code=1)
         text = result.stderr
-        assert "3 problems" in text and "nothing was imported" in text
+        assert "4 problems" in text and "nothing was imported" in text
         assert "service_object.csv row 2: customer 'C-NOPE': no such customer" in text
         customers = len((folder / "customer.csv").read_text().splitlines()) - 1
         assert f"customer.csv row {customers}: customer " in text and "repeats row 1" in text
@@ -92,8 +99,10 @@ def test_a_broken_bundle_reports_every_problem_and_writes_nothing(
             ("customer.csv", str(customers)),
             ("order_stage_log.csv", "3"),
             ("service_object.csv", "2"),
+            ("team.csv", "1"),
         ]
         assert rejected[2]["customer"] == "C-NOPE" and "no such customer" in rejected[2]["error"]
+        assert rejected[3]["owner"] == "W-NOPE" and "no such worker" in rejected[3]["error"]
         demo("import", str(folder), "--dry-run", code=1)
     finally:
         cleanup()

@@ -92,7 +92,8 @@ class BundleCheck:
         self.ctx, self.files, self.replacing = ctx, files, replacing
         self.keys: dict[str, dict[Any, int]] = {}
         self._stored: dict[str, set[Any]] = {}
-        self.pending: list[tuple[TableFile, int, Ref, Any]] = []
+        #: references checked once every file is read: (file, row number, reference, value, the row's values)
+        self.pending: list[tuple[TableFile, int, Ref, Any, dict[str, Any]]] = []
         self.result = Checked()
 
     def stored_keys(self, table: str) -> set[Any]:
@@ -142,24 +143,26 @@ class BundleCheck:
         else:
             seen[key] = number
         for ref in shape.refs:
-            wrong.extend(self._reference(tf, number, ref, clean))
+            wrong.extend(self._reference(tf, number, ref, clean, raw))
         if wrong:
             self.reject(tf, number, "; ".join(wrong), raw)
 
-    def _reference(self, tf: TableFile, number: int, ref: Ref, clean: dict[str, Any]) -> Iterator[str]:
+    def _reference(
+        self, tf: TableFile, number: int, ref: Ref, clean: dict[str, Any], raw: dict[str, Any]
+    ) -> Iterator[str]:
         values = tuple(clean[f] for f in ref.fields)
         if None in values:
             return
         value = values[0] if len(values) == 1 else values
         if ref.deferred:
-            self.pending.append((tf, number, ref, value))
+            self.pending.append((tf, number, ref, value, raw))
         elif not self.known(ref.target, value):
             yield _missing(ref, value)
 
     def _deferred(self) -> None:
-        for tf, number, ref, value in self.pending:
+        for tf, number, ref, value, raw in self.pending:
             if not self.known(ref.target, value):
-                self.reject(tf, number, _missing(ref, value), None)
+                self.reject(tf, number, _missing(ref, value), raw)
 
 
 def _shown(key: Any) -> str:

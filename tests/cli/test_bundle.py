@@ -211,3 +211,32 @@ def test_the_shop_moves_kind_by_kind_and_arrives_the_same(
         assert _files(tmp_path / "whole") == _files(tmp_path / "arrived")
     finally:
         cleanup()
+
+
+def test_a_json_bundle_nests_a_documents_lines_and_names_a_bad_line_by_its_document(
+    demo: Cli, template_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custsvc.services.bundle.layout import NESTED, shapes
+
+    for child, nesting in NESTED.items():  # a nested row always has its document
+        assert not shapes()[child].table.c[shapes()[child].field(nesting.link).column].nullable, child
+    folder = tmp_path / "bundle"
+    demo("export", str(folder), "--bundle-format", "json")
+    assert not (folder / "order_line.json").exists() and not (folder / "invoice_line.json").exists()
+    manifest = {t["table"]: t for t in json.loads((folder / "manifest.json").read_text())["tables"]}
+    assert manifest["order_line"]["file"] == "service_order.json" and manifest["order_line"]["field"] == "lines"
+    path = folder / "service_order.json"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    number, record = next((n, json.loads(t.rstrip(","))) for n, t in enumerate(lines[1:], 1) if '"lines": [{' in t)
+    assert "order_number" not in record["lines"][0]  # the document's key is its lines' link
+    record["lines"][-1]["quantity"] = "lots"
+    lines[number] = json.dumps(record) + ","
+    path.write_text("\n".join(lines), encoding="utf-8")
+    cleanup = _new_db(template_db, tmp_path, monkeypatch)
+    try:
+        result = demo("import", str(folder), code=1)
+        item = len(record["lines"])
+        assert f"service_order.json row {number}: lines item {item}: invalid quantity 'lots'" in result.stderr
+        assert demo.json("order", "list") == []
+    finally:
+        cleanup()

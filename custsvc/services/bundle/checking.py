@@ -112,7 +112,8 @@ class BundleCheck:
         return value in self.keys.get(table, ()) or value in self.stored_keys(table)
 
     def reject(self, tf: TableFile, number: int, message: str, values: dict[str, Any] | None) -> None:
-        self.result.problems.append(Rejected(tf.path.name, number, message, values))
+        row, inside = tf.where(number)
+        self.result.problems.append(Rejected(tf.path.name, row, inside + message, values))
 
     def run(self, step: Callable[[], None] = lambda: None) -> Checked:
         for name, tf in self.files.items():

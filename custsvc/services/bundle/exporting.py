@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from custsvc.context import Context
 from custsvc.errors import CustSvcError
 from custsvc.services.bundle.codecs import csv_text, encode
 from custsvc.services.bundle.groups import tables_of
-from custsvc.services.bundle.layout import TableShape, shapes
+from custsvc.services.bundle.layout import NESTED, Nesting, TableShape, children_of, shapes
 from custsvc.textsafe import csv_cell, json_safe
 
 MANIFEST = "manifest.json"
@@ -32,10 +33,12 @@ CHUNK = 5000
 Progress = Callable[[int, int], None]
 
 
-def _rows(ctx: Context, shape: TableShape) -> Iterator[tuple[Any, ...]]:
+def _rows(ctx: Context, shape: TableShape, first: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """The table's rows in key order (``first``: by that field, then the key)."""
     conn = ctx.connection()
     columns = [shape.table.c[f.column] for f in shape.fields]
-    order = [db.byte_ordered(conn, shape.table.c[shape.field(k).column]) for k in shape.key]
+    by = [first] if first else []
+    order = [db.byte_ordered(conn, shape.table.c[shape.field(k).column]) for k in [*by, *shape.key]]
     result = conn.execute(select(*columns).order_by(*order).execution_options(yield_per=CHUNK))
     for part in result.partitions(CHUNK):
         yield from part
@@ -55,14 +58,56 @@ def _write_csv(path: Path, shape: TableShape, rows: Iterator[tuple[Any, ...]], s
     return count
 
 
-def _write_json(path: Path, shape: TableShape, rows: Iterator[tuple[Any, ...]], step: Callable[[], None]) -> int:
-    """A JSON array with one record per line (a reader can take it a line at a time)."""
-    names, codecs = shape.field_names, [f.codec for f in shape.fields]
+@dataclass
+class _Lines:
+    """The rows of a child table nested in the records of its parent, read alongside them."""
+
+    shape: TableShape
+    nesting: Nesting
+    rows: Iterator[tuple[Any, ...]]
+    count: int = 0
+    _next: tuple[Any, ...] | None = None
+
+    def __post_init__(self) -> None:
+        self._link = self.shape.field_names.index(self.nesting.link)
+        self._next = next(self.rows, None)
+
+    def left(self) -> bool:
+        """Whether rows are left that belong to no parent (the database's references forbid it)."""
+        return self._next is not None
+
+    def of(self, key: Any, step: Callable[[], None]) -> list[dict[str, Any]]:
+        """The records of the rows that belong to the parent ``key`` (both streams are in key order)."""
+        found = []
+        while self._next is not None and self._next[self._link] == key:
+            found.append(_record(self.shape, self._next, skip=self.nesting.link))
+            self.count += 1
+            step()
+            self._next = next(self.rows, None)
+        return found
+
+
+def _record(shape: TableShape, row: tuple[Any, ...], skip: str | None = None) -> dict[str, Any]:
+    return {f.name: encode(f.codec, v) for f, v in zip(shape.fields, row, strict=False) if f.name != skip}
+
+
+def _write_json(
+    path: Path,
+    shape: TableShape,
+    rows: Iterator[tuple[Any, ...]],
+    step: Callable[[], None],
+    lines: Sequence[_Lines] = (),
+) -> int:
+    """A JSON array with one record per line (a reader can take it a line at a time); the rows of
+    ``lines`` inside the records they belong to."""
+    key = shape.field_names.index(shape.key[0])
     count = 0
     with path.open("w", encoding="utf-8", newline="\n") as out:
         out.write("[")
         for row in rows:
-            record = {n: encode(c, v) for n, c, v in zip(names, codecs, row, strict=False)}
+            record = _record(shape, row)
+            for child in lines:
+                record[child.nesting.name] = child.of(row[key], step)
             out.write(("\n" if count == 0 else ",\n") + json_safe(json.dumps(record, ensure_ascii=False)))
             count += 1
             step()
@@ -86,6 +131,42 @@ def _prepare(folder: Path) -> None:
         path.unlink()
 
 
+def _write_files(
+    ctx: Context, folder: Path, fmt: str, chosen: list[TableShape], step: Callable[[], None]
+) -> list[dict[str, Any]]:
+    """Each table into its file (in JSON, a document's lines into the document's file); the manifest's entries."""
+    names = {s.name for s in chosen}
+    nested = {c: n for c, n in NESTED.items() if fmt == "json" and c in names and n.parent in names}
+    entries: dict[str, dict[str, Any]] = {}
+    for shape in chosen:
+        if shape.name in nested:
+            continue
+        file = f"{shape.name}.{fmt}"
+        if fmt == "csv":
+            entries[shape.name] = {
+                "table": shape.name,
+                "file": file,
+                "rows": _write_csv(folder / file, shape, _rows(ctx, shape), step),
+            }
+            continue
+        lines = [
+            _Lines(shapes()[child], nesting, _rows(ctx, shapes()[child], nesting.link))
+            for child, nesting in children_of(shape.name).items()
+            if child in nested
+        ]
+        count = _write_json(folder / file, shape, _rows(ctx, shape), step, lines)
+        for child in lines:
+            if child.left():
+                raise CustSvcError(f"{child.shape.name} has rows whose {child.nesting.link} names no {shape.name}")
+        entries[shape.name] = {"table": shape.name, "file": file, "rows": count}
+        for child in lines:
+            entries[child.shape.name] = {
+                "table": child.shape.name, "file": file, "rows": child.count,
+                "nested_in": shape.name, "field": child.nesting.name,
+            }  # fmt: skip
+    return [entries[s.name] for s in chosen]
+
+
 def export_bundle(
     ctx: Context, folder: Path, fmt: str = "csv", progress: Progress | None = None, only: list[str] | None = None
 ) -> dict[str, Any]:
@@ -103,12 +184,7 @@ def export_bundle(
         if progress is not None and done[0] % 1000 == 0:
             progress(done[0], grand)
 
-    writer = _write_json if fmt == "json" else _write_csv
-    tables = []
-    for shape in all_shapes:
-        name = f"{shape.name}.{fmt}"
-        count = writer(folder / name, shape, _rows(ctx, shape), step)
-        tables.append({"table": shape.name, "file": name, "rows": count})
+    tables = _write_files(ctx, folder, fmt, all_shapes, step)
     manifest = {
         "bundle": BUNDLE,
         "layout": LAYOUT,

@@ -22,7 +22,7 @@ from custsvc.errors import CustSvcError, Problems, RuleViolation
 from custsvc.services.bundle.checking import BundleCheck, Rejected
 from custsvc.services.bundle.layout import SEEDED, shapes
 from custsvc.services.bundle.loading import Loader
-from custsvc.services.bundle.reading import TableFile, check_encoding, read_manifest
+from custsvc.services.bundle.reading import TableFile, check_encoding, nesting_of, read_manifest
 from custsvc.textsafe import csv_cell
 from custsvc.values import counted
 
@@ -30,9 +30,20 @@ SHOWN = 200  # problems printed; --errors FILE has every one
 
 
 def _files(folder: Path, manifest: dict[str, Any], encoding: str, delimiter: str) -> dict[str, TableFile]:
-    entries = {e["table"]: e["file"] for e in manifest["tables"]}
+    entries = {e["table"]: e for e in manifest["tables"]}
+    inner: dict[str, set[str]] = {}
+    for entry in entries.values():
+        if "nested_in" in entry:
+            inner.setdefault(entry["nested_in"], set()).add(entry["field"])
     return {
-        name: TableFile(shape, folder / entries[name], encoding, delimiter)
+        name: TableFile(
+            shape,
+            folder / entries[name]["file"],
+            encoding,
+            delimiter,
+            nesting=nesting_of(entries[name]),
+            inner=frozenset(inner.get(name, ())),
+        )  # fmt: skip
         for name, shape in shapes().items()
         if name in entries
     }

@@ -176,3 +176,36 @@ def shapes() -> dict[str, TableShape]:
         key = tuple(names[name][c.name] for c in table.primary_key)
         out[name] = TableShape(name, table, fields[name], key, refs)
     return out
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """In a JSON bundle, the rows of a document's lines live inside the document's record, under
+    ``name``, without the field ``link`` that names the document (its key)."""
+
+    parent: str
+    link: str
+    name: str
+
+
+#: child table -> where its rows live in a JSON bundle (CSV bundles keep one file per table)
+NESTED: dict[str, Nesting] = {
+    "agreement_line": Nesting("agreement", "agreement", "lines"),
+    "order_line": Nesting("service_order", "order_number", "lines"),
+    "order_object": Nesting("service_order", "order_number", "objects"),
+    "order_stage_log": Nesting("service_order", "order_number", "stage_history"),
+    "assignment": Nesting("service_order", "order_number", "assignments"),
+    "invoice_line": Nesting("invoice", "invoice", "lines"),
+    "return_line": Nesting("return_order", "rma", "lines"),
+    "sla_target": Nesting("sla", "sla", "targets"),
+    "subscription_price": Nesting("subscription", "subscription", "prices"),
+    "subscription_index": Nesting("subscription", "subscription", "indexes"),
+    "subscription_reduction": Nesting("subscription", "subscription", "reductions"),
+    "bom_template_component": Nesting("bom_template_version", "version_id", "components"),
+    "object_bom_component": Nesting("object_bom", "object", "components"),
+}
+
+
+def children_of(table: str) -> dict[str, Nesting]:
+    """The child tables nested in ``table``'s records of a JSON bundle, by table name."""
+    return {child: n for child, n in NESTED.items() if n.parent == table}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from custsvc.errors import BadUsage, CustSvcError
-from custsvc.services.bundle.layout import TableShape, shapes
+from custsvc.services.bundle.layout import NESTED, Nesting, TableShape, shapes
 from custsvc.textsafe import csv_unquote
 
 MAX_CELL = 128 * 1024
@@ -61,7 +63,22 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             raise CustSvcError(f"{path}: unknown table entry {json.dumps(entry)[:80]}")
         if Path(entry["file"]).name != entry["file"]:
             raise CustSvcError(f"{path}: the file of {entry['table']} must be in the bundle's folder")
+        _check_nesting(path, entry)
     return manifest
+
+
+def _check_nesting(path: Path, entry: dict[str, Any]) -> None:
+    """A table whose rows are inside another's records: only where the layout puts them."""
+    if "nested_in" not in entry:
+        return
+    nesting = NESTED.get(entry["table"])
+    if nesting is None or (entry["nested_in"], entry.get("field")) != (nesting.parent, nesting.name):
+        raise CustSvcError(f"{path}: {entry['table']} cannot be nested in {entry['nested_in']!r}")
+
+
+def nesting_of(entry: dict[str, Any]) -> Nesting | None:
+    """Where a manifest entry's rows are, when inside another table's records."""
+    return NESTED[entry["table"]] if "nested_in" in entry else None
 
 
 @dataclass
@@ -75,6 +92,22 @@ class TableFile:
     #: problems of the file itself (an unknown column, a wrong encoding): (row number or 0, message)
     problems: list[tuple[int, str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    #: JSON: the rows are inside the records of the parent's file (``path``), under ``nesting.name``
+    nesting: Nesting | None = None
+    #: JSON: the names of the child tables' arrays this file's records carry
+    inner: frozenset[str] = frozenset()
+    #: nested rows: the first row number of each parent record with rows, and that record's number
+    _starts: array = field(default_factory=lambda: array("q"))
+    _parents: array = field(default_factory=lambda: array("q"))
+
+    def where(self, number: int) -> tuple[int, str]:
+        """(row of the file, what inside it) of row ``number`` of this table, for messages."""
+        if self.nesting is None:
+            return number, ""
+        at = bisect_right(self._starts, number) - 1
+        if number <= 0 or at < 0:
+            return 0, f"{self.nesting.name}: "
+        return self._parents[at], f"{self.nesting.name} item {number - self._starts[at] + 1}: "
 
     @property
     def is_json(self) -> bool:
@@ -84,7 +117,10 @@ class TableFile:
         """(row number, values by field or None, the problem of the row or None)."""
         self.problems.clear()
         try:
-            yield from self._json_rows() if self.is_json else self._csv_rows()
+            if self.nesting is not None:
+                yield from self._nested_rows()
+            else:
+                yield from self._json_rows() if self.is_json else self._csv_rows()
         except FileNotFoundError:
             self.problems.append((0, "the file is missing"))
         except UnicodeDecodeError as exc:
@@ -138,7 +174,8 @@ class TableFile:
                     continue
                 yield number, {c: csv_unquote(v) for c, v in zip(header, values, strict=False)}, None
 
-    def _json_rows(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    def _json_records(self) -> Iterator[tuple[int, Any]]:
+        """(number, what the file holds there) of each element of the file's array."""
         lines = self._json_lines()
         if lines is None:
             try:
@@ -150,19 +187,52 @@ class TableFile:
                 self.problems.append((0, "expected a JSON array of objects"))
                 return
             lines = iter(data)
-        known, unknown_seen = set(self.shape.field_names), set()
+        yield from enumerate(lines, start=1)
+
+    def _json_rows(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        known, unknown_seen = {*self.shape.field_names, *self.inner}, set()
         self.columns = self.shape.field_names
-        for number, record in enumerate(lines, start=1):
+        for number, record in self._json_records():
             if not isinstance(record, dict):
                 yield number, None, record if isinstance(record, str) else "expected an object"
                 continue
-            unknown = [k for k in record if k not in known and k not in unknown_seen]
-            if unknown:
-                unknown_seen.update(unknown)
-                self.problems.append(
-                    (number, f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
-                )
+            self._unknown(number, record, known, unknown_seen)
             yield number, record, None
+
+    def _unknown(self, number: int, record: dict[str, Any], known: set[str], seen: set[str]) -> None:
+        """Fields no table has are a problem of the file, said once each."""
+        unknown = [k for k in record if k not in known and k not in seen]
+        if unknown:
+            seen.update(unknown)
+            self.problems.append(
+                (number, f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+            )
+
+    def _nested_rows(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        """The rows inside the parent's records, each with the parent's key as its link."""
+        nesting = self.nesting
+        assert nesting is not None
+        parent_key = shapes()[nesting.parent].key[0]
+        known, unknown_seen = set(self.shape.field_names), set()
+        self.columns = self.shape.field_names
+        self._starts, self._parents = array("q"), array("q")
+        count = 0
+        for number, record in self._json_records():
+            if not isinstance(record, dict):
+                continue  # the parent's own rows say so
+            items = record.get(nesting.name, [])
+            if not isinstance(items, list):
+                items = [f"{nesting.name} is not an array"]
+            if items:
+                self._starts.append(count + 1)
+                self._parents.append(number)
+            for item in items:
+                count += 1
+                if not isinstance(item, dict):
+                    yield count, None, item if isinstance(item, str) else "expected an object"
+                    continue
+                self._unknown(count, item, known, unknown_seen)
+                yield count, {**item, nesting.link: record.get(parent_key)}, None
 
     def _json_lines(self) -> Iterator[Any] | None:
         """The records of a file in ``export``'s layout, one per line; None for any other layout."""

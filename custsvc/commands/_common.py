@@ -128,3 +128,34 @@ def stdin_is_a_terminal() -> bool:
         return sys.stdin.isatty()
     except (AttributeError, ValueError):  # closed or replaced stdin
         return False
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A progress bar on stderr, on a terminal and not with --quiet: ``progress(what, done, total)``
+    shows a line per ``what`` (total None: how much is not known)."""
+    import sys
+
+    from custsvc import output
+
+    bar: Any = None
+    if sys.stderr.isatty() and not output.state.current().quiet:
+        from rich.progress import Progress
+
+        bar = Progress(console=output.stderr_console(), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def progress(what: str, done: int, total: int | None) -> None:
+        if bar is None:
+            return
+        if not tasks:
+            bar.start()
+        if what not in tasks:
+            tasks[what] = bar.add_task(what, total=total)
+        bar.update(tasks[what], completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        if tasks:
+            bar.stop()

@@ -5,39 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, run
+from custsvc.commands._common import DryRunOpt, EncodingOpt, FormatOpt, fmt_of, progress_bar, run
 
 
 @contextmanager
 def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on a terminal (not with --quiet) once there are rows to count."""
-    import sys
-
-    from custsvc import output
-
-    bar: Any = None
-    if sys.stderr.isatty() and not output.state.current().quiet:
-        from rich.progress import Progress
-
-        bar = Progress(console=output.stderr_console(), transient=True)
-
-    def progress(done: int, total: int) -> None:
-        if bar is None:
-            return
-        if not bar.tasks:
-            bar.start()
-            bar.add_task(what, total=total)
-        bar.update(bar.tasks[0].id, completed=done, total=total)
-
-    try:
-        yield progress
-    finally:
-        if bar is not None and bar.tasks:
-            bar.stop()
+    with progress_bar() as progress:
+        yield lambda done, total: progress(what, done, total)
 
 
 def export(

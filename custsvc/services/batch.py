@@ -8,6 +8,7 @@ range (``BETWEEN``, two parameters and a statement compiled once) instead of a l
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -25,6 +26,13 @@ class KeyRun(list):  # type: ignore[type-arg]
         super().__init__(keys)
         first, last = (self[0], self[-1]) if self else (None, None)
         self.low, self.high = (last, first) if descending else (first, last)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter), read as they come."""
+    source = iter(items)
+    while batch := list(islice(source, size)):
+        yield batch
 
 
 def chunks(keys: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:

@@ -2190,6 +2190,14 @@ add(_case("dispatch-team-import-deep-json", ["dispatch", "team", "import", "{fil
 add(_case("customer-import-a-folder", ["customer", "import", "{files}"], 1, ("files",)))
 add(
     _case(
+        "customer-import-delimiter-two-chars",
+        ["customer", "import", "{files}/customers.csv", "--delimiter", "||"],
+        2,
+        ("--delimiter", "||"),
+    )
+)
+add(
+    _case(
         "customer-import-input-format-xml",
         ["customer", "import", "{files}/customers.csv", "--input-format", "xml"],
         2,

@@ -200,6 +200,25 @@ def test_import_refuses_unreadable_input(cli, tmp_path):
     assert "row 1: invalid field 'colour'" in result.stderr
 
 
+def test_import_reports_ragged_rows_per_row_and_reads_other_delimiters(cli):
+    text = "account;name\nC-1;Bakery\nC-2;Spa;extra\nC-3;Garage\n"
+    result = cli("customer", "import", "-", "--delimiter", ";", input=text, code=1)
+    assert result.stderr == "error: row 2: line 3: 3 values, 2 columns; nothing was imported\n"
+    assert cli.json("customer", "list") == []
+    summary = cli.json("customer", "import", "-", "--delimiter", ";", input=text.replace(";extra", ""))
+    assert (summary["rows"], summary["created"]) == (3, 3)
+    result = cli("customer", "import", "-", "--delimiter", ";;", input=text, code=2)
+    assert "--delimiter" in result.stderr
+
+
+def test_import_streams_a_json_array_from_stdin(cli):
+    rows = [{"account": f"C-{n:04d}", "name": f"Customer {n}"} for n in range(12_000)]
+    summary = cli.json("customer", "import", "-", "--input-format", "json", input=json.dumps(rows, indent=1))
+    assert (summary["rows"], summary["created"]) == (12_000, 12_000)
+    again = cli.json("customer", "import", "-", "--upsert", "--input-format", "json", input=json.dumps(rows))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 12_000)
+
+
 def test_object_installed_and_warranty_until(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("CUSTSVC_NOW", "2026-03-10T09:00:00+02:00")
     cli("customer", "add", "C-1", "--name", "Bakery")

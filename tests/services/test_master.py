@@ -204,3 +204,42 @@ def test_an_object_in_use_does_not_move_to_another_customer(ctx):
     orders.cancel_line(ctx, number, 1)  # no open line left: the order no longer holds the object
     master.update_record(ctx, "object", "O-2", {"customer": "C-2"})
     assert master.show(ctx, "object", "O-2")["customer"] == "C-2"
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of 3 rows and keys on disk past 4: what a million rows do, on a few."""
+    from custsvc import scratch
+    from custsvc.services.master import imports
+
+    monkeypatch.setattr(imports, "BATCH", 3)
+    monkeypatch.setattr(scratch.Claims.__init__, "__defaults__", (4,))
+
+
+def test_import_in_batches_finds_repeats_and_problems_across_batches(ctx, small_batches):
+    seed(ctx)
+    rows = [{"account": f"C-{n}", "name": f"Customer {n}"} for n in range(10, 21)]
+    rows[9] = {"account": "C-12", "name": "again"}  # row 10 repeats row 3, two batches later
+    rows[4] = {"account": "C-14", "name": "", "tier": "nope"}
+    with pytest.raises(Problems) as err:
+        master.import_rows(ctx, "customer", rows)
+    assert err.value.problems == ["row 5: invalid name '': is required", "row 10: customer 'C-12' repeats row 3"]
+    assert [c["account"] for c in master.list_records(ctx, "customer")] == ["C-1"]
+
+
+def test_import_in_batches_writes_every_batch_and_counts_them(ctx, small_batches):
+    seed(ctx)
+    rows = [{"account": f"C-{n}", "name": f"Customer {n}"} for n in range(10, 21)]
+    rows.append({"account": "C-1", "name": "Bakery", "tier": "Gold", "timezone": "Europe/Riga"})
+    summary = master.import_rows(ctx, "customer", rows, upsert=True)
+    assert (summary["rows"], summary["created"], summary["updated"], summary["unchanged"]) == (12, 11, 0, 1)
+    assert len(master.list_records(ctx, "customer")) == 12
+
+
+def test_serial_numbers_repeated_in_a_later_batch_are_refused(ctx, small_batches):
+    seed(ctx)
+    rows = [{"object": f"O-{n}", "customer": "C-1", "item": "PUMP", "serial": f"S-{n}"} for n in range(8)]
+    rows[7]["serial"] = "S-1"
+    with pytest.raises(Problems) as err:
+        master.import_rows(ctx, "object", rows)
+    assert err.value.problems == ["serial number 'PUMP/S-1' is given to both O-1 and O-7"]

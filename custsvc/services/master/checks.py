@@ -15,6 +15,7 @@ from custsvc.context import Context
 from custsvc.domain.checks import CHECKS, check_column
 from custsvc.errors import CustSvcError, Duplicate, InvalidInput, RuleViolation
 from custsvc.models import Item, ServiceObject
+from custsvc.scratch import Claims
 from custsvc.services.batch import select_in
 from custsvc.services.master.kinds import KINDS, Kind, Spec, label
 from custsvc.values import counted, word
@@ -243,13 +244,18 @@ def missing_references(ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any
 
 
 def check_rules(
-    ctx: Context, kind: Kind, rows: Sequence[Mapping[str, Any]], changed: Sequence[Mapping[str, Any]] | None = None
+    ctx: Context,
+    kind: Kind,
+    rows: Sequence[Mapping[str, Any]],
+    changed: Sequence[Mapping[str, Any]] | None = None,
+    serials: Claims | None = None,
 ) -> None:
     """Rules across fields or rows that single-value checks cannot see. ``changed``: the rows that
-    change stored records (default: all), for the rules about what a stored record may become."""
+    change stored records (default: all), for the rules about what a stored record may become;
+    ``serials``: the serial numbers earlier batches of the same import claimed."""
     changed = rows if changed is None else changed
     if kind.name == "object":
-        _check_unique_serials(ctx, rows)
+        _check_unique_serials(ctx, rows, Claims() if serials is None else serials)
         _check_owner_changes(ctx, changed)
     if kind.name == "item":
         _check_serialized_changes(ctx, changed)
@@ -320,17 +326,16 @@ def _users_of(ctx: Context, obj: str, customer: str) -> list[str]:
     return users
 
 
-def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]]) -> None:
+def _check_unique_serials(ctx: Context, rows: Sequence[Mapping[str, Any]], claims: Claims) -> None:
     """A serial number is unique per item (objects without an item are not compared)."""
-    claimed: dict[tuple[str, str], str] = {}
-    for row in rows:
-        if row.get("item") and row.get("serial"):
-            pair = (row["item"], row["serial"])
-            if pair in claimed and claimed[pair] != row["object"]:
-                raise Duplicate(
-                    "serial number", f"{pair[0]}/{pair[1]}", f"is given to both {claimed[pair]} and {row['object']}"
-                )
-            claimed[pair] = row["object"]
+    given = [row for row in rows if row.get("item") and row.get("serial")]
+    pairs = [(f"{row['item']}\x1f{row['serial']}", row["object"]) for row in given]
+    for i, earlier in claims.claim(pairs).items():
+        row = given[i]
+        raise Duplicate(
+            "serial number", f"{row['item']}/{row['serial']}", f"is given to both {earlier} and {row['object']}"
+        )
+    claimed = {(row["item"], row["serial"]): row["object"] for row in given}
     items = sorted({item for item, _serial in claimed})
     query = select(ServiceObject.item, ServiceObject.serial, ServiceObject.object).where(
         ServiceObject.serial.is_not(None)
